@@ -1,0 +1,219 @@
+"""The job's argument set: one builder, one parser.
+
+`build_job_arguments` makes the `--key value` set the Glue job gets as DefaultArguments
+(infra) and the local run passes on the command line (automation), so both run the job
+with the same arguments. `parse_job_arguments` is the job's side: it reads its own keys
+and accepts, then ignores, the extra ones Glue adds (--JOB_ID, --TempDir, ...).
+
+Standard library only; no I/O.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from etl.errors import JobArgumentError
+from etl.schema import GOLD, SILVER, TableSchema
+
+MODES = ("incremental", "full")
+DEFAULT_MODE = "incremental"
+DEFAULT_MAX_REJECT_RATIO = 0.05
+
+
+@dataclass(frozen=True)
+class LakeLayout:
+    """Where things live in the lake, as URIs (`s3://bucket` on AWS, `file:///dir` locally).
+
+    Every location is derived from the lake root so the two environments differ only in
+    the root.
+    """
+
+    root: str
+    gold_table: str = GOLD.table
+
+    def _under(self, *parts: str) -> str:
+        return "/".join([self.root.rstrip("/"), *parts]) + "/"
+
+    @property
+    def bronze(self) -> str:
+        return self._under("bronze")
+
+    @property
+    def silver(self) -> str:
+        return self._under("silver", SILVER.table)
+
+    @property
+    def gold(self) -> str:
+        """The gold table's location; only ano=/mes= folders live here."""
+        return self._under("gold", self.gold_table)
+
+    @property
+    def state(self) -> str:
+        """Incremental state, next to (not inside) the gold table's location."""
+        return self._under("gold", "_state", self.gold_table)
+
+    @property
+    def reports(self) -> str:
+        return self._under("gold", "_reports", self.gold_table)
+
+    @property
+    def quarantine(self) -> str:
+        return self._under("quarantine", self.gold_table)
+
+    @property
+    def temp(self) -> str:
+        return self._under("temp")
+
+    @property
+    def spark_event_logs(self) -> str:
+        return self._under("temp", "spark-ui")
+
+    @property
+    def artifacts(self) -> str:
+        return self._under("artifacts")
+
+    @property
+    def athena_results(self) -> str:
+        return self._under("athena-results")
+
+
+@dataclass(frozen=True)
+class JobArguments:
+    """What the job needs to run, parsed from its command line."""
+
+    source_database: str = SILVER.database
+    source_table: str = SILVER.table
+    target_database: str = GOLD.database
+    target_table: str = GOLD.table
+    quarantine_location: str = ""
+    state_location: str = ""
+    report_location: str = ""
+    mode: str = DEFAULT_MODE
+    max_reject_ratio: float = DEFAULT_MAX_REJECT_RATIO
+    job_name: str = "job-transform-silver-to-gold"
+    job_run_id: str = ""
+
+    @property
+    def source(self) -> str:
+        return f"{self.source_database}.{self.source_table}"
+
+    @property
+    def target(self) -> str:
+        return f"{self.target_database}.{self.target_table}"
+
+
+def build_job_arguments(
+    layout: LakeLayout,
+    *,
+    mode: str = DEFAULT_MODE,
+    max_reject_ratio: float = DEFAULT_MAX_REJECT_RATIO,
+    silver: TableSchema = SILVER,
+    gold: TableSchema = GOLD,
+    extra_py_files: str | None = None,
+    log_group: str | None = None,
+) -> dict[str, str]:
+    """Build the job's full argument set, Glue's special parameters included.
+
+    Args:
+        layout: the lake's locations.
+        mode: `incremental` (default) or `full`.
+        max_reject_ratio: quarantined/read above this fails the run before gold is written.
+        silver: the source table.
+        gold: the target table.
+        extra_py_files: URI of the packaged `etl` code (Glue's --extra-py-files).
+        log_group: the job's continuous-logging log group.
+
+    Returns:
+        A mapping `--key` -> value. Glue's own flags are ignored by the job when run
+        locally, so local and AWS runs share one set.
+
+    Raises:
+        JobArgumentError: on a mode or ratio outside what the job accepts.
+    """
+    _check_mode(mode)
+    _check_ratio(max_reject_ratio)
+    arguments = {
+        # The job's own arguments.
+        "--source_database": silver.database,
+        "--source_table": silver.table,
+        "--target_database": gold.database,
+        "--target_table": gold.table,
+        "--quarantine_location": layout.quarantine,
+        "--state_location": layout.state,
+        "--report_location": layout.reports,
+        "--mode": mode,
+        "--max_reject_ratio": repr(float(max_reject_ratio)),
+        # Glue's special parameters:
+        # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html
+        "--job-language": "python",
+        "--enable-glue-datacatalog": "true",
+        # Whole partitions are fingerprinted by the job itself; file-level bookmarks would
+        # re-aggregate a month from its new files only.
+        "--job-bookmark-option": "job-bookmark-disable",
+        "--enable-metrics": "true",
+        "--enable-observability-metrics": "true",
+        "--enable-continuous-cloudwatch-log": "true",
+        "--enable-spark-ui": "true",
+        "--spark-event-logs-path": layout.spark_event_logs,
+        "--TempDir": layout.temp,
+    }
+    if log_group:
+        arguments["--continuous-log-logGroup"] = log_group
+    if extra_py_files:
+        arguments["--extra-py-files"] = extra_py_files
+    return arguments
+
+
+def to_argv(arguments: Mapping[str, str]) -> list[str]:
+    """Flatten `{"--key": "value"}` into `["--key", "value", ...]` as Glue does."""
+    argv: list[str] = []
+    for key, value in arguments.items():
+        argv.extend([key, str(value)])
+    return argv
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would print usage and exit
+        raise JobArgumentError(message)
+
+
+def parse_job_arguments(argv: Sequence[str]) -> JobArguments:
+    """Parse the job's command line; unknown (Glue) arguments are accepted and ignored.
+
+    Raises:
+        JobArgumentError: a required location is missing or a value is out of range.
+    """
+    parser = _Parser(prog="etl.job", allow_abbrev=False, add_help=False)
+    defaults = JobArguments()
+    for name in ("source_database", "source_table", "target_database", "target_table"):
+        parser.add_argument(f"--{name}", default=getattr(defaults, name))
+    parser.add_argument("--quarantine_location", required=True)
+    parser.add_argument("--state_location", required=True)
+    parser.add_argument("--report_location", default="")
+    parser.add_argument("--mode", default=DEFAULT_MODE)
+    parser.add_argument("--max_reject_ratio", default=str(DEFAULT_MAX_REJECT_RATIO))
+    parser.add_argument("--JOB_NAME", dest="job_name", default=defaults.job_name)
+    parser.add_argument("--JOB_RUN_ID", dest="job_run_id", default="")
+    known, _glue_extras = parser.parse_known_args(list(argv))
+    _check_mode(known.mode)
+    try:
+        ratio = float(known.max_reject_ratio)
+    except ValueError:
+        raise JobArgumentError(
+            f"--max_reject_ratio must be a number between 0 and 1, got {known.max_reject_ratio!r}"
+        ) from None
+    _check_ratio(ratio)
+    values = vars(known) | {"max_reject_ratio": ratio}
+    return JobArguments(**values)
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise JobArgumentError(f"--mode must be one of {', '.join(MODES)}, got {mode!r}")
+
+
+def _check_ratio(ratio: float) -> None:
+    if not 0.0 <= ratio <= 1.0:  # also false for NaN
+        raise JobArgumentError(f"--max_reject_ratio must be between 0 and 1, got {ratio!r}")

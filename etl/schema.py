@@ -1,0 +1,123 @@
+"""The single source of truth for table names, columns, types and partition keys.
+
+The Glue catalog table (infra), the local catalog (automation) and the job (etl) all read
+this module. It is pure: standard library only, so infra can import it without pulling in
+Spark. Spark types are derived from these definitions in `etl.spark_types`.
+
+It must not import pyspark, pulumi, boto3, infra or automation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Catalog names, as in the tutorial.
+SILVER_DATABASE = "silver_data"
+SILVER_TABLE = "sample_data_partitioned"
+GOLD_DATABASE = "gold_data"
+GOLD_TABLE = "sample_data_aggregated"
+
+PARTITION_KEYS: tuple[str, ...] = ("ano", "mes")
+GROUP_KEYS: tuple[str, ...] = ("idade", "ativo", "ano", "mes")
+MEASURE_COLUMN = "salario"
+AGGREGATE_COLUMN = "salario_medio"
+REASONS_COLUMN = "reject_reasons"
+
+PARQUET_COMPRESSION = "snappy"
+
+# Hive / Glue storage descriptor for Parquet tables (what the tutorial's create_table used).
+PARQUET_INPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+PARQUET_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its name, its Hive/Glue type name and a short comment."""
+
+    name: str
+    type: str
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A partitioned Parquet table: data columns, partition columns, names."""
+
+    database: str
+    table: str
+    columns: tuple[Column, ...]
+    partition_columns: tuple[Column, ...]
+    description: str = ""
+
+    @property
+    def qualified_name(self) -> str:
+        """`database.table`, as SQL and Spark's catalog name it."""
+        return f"{self.database}.{self.table}"
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        """Data columns followed by partition columns (the order Hive exposes them)."""
+        return self.columns + self.partition_columns
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.all_columns)
+
+
+_PARTITION_COLUMNS = (
+    Column("ano", "int", "year of the record (partition)"),
+    Column("mes", "int", "month of the record, 1..12 (partition)"),
+)
+
+SILVER = TableSchema(
+    database=SILVER_DATABASE,
+    table=SILVER_TABLE,
+    columns=(
+        Column("idade", "int", "age in years"),
+        Column("ativo", "boolean", "whether the person is active"),
+        Column("salario", "double", "salary"),
+    ),
+    partition_columns=_PARTITION_COLUMNS,
+    description="Silver layer: cleaned records, partitioned by ano/mes.",
+)
+
+GOLD = TableSchema(
+    database=GOLD_DATABASE,
+    table=GOLD_TABLE,
+    columns=(
+        Column("idade", "int", "age in years"),
+        Column("ativo", "boolean", "whether the person is active"),
+        Column("salario_medio", "double", "average salario of the valid silver rows"),
+    ),
+    partition_columns=_PARTITION_COLUMNS,
+    description="Gold layer: average salario by idade, ativo, ano, mes.",
+)
+
+# Which stored types the job accepts for each required silver column, by Spark's
+# simpleString. Integral widths widen or narrow safely for the value ranges the quality
+# rules allow; floating and decimal salaries read as double. Text never passes: a salario
+# stored as string is a contract violation, not something to guess at.
+_INTEGRAL = ("tinyint", "smallint", "int", "bigint")
+ACCEPTED_SOURCE_TYPES: dict[str, tuple[str, ...]] = {
+    "idade": _INTEGRAL,
+    "ativo": ("boolean",),
+    "salario": ("float", "double", "decimal", *_INTEGRAL),
+    "ano": _INTEGRAL,
+    "mes": _INTEGRAL,
+}
+
+# The quality rules' bounds (inclusive), named so reports and tests can cite them.
+ANO_RANGE = (1900, 2100)
+MES_RANGE = (1, 12)
+IDADE_RANGE = (0, 120)
+
+
+def preview_sql(schema: TableSchema = GOLD, limit: int = 10) -> str:
+    """The tutorial's check: `SELECT * FROM gold_data.sample_data_aggregated LIMIT 10`."""
+    return f"SELECT * FROM {schema.qualified_name} LIMIT {limit}"
+
+
+def repair_sql(schema: TableSchema = GOLD) -> str:
+    """The tutorial's option B for registering partitions."""
+    return f"MSCK REPAIR TABLE {schema.qualified_name}"
