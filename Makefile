@@ -1,0 +1,39 @@
+# The two commands: `make demo` and `make test`. Everything else builds on `make install`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ROWS ?= 1000000
+QUICK ?=
+
+.PHONY: install demo test lint bench synth clean check-java
+
+install: $(STAMP)
+
+# Reinstall only when the requirements change.
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: install python3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+check-java:
+	@command -v java >/dev/null || test -x "$$JAVA_HOME/bin/java" || { echo "Java 17 is required by Spark: install it (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless) and run make again"; exit 1; }
+
+demo: install check-java
+	$(PY) -m automation local --rows $(ROWS)
+
+test: install check-java
+	$(PY) -m pytest
+
+lint: install
+	$(PY) -m ruff check .
+
+bench: install check-java
+	$(PY) -m benchmarks $(if $(QUICK),--quick,)
+
+synth: install
+	$(PY) -m automation synth --stack dev
+
+clean:
+	rm -rf .lake .bench .pytest_cache .ruff_cache

@@ -1,0 +1,257 @@
+"""The embedded local backend: Spark in local mode, a Hive metastore and a directory lake.
+
+Everything lives inside the lake directory (default `.lake/`): the Derby metastore, the
+warehouse, Spark's scratch space, silver, gold, quarantine, state and reports. Nothing is
+written to the working directory. Needs Java 17 and no AWS account.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Sequence
+
+from automation.pipeline import QueryResult
+from etl.arguments import DEFAULT_MAX_REJECT_RATIO, DEFAULT_MODE, LakeLayout, build_job_arguments, to_argv
+from etl.errors import PipelineError
+from etl.incremental import partition_key_of_file, partition_spec
+from etl.report import RunReport
+from etl.schema import GOLD, PARQUET_COMPRESSION, SILVER, TableSchema
+from etl.tuning import local_session_settings
+
+LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
+SAMPLE_MARKER = "_sample.json"
+
+
+class SetupError(PipelineError):
+    """The local environment or an input path is not usable."""
+
+
+@dataclass(frozen=True)
+class LocalOptions:
+    """What `python -m automation local` was asked to do."""
+
+    lake: Path = Path(".lake")
+    rows: int = 1_000_000
+    months: int = 36
+    invalid_fraction: float = 0.01
+    seed: int = 42
+    silver_path: Path | None = None
+    mode: str = DEFAULT_MODE
+    max_reject_ratio: float = DEFAULT_MAX_REJECT_RATIO
+    workers: int = 2
+
+
+def find_java() -> str:
+    """The java executable Spark will use.
+
+    Raises:
+        SetupError: when none is found.
+    """
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and Path(java_home, "bin", "java").exists():
+        return str(Path(java_home, "bin", "java"))
+    found = shutil.which("java")
+    if not found:
+        raise SetupError(
+            "Java 17 is required to run Spark and was not found: install it "
+            "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+        )
+    return found
+
+
+def start_spark(lake: Path, workers: int = 2, app_name: str = "silver-to-gold-local"):
+    """Start a local Spark session with Hive support whose state lives inside `lake`.
+
+    Args:
+        lake: the lake directory (created if needed).
+        workers: local cores to use (`local[N]`).
+        app_name: Spark's application name.
+    """
+    find_java()
+    from pyspark.sql import SparkSession  # imported late: `--help` should not need Spark
+
+    lake = lake.resolve()
+    for folder in ("warehouse", "tmp/spark", "tmp/hive", "logs"):
+        (lake / folder).mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    java_options = " ".join(
+        [
+            f"-Dlog4j2.configurationFile={LOG4J_CONFIG.resolve().as_uri()}",
+            f"-Dderby.system.home={lake}",
+            f"-Dderby.stream.error.file={lake / 'logs' / 'derby.log'}",
+        ]
+    )
+    builder = (
+        SparkSession.builder.master(f"local[{workers}]")
+        .appName(app_name)
+        .config("spark.driver.extraJavaOptions", java_options)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.local.dir", str(lake / "tmp" / "spark"))
+        .config("spark.sql.warehouse.dir", (lake / "warehouse").as_uri())
+        .config(
+            "spark.hadoop.javax.jdo.option.ConnectionURL",
+            f"jdbc:derby:;databaseName={lake / 'metastore_db'};create=true",
+        )
+        .config("spark.hadoop.hive.exec.scratchdir", str(lake / "tmp" / "hive"))
+        .config("spark.hadoop.hive.exec.local.scratchdir", str(lake / "tmp" / "hive"))
+        .enableHiveSupport()
+    )
+    for key, value in local_session_settings(workers).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def create_database_sql(database: str, location: str) -> str:
+    return f"CREATE DATABASE IF NOT EXISTS {database} LOCATION '{location}'"
+
+
+def create_table_sql(
+    schema: TableSchema, location: str, columns: Sequence[tuple[str, str]] | None = None
+) -> str:
+    """DDL for an external, partitioned Parquet table, as the Glue catalog holds it.
+
+    Args:
+        schema: names, columns and partition keys from `etl.schema`.
+        location: the table's location URI.
+        columns: (name, type) data columns to use instead of the schema's (silver is
+            registered with the columns its files really have, as a crawler would).
+    """
+    data = columns or [(c.name, c.type) for c in schema.columns]
+    column_sql = ", ".join(f"`{name}` {type_}" for name, type_ in data)
+    partition_sql = ", ".join(f"`{c.name}` {c.type}" for c in schema.partition_columns)
+    return (
+        f"CREATE EXTERNAL TABLE IF NOT EXISTS {schema.qualified_name} ({column_sql}) "
+        f"PARTITIONED BY ({partition_sql}) "
+        f"STORED AS PARQUET "  # implies ParquetHiveSerDe, as on Glue
+        f"LOCATION '{location}' "
+        f"TBLPROPERTIES ('classification'='parquet', 'parquet.compression'='{PARQUET_COMPRESSION.upper()}')"
+    )
+
+
+class LocalBackend:
+    """The pipeline's steps on this machine: local Spark, Hive metastore, directory lake."""
+
+    name = "local"
+
+    def __init__(self, options: LocalOptions):
+        self.options = options
+        self.lake = options.lake.resolve()
+        self.layout = LakeLayout(self.lake.as_uri())
+        self.spark = None
+
+    # -- steps ---------------------------------------------------------------------
+    def start(self) -> str:
+        if self.options.silver_path is not None:
+            self._check_silver_path(self.options.silver_path)
+        self.spark = start_spark(self.lake, self.options.workers)
+        return f"Spark {self.spark.version}, local[{self.options.workers}], lake {self.lake}"
+
+    def provision_catalog(self) -> str:
+        for database in (SILVER.database, GOLD.database):
+            location = (self.lake / "warehouse" / f"{database}.db").as_uri()
+            self.spark.sql(create_database_sql(database, location))
+        self.spark.sql(create_table_sql(GOLD, self.layout.gold))
+        return f"databases {SILVER.database}, {GOLD.database}; table {GOLD.qualified_name}"
+
+    def load_silver(self) -> str:
+        if self.options.silver_path is not None:
+            location = self.options.silver_path.resolve().as_uri()
+            detail = f"registered {self.options.silver_path}"
+        else:
+            location = self.layout.silver
+            detail = self._ensure_sample(Path(self.lake, "silver", SILVER.table))
+        partitions = self._register_silver(location)
+        return f"{detail}; {partitions} partitions in {SILVER.qualified_name}"
+
+    def run_job(self) -> RunReport:
+        from etl import job
+
+        arguments = build_job_arguments(
+            self.layout, mode=self.options.mode, max_reject_ratio=self.options.max_reject_ratio
+        )
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        run_id = f"local-{stamp}-{uuid.uuid4().hex[:6]}"
+        argv = to_argv(arguments) + ["--JOB_NAME", "job-transform-silver-to-gold", "--JOB_RUN_ID", run_id]
+        return job.main(argv, spark=self.spark)
+
+    def register_partitions(self) -> list[str]:
+        # The job registered its partitions through the catalog as it wrote them.
+        rows = self.spark.sql(f"SHOW PARTITIONS {GOLD.qualified_name}").collect()
+        keys = sorted(partition_key_of_file(row[0] + "/_") for row in rows)
+        return [partition_spec(key) for key in keys]
+
+    def gold_files(self) -> dict[str, list[str]]:
+        root = Path(self.lake, "gold", GOLD.table)
+        files: dict[str, list[str]] = {}
+        for folder in sorted(root.glob("ano=*/mes=*"), key=lambda f: partition_key_of_file(str(f) + "/_")):
+            spec = partition_spec(partition_key_of_file(str(folder) + "/_"))
+            files[spec] = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(("_", ".")))
+        return files
+
+    def query(self, sql: str) -> QueryResult:
+        frame = self.spark.sql(sql)
+        rows = frame.collect()
+        return QueryResult(tuple(frame.columns), tuple(tuple(row) for row in rows))
+
+    def stop(self) -> None:
+        if self.spark is not None:
+            self.spark.stop()
+            self.spark = None
+
+    # -- helpers -------------------------------------------------------------------
+    @staticmethod
+    def _check_silver_path(path: Path) -> None:
+        if not path.exists():
+            raise SetupError(f"--silver-path {path} does not exist")
+        if not path.is_dir():
+            raise SetupError(f"--silver-path {path} is not a directory of ano=/mes= folders")
+        if not any(path.glob("ano=*/mes=*")):
+            raise SetupError(f"--silver-path {path} has no ano=/mes= folders")
+        data = [p for p in path.glob("ano=*/mes=*/*") if p.is_file() and not p.name.startswith(("_", "."))]
+        if not data:
+            raise SetupError(f"--silver-path {path} has ano=/mes= folders but no data files")
+        for file in data[:20]:
+            with open(file, "rb") as handle:
+                head = handle.read(4)
+                handle.seek(-4 if file.stat().st_size >= 8 else 0, os.SEEK_END)
+                tail = handle.read(4)
+            if head != b"PAR1" or tail != b"PAR1":
+                raise SetupError(f"--silver-path {path} is not Parquet: {file.relative_to(path)} is not a Parquet file")
+
+    def _ensure_sample(self, folder: Path) -> str:
+        from etl.sample import SampleSpec, generate_silver, write_silver
+
+        spec = SampleSpec(
+            rows=self.options.rows,
+            months=self.options.months,
+            invalid_fraction=self.options.invalid_fraction,
+            seed=self.options.seed,
+        )
+        marker = folder / SAMPLE_MARKER
+        if marker.exists() and json.loads(marker.read_text()) == spec.to_dict():
+            return f"sample of {spec.rows:,} rows already in the lake"
+        write_silver(generate_silver(self.spark, spec), folder.as_uri())
+        marker.write_text(json.dumps(spec.to_dict(), sort_keys=True))
+        return f"generated {spec.rows:,} sample rows over {spec.months} months"
+
+    def _register_silver(self, location: str) -> int:
+        """(Re)register silver with the columns its files have, then its partitions."""
+        inferred = self.spark.read.parquet(location).schema
+        partition_names = {c.name for c in SILVER.partition_columns}
+        columns = [(f.name, f.dataType.simpleString()) for f in inferred.fields if f.name not in partition_names]
+        self.spark.sql(f"DROP TABLE IF EXISTS {SILVER.qualified_name}")  # external: data stays
+        self.spark.sql(create_table_sql(SILVER, location, columns))
+        self.spark.sql(f"MSCK REPAIR TABLE {SILVER.qualified_name}")
+        return self.spark.sql(f"SHOW PARTITIONS {SILVER.qualified_name}").count()

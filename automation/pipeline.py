@@ -1,0 +1,167 @@
+"""The pipeline's steps, written once for every backend.
+
+start -> provision catalog -> load silver -> run job -> register partitions -> verify.
+A backend (local Spark, or AWS) supplies what differs: how to start, where the catalog
+and files are, how a query is answered. The checks of the verify step (partitions in the
+catalog, one Parquet file in every ano=/mes= folder, the preview query) live here, so
+both backends are judged by the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from time import perf_counter
+from typing import Any, Callable, Protocol, Sequence
+
+from etl.errors import PipelineError
+from etl.report import RunReport
+from etl.schema import GOLD, preview_sql
+
+
+class VerificationError(PipelineError):
+    """The job said it succeeded but the gold layer does not look right."""
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """A small query result: column names and rows of plain values."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+class Backend(Protocol):
+    """What an environment must provide for the pipeline's steps."""
+
+    name: str
+
+    def start(self) -> str:
+        """Get ready (start Spark, or check the deployed stack); return a detail line."""
+
+    def provision_catalog(self) -> str:
+        """Make sure the databases and tables exist; return a detail line."""
+
+    def load_silver(self) -> str:
+        """Make the silver table's data available and registered; return a detail line."""
+
+    def run_job(self) -> RunReport:
+        """Run the job with the argument set from `etl.arguments.build_job_arguments`."""
+
+    def register_partitions(self) -> list[str]:
+        """Make gold's partitions visible in the catalog; return them as ano=/mes= specs."""
+
+    def gold_files(self) -> dict[str, list[str]]:
+        """Data files under the gold location, by ano=/mes= folder."""
+
+    def query(self, sql: str) -> QueryResult:
+        """Answer a SQL query through the catalog (Athena on AWS, Spark SQL locally)."""
+
+    def stop(self) -> None:
+        """Release what `start` acquired."""
+
+
+@dataclass
+class PipelineResult:
+    """Everything a run produced: the job's report, the verification and step times."""
+
+    backend: str
+    report: RunReport | None = None
+    partitions: list[str] = field(default_factory=list)
+    files_per_partition: dict[str, int] = field(default_factory=dict)
+    preview: QueryResult | None = None
+    preview_sql: str = ""
+    steps: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        document = self.report.to_dict() if self.report else {}
+        document.update(
+            backend=self.backend,
+            gold_partitions=self.partitions,
+            files_per_partition=self.files_per_partition,
+            preview_sql=self.preview_sql,
+            preview=self.preview.as_dicts() if self.preview else [],
+            steps={name: round(seconds, 3) for name, seconds in self.steps.items()},
+        )
+        return document
+
+
+class Progress(Protocol):
+    """How steps are shown: a context per step, then its outcome."""
+
+    def step(self, title: str) -> Any: ...
+
+    def done(self, title: str, detail: str, seconds: float) -> None: ...
+
+
+def check_gold_layout(partitions: Sequence[str], files: dict[str, list[str]]) -> dict[str, int]:
+    """The tutorial's step 6 checks: catalog partitions match folders, one file each.
+
+    Raises:
+        VerificationError: naming the partitions that break a rule.
+    """
+    counts = {spec: len(names) for spec, names in files.items()}
+    problems = []
+    missing = sorted(set(partitions) - set(counts))
+    unregistered = sorted(set(counts) - set(partitions))
+    not_one = sorted(spec for spec, n in counts.items() if n != 1)
+    if missing:
+        problems.append(f"catalog partitions with no files: {', '.join(missing[:5])}")
+    if unregistered:
+        problems.append(f"folders not in the catalog: {', '.join(unregistered[:5])}")
+    if not_one:
+        problems.append(
+            "folders without exactly one Parquet file: "
+            + ", ".join(f"{spec} ({counts[spec]})" for spec in not_one[:5])
+        )
+    if problems:
+        raise VerificationError("gold verification failed: " + "; ".join(problems))
+    return counts
+
+
+def run_pipeline(backend: Backend, progress: Progress) -> PipelineResult:
+    """Run every step on `backend`, timing each; stops the backend in all cases."""
+    result = PipelineResult(backend=backend.name, preview_sql=preview_sql(GOLD))
+
+    def timed(title: str, action: Callable[[], Any], describe: Callable[[Any], str]) -> Any:
+        started = perf_counter()
+        with progress.step(title):
+            value = action()
+        seconds = perf_counter() - started
+        result.steps[title] = seconds
+        progress.done(title, describe(value), seconds)
+        return value
+
+    try:
+        timed("start", backend.start, str)
+        timed("provision catalog", backend.provision_catalog, str)
+        timed("load silver", backend.load_silver, str)
+        result.report = timed("run job", backend.run_job, _describe_report)
+        result.partitions = timed(
+            "register partitions", backend.register_partitions, lambda p: f"{len(p)} gold partitions in the catalog"
+        )
+
+        def verify() -> QueryResult:
+            result.files_per_partition = check_gold_layout(result.partitions, backend.gold_files())
+            return backend.query(result.preview_sql)
+
+        result.preview = timed(
+            "verify",
+            verify,
+            lambda q: f"one Parquet file in each of {len(result.files_per_partition)} folders; "
+            f"preview returned {len(q.rows)} rows",
+        )
+    finally:
+        backend.stop()
+    return result
+
+
+def _describe_report(report: RunReport) -> str:
+    if report.partitions_processed == 0 and report.partitions_dropped == 0:
+        return f"nothing changed in silver: gold left as it was ({report.plan})"
+    return (
+        f"{report.rows_read:,} rows read, {report.rows_rejected:,} quarantined, "
+        f"{report.partitions_written} partitions written, {report.partitions_dropped} dropped"
+    )

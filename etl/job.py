@@ -1,0 +1,271 @@
+"""Entrypoint of the silver -> gold job: the script Glue runs (also `python -m etl.job`).
+
+Reads the source table through Spark's catalog (the Glue Data Catalog on AWS with
+--enable-glue-datacatalog, a Hive metastore locally), checks the schema contract, plans
+which partitions to recompute, aggregates the valid rows, quarantines the rest and writes
+the existing gold table with INSERT OVERWRITE and dynamic partitions: only the recomputed
+(ano, mes) partitions are replaced, at commit. It never creates or drops tables and never
+deletes anything before the write commits.
+
+Imports pyspark and the standard library only.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from datetime import UTC, datetime
+from time import perf_counter
+from typing import Iterable, Sequence
+
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from etl.arguments import JobArguments, parse_job_arguments
+from etl.errors import EmptySilverError, RejectRatioExceeded
+from etl.incremental import (
+    STATE_FILE,
+    PartitionKey,
+    SilverPartition,
+    State,
+    parse_partition_spec,
+    partition_key_of_file,
+    partition_spec,
+    plan_run,
+)
+from etl.quality import check_contract
+from etl.report import RunReport
+from etl.schema import GOLD, PARTITION_KEYS
+from etl.storage import LakeFiles, join
+from etl.transform import gold_rows, quarantined_rows, row_counts, summarize
+from etl.tuning import JOB_SPARK_SETTINGS
+
+log = logging.getLogger("etl.job")
+
+def configure_session(spark: SparkSession) -> None:
+    """Apply the job's runtime Spark settings to a session."""
+    for key, value in JOB_SPARK_SETTINGS.items():
+        spark.conf.set(key, value)
+
+
+def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunReport:
+    """Run the job on an existing session, filling in `report`.
+
+    Raises:
+        SchemaContractError: the source lacks a required column or has an unreadable type.
+        EmptySilverError: the source has no data; gold is left as it was.
+        RejectRatioExceeded: too many rows failed the rules; gold is left as it was.
+    """
+    started = perf_counter()
+    files = LakeFiles(spark)
+    configure_session(spark)
+
+    source = spark.table(args.source)
+    check_contract(source.schema, args.source)
+    gold_location = _table_location(spark, args.target)
+    report.gold_location = gold_location
+
+    silver = _silver_partitions(source, files)
+    if not silver:
+        raise EmptySilverError(
+            f"{args.source} has no data files: nothing was written and gold is unchanged"
+        )
+    gold_before = _catalog_partitions(spark, args.target)
+    state_uri = join(args.state_location, STATE_FILE)
+    previous_text = files.read_text(state_uri) if args.mode == "incremental" else None
+    previous = State.from_json(previous_text) if previous_text else None
+    plan = plan_run(args.mode, silver, gold_before, previous, args.source, args.target)
+    report.plan = plan.reason
+    report.partitions_processed = len(plan.recompute)
+    log.info(
+        "plan: %s; recompute %d, drop %d, unchanged %d",
+        plan.reason, len(plan.recompute), len(plan.drop), len(plan.unchanged),
+    )
+
+    written: dict[PartitionKey, int] = {}
+    if plan.recompute:
+        rows = source if not plan.unchanged else source.where(_partition_filter(plan.recompute))
+        written = _recompute(spark, rows, args, report, whole_table=not plan.unchanged)
+
+    # Gold partitions with no silver left, and recomputed partitions with no valid row.
+    emptied = [k for k in plan.recompute if k not in written and k in set(gold_before)]
+    to_drop = sorted(set(plan.drop) | set(emptied), key=partition_spec)
+    _drop_partitions(spark, files, args.target, gold_location, to_drop)
+    report.partitions_dropped = len(to_drop)
+
+    report.files_written = sum(
+        len(files.list_data_files(join(gold_location, partition_spec(key)))) for key in written
+    )
+    kept_gold = previous.with_gold & set(plan.unchanged) if previous else frozenset()
+    state = State(
+        source=args.source,
+        target=args.target,
+        fingerprints={p.key: p.fingerprint for p in silver},
+        with_gold=frozenset(kept_gold | set(written)),
+    )
+    if not plan.is_noop or previous_text != state.to_json():
+        files.write_text(state_uri, state.to_json())
+    report.seconds["job"] = perf_counter() - started
+    return report
+
+
+def _recompute(
+    spark: SparkSession, rows: DataFrame, args: JobArguments, report: RunReport, whole_table: bool
+) -> dict[PartitionKey, int]:
+    """Aggregate, quarantine and write; returns gold rows written per partition."""
+    summary = summarize(rows).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        rows_read, rows_rejected = row_counts(summary)
+        report.rows_read, report.rows_rejected = rows_read, rows_rejected
+        if rows_read == 0 and whole_table:
+            raise EmptySilverError(
+                f"{args.source} has no rows: nothing was written and gold is unchanged"
+            )
+        if rows_rejected:
+            quarantine = join(args.quarantine_location, f"run_id={report.run_id}") + "/"
+            quarantined_rows(summary).coalesce(1).write.mode("errorifexists").parquet(quarantine)
+            report.quarantine_location = quarantine
+        if report.reject_ratio > args.max_reject_ratio:
+            raise RejectRatioExceeded(
+                f"{rows_rejected} of {rows_read} rows ({report.reject_ratio:.2%}) failed the "
+                f"quality rules, above max_reject_ratio {args.max_reject_ratio:.2%}: gold is "
+                f"unchanged; rejected rows are in {report.quarantine_location}"
+            )
+        gold = gold_rows(summary)
+        per_partition = {
+            (row["ano"], row["mes"]): row["count"]
+            for row in gold.groupBy("ano", "mes").count().collect()
+        }
+        if per_partition:
+            _insert_overwrite(spark, gold, args.target)
+        report.rows_written = sum(per_partition.values())
+        report.partitions_written = len(per_partition)
+        return per_partition
+    finally:
+        summary.unpersist()
+
+
+def _insert_overwrite(spark: SparkSession, gold: DataFrame, target: str) -> None:
+    # One task per (ano, mes): exactly one file per gold partition.
+    view = f"gold_rows_{uuid.uuid4().hex[:8]}"
+    gold.repartition(*PARTITION_KEYS).createOrReplaceTempView(view)
+    data = ", ".join(c.name for c in GOLD.columns)
+    keys = ", ".join(c.name for c in GOLD.partition_columns)
+    try:
+        spark.sql(
+            f"INSERT OVERWRITE TABLE {target} PARTITION ({keys}) SELECT {data}, {keys} FROM {view}"
+        )
+    finally:
+        spark.catalog.dropTempView(view)
+
+
+def _drop_partitions(
+    spark: SparkSession, files: LakeFiles, target: str, gold_location: str, keys: Iterable[PartitionKey]
+) -> None:
+    for key in keys:
+        # Gold never has a null partition value: such rows are quarantined.
+        spec = ", ".join(f"{name} = {int(value)}" for name, value in zip(PARTITION_KEYS, key, strict=True))
+        spark.sql(f"ALTER TABLE {target} DROP IF EXISTS PARTITION ({spec})")
+        # The table is external: its files outlive the catalog entry, and a crawler or
+        # MSCK REPAIR would bring the partition back.
+        files.delete(join(gold_location, partition_spec(key)))
+
+
+def _silver_partitions(source: DataFrame, files: LakeFiles) -> list[SilverPartition]:
+    """Fingerprint every silver partition the catalog knows, from a listing of its files."""
+    by_folder: dict[str, set[str]] = {}
+    for path in source.inputFiles():
+        folder, _, name = path.rpartition("/")
+        by_folder.setdefault(folder, set()).add(name)
+    partitions: dict[PartitionKey, list] = {}
+    for folder, names in by_folder.items():
+        key = partition_key_of_file(folder + "/_")
+        entries = [e for e in files.list_data_files(folder) if e.name in names]
+        partitions.setdefault(key, []).extend((e.name, e.size, e.modified_ms) for e in entries)
+    return [SilverPartition(key, tuple(sorted(entries))) for key, entries in partitions.items()]
+
+
+def _catalog_partitions(spark: SparkSession, table: str) -> list[PartitionKey]:
+    return [parse_partition_spec(row[0]) for row in spark.sql(f"SHOW PARTITIONS {table}").collect()]
+
+
+def _table_location(spark: SparkSession, table: str) -> str:
+    for row in spark.sql(f"DESCRIBE TABLE EXTENDED {table}").collect():
+        if row["col_name"] == "Location":
+            return row["data_type"].rstrip("/") + "/"
+    raise EmptySilverError(f"{table} has no location in the catalog")
+
+
+def _partition_filter(keys: Sequence[PartitionKey]) -> Column:
+    """(ano = 2024 AND mes IN (1, 2)) OR ...: shallow, and prunes partitions at listing."""
+    months_by_year: dict = {}
+    for ano, mes in keys:
+        months_by_year.setdefault(ano, []).append(mes)
+    condition = F.lit(False)
+    for ano, months in months_by_year.items():
+        year = F.col("ano").isNull() if ano is None else F.col("ano") == ano
+        known = [m for m in months if m is not None]
+        month = F.col("mes").isin(known) if known else F.lit(False)
+        if None in months:
+            month = month | F.col("mes").isNull()
+        condition = condition | (year & month)
+    return condition
+
+
+def _new_run_id() -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"local-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -> RunReport:
+    """Parse arguments, run the job, publish the report; raise on failure.
+
+    Args:
+        argv: the command line (defaults to sys.argv[1:]); Glue's extras are ignored.
+        spark: an existing session (the local runner's); Glue's is created here.
+    """
+    started = perf_counter()
+    args = parse_job_arguments(sys.argv[1:] if argv is None else argv)
+    if spark is None:
+        spark = SparkSession.builder.appName(args.job_name).enableHiveSupport().getOrCreate()
+    report = RunReport(
+        run_id=args.job_run_id or _new_run_id(),
+        mode=args.mode,
+        report_location=args.report_location,
+    )
+    try:
+        run_job(spark, args, report)
+        report.status = "succeeded"
+    except Exception as error:
+        report.status = "failed"
+        report.error = _one_line(error)
+        raise
+    finally:
+        report.seconds["total"] = perf_counter() - started
+        _publish(spark, report, args)
+    return report
+
+
+def _publish(spark: SparkSession, report: RunReport, args: JobArguments) -> None:
+    text = report.to_json()
+    log.info("run report: %s", text)
+    if not args.report_location:
+        return
+    try:
+        files = LakeFiles(spark)
+        files.write_text(join(args.report_location, f"{report.run_id}.json"), text)
+        files.write_text(join(args.report_location, "latest.json"), text)
+    except Exception as error:  # the report must never hide the run's own outcome
+        log.warning("could not write the run report: %s", _one_line(error))
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    main()

@@ -1,0 +1,102 @@
+"""Files in the lake through Hadoop's FileSystem API, so one code path serves `s3://` on
+Glue (EMRFS) and `file://` locally.
+
+Only what the job needs: list a folder, read and write small text files, delete a folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import SparkSession
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A data file as listed: name, size in bytes, modification time in milliseconds."""
+
+    path: str
+    name: str
+    size: int
+    modified_ms: int
+
+
+def _is_data_file(name: str) -> bool:
+    # Hadoop, Spark, Hive and Athena all skip names starting with '_' or '.'.
+    return not name.startswith(("_", "."))
+
+
+class LakeFiles:
+    """A thin wrapper over the JVM's Hadoop FileSystem for one Spark session."""
+
+    def __init__(self, spark: SparkSession):
+        self._jvm = spark.sparkContext._jvm
+        self._conf = spark.sparkContext._jsc.hadoopConfiguration()
+
+    def _path(self, uri: str):
+        path = self._jvm.org.apache.hadoop.fs.Path(uri)
+        return path, path.getFileSystem(self._conf)
+
+    def exists(self, uri: str) -> bool:
+        path, fs = self._path(uri)
+        return bool(fs.exists(path))
+
+    def list_data_files(self, folder: str) -> list[FileEntry]:
+        """Data files directly in `folder` (no hidden or marker files); [] if absent."""
+        path, fs = self._path(folder)
+        if not fs.exists(path):
+            return []
+        entries = []
+        for status in fs.listStatus(path):
+            if not status.isFile():
+                continue
+            file_path = status.getPath()
+            name = file_path.getName()
+            if _is_data_file(name):
+                entries.append(
+                    FileEntry(
+                        path=file_path.toString(),
+                        name=name,
+                        size=int(status.getLen()),
+                        modified_ms=int(status.getModificationTime()),
+                    )
+                )
+        return sorted(entries, key=lambda e: e.name)
+
+    def read_text(self, uri: str) -> str | None:
+        """The file's text, or None when it does not exist."""
+        path, fs = self._path(uri)
+        if not fs.exists(path):
+            return None
+        stream = fs.open(path)
+        try:
+            reader = self._jvm.java.io.BufferedReader(
+                self._jvm.java.io.InputStreamReader(stream, "UTF-8")
+            )
+            lines = []
+            line = reader.readLine()
+            while line is not None:
+                lines.append(line)
+                line = reader.readLine()
+            return "\n".join(lines)
+        finally:
+            stream.close()
+
+    def write_text(self, uri: str, text: str) -> None:
+        """Write (replace) a small text file."""
+        path, fs = self._path(uri)
+        stream = fs.create(path, True)
+        try:
+            stream.write(bytearray(text.encode("utf-8")))
+        finally:
+            stream.close()
+
+    def delete(self, uri: str) -> bool:
+        """Delete a file or a folder with everything under it."""
+        path, fs = self._path(uri)
+        return bool(fs.delete(path, True))
+
+
+def join(base: str, *parts: str) -> str:
+    """Join URI parts with single slashes."""
+    return "/".join([base.rstrip("/"), *[p.strip("/") for p in parts]])
