@@ -19,7 +19,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from etl.arguments import DEFAULT_MAX_REJECT_RATIO, MODES
-from etl.errors import PipelineError
+from etl.errors import PipelineError, describe_failure
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -95,9 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="an existing Parquet dataset in ano=/mes= folders to register as silver, instead of sample data",
     )
-    local.add_argument(
-        "--mode", choices=MODES, default="incremental", help="incremental (default) or full recompute"
-    )
+    local.add_argument("--mode", choices=MODES, default="incremental", help="incremental (default) or full recompute")
     local.add_argument(
         "--max-reject-ratio",
         type=_ratio,
@@ -158,21 +156,6 @@ def local_command(args: argparse.Namespace) -> int:
     else:
         _print_summary(Console(), result)
     return EXIT_OK
-
-
-def describe_failure(error: BaseException) -> str:
-    """One line for an unexpected failure, using the Java root cause when there is one."""
-    java = getattr(error, "java_exception", None)
-    messages: list[str] = []
-    while java is not None:
-        message = str(java.getMessage() or java.getClass().getName())
-        messages.append(message.strip().splitlines()[0] if message.strip() else message)
-        java = java.getCause()
-    for message in messages:
-        if "reading file" in message or "Parquet" in message:
-            return message[:500]
-    lines = (messages[0] if messages else str(error)).strip().splitlines()
-    return (lines[0] if lines else type(error).__name__)[:500]
 
 
 def _save_traceback(lake: Path) -> Path:

@@ -117,9 +117,7 @@ def create_database_sql(database: str, location: str) -> str:
     return f"CREATE DATABASE IF NOT EXISTS {database} LOCATION '{location}'"
 
 
-def create_table_sql(
-    schema: TableSchema, location: str, columns: Sequence[tuple[str, str]] | None = None
-) -> str:
+def create_table_sql(schema: TableSchema, location: str, columns: Sequence[tuple[str, str]] | None = None) -> str:
     """DDL for an external, partitioned Parquet table, as the Glue catalog holds it.
 
     Args:

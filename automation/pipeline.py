@@ -113,8 +113,7 @@ def check_gold_layout(partitions: Sequence[str], files: dict[str, list[str]]) ->
         problems.append(f"folders not in the catalog: {', '.join(unregistered[:5])}")
     if not_one:
         problems.append(
-            "folders without exactly one Parquet file: "
-            + ", ".join(f"{spec} ({counts[spec]})" for spec in not_one[:5])
+            "folders without exactly one Parquet file: " + ", ".join(f"{spec} ({counts[spec]})" for spec in not_one[:5])
         )
     if problems:
         raise VerificationError("gold verification failed: " + "; ".join(problems))
@@ -150,8 +149,10 @@ def run_pipeline(backend: Backend, progress: Progress) -> PipelineResult:
         result.preview = timed(
             "verify",
             verify,
-            lambda q: f"one Parquet file in each of {len(result.files_per_partition)} folders; "
-            f"preview returned {len(q.rows)} rows",
+            lambda q: (
+                f"one Parquet file in each of {len(result.files_per_partition)} folders; "
+                f"preview returned {len(q.rows)} rows"
+            ),
         )
     finally:
         backend.stop()

@@ -25,3 +25,25 @@ class EmptySilverError(PipelineError):
 
 class RejectRatioExceeded(PipelineError):
     """Too many rows failed the quality rules: gold is not written."""
+
+
+class SilverReadError(PipelineError):
+    """A silver file could not be read (corrupt or not Parquet): gold is left as it was."""
+
+
+def describe_failure(error: BaseException) -> str:
+    """One line for an unexpected failure, from the Java root cause when there is one.
+
+    Spark's errors arrive as Py4J errors whose text is a whole Java stack trace; the
+    deepest cause usually says what actually went wrong.
+    """
+    java = getattr(error, "java_exception", None)
+    messages: list[str] = []
+    while java is not None:
+        text = str(java.getMessage() or java.getClass().getName()).strip()
+        messages.append(text.splitlines()[0] if text else str(java.getClass().getName()))
+        java = java.getCause()
+    if messages:
+        return messages[-1][:500]
+    lines = str(error).strip().splitlines()
+    return (lines[0] if lines else type(error).__name__)[:500]

@@ -24,7 +24,13 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from etl.arguments import JobArguments, parse_job_arguments
-from etl.errors import EmptySilverError, RejectRatioExceeded
+from etl.errors import (
+    EmptySilverError,
+    PipelineError,
+    RejectRatioExceeded,
+    SilverReadError,
+    describe_failure,
+)
 from etl.incremental import (
     STATE_FILE,
     PartitionKey,
@@ -44,6 +50,7 @@ from etl.tuning import JOB_SPARK_SETTINGS
 
 log = logging.getLogger("etl.job")
 
+
 def configure_session(spark: SparkSession) -> None:
     """Apply the job's runtime Spark settings to a session."""
     for key, value in JOB_SPARK_SETTINGS.items():
@@ -62,16 +69,15 @@ def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunRe
     files = LakeFiles(spark)
     configure_session(spark)
 
+    spark.catalog.refreshTable(args.source)  # a long-lived session may have cached its files
     source = spark.table(args.source)
     check_contract(source.schema, args.source)
     gold_location = _table_location(spark, args.target)
     report.gold_location = gold_location
 
-    silver = _silver_partitions(source, files)
+    silver, silver_files = _silver_partitions(source, files)
     if not silver:
-        raise EmptySilverError(
-            f"{args.source} has no data files: nothing was written and gold is unchanged"
-        )
+        raise EmptySilverError(f"{args.source} has no data files: nothing was written and gold is unchanged")
     gold_before = _catalog_partitions(spark, args.target)
     state_uri = join(args.state_location, STATE_FILE)
     previous_text = files.read_text(state_uri) if args.mode == "incremental" else None
@@ -81,13 +87,22 @@ def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunRe
     report.partitions_processed = len(plan.recompute)
     log.info(
         "plan: %s; recompute %d, drop %d, unchanged %d",
-        plan.reason, len(plan.recompute), len(plan.drop), len(plan.unchanged),
+        plan.reason,
+        len(plan.recompute),
+        len(plan.drop),
+        len(plan.unchanged),
     )
 
     written: dict[PartitionKey, int] = {}
     if plan.recompute:
         rows = source if not plan.unchanged else source.where(_partition_filter(plan.recompute))
-        written = _recompute(spark, rows, args, report, whole_table=not plan.unchanged)
+        try:
+            written = _recompute(spark, rows, args, report, whole_table=not plan.unchanged)
+        except PipelineError:
+            raise
+        except Exception as error:
+            paths = [path for key in plan.recompute for path in silver_files[key]]
+            raise _unreadable_silver(args.source, files, paths, error) from error
 
     # Gold partitions with no silver left, and recomputed partitions with no valid row.
     emptied = [k for k in plan.recompute if k not in written and k in set(gold_before)]
@@ -95,9 +110,7 @@ def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunRe
     _drop_partitions(spark, files, args.target, gold_location, to_drop)
     report.partitions_dropped = len(to_drop)
 
-    report.files_written = sum(
-        len(files.list_data_files(join(gold_location, partition_spec(key)))) for key in written
-    )
+    report.files_written = sum(len(files.list_data_files(join(gold_location, partition_spec(key)))) for key in written)
     kept_gold = previous.with_gold & set(plan.unchanged) if previous else frozenset()
     state = State(
         source=args.source,
@@ -120,9 +133,7 @@ def _recompute(
         rows_read, rows_rejected = row_counts(summary)
         report.rows_read, report.rows_rejected = rows_read, rows_rejected
         if rows_read == 0 and whole_table:
-            raise EmptySilverError(
-                f"{args.source} has no rows: nothing was written and gold is unchanged"
-            )
+            raise EmptySilverError(f"{args.source} has no rows: nothing was written and gold is unchanged")
         if rows_rejected:
             quarantine = join(args.quarantine_location, f"run_id={report.run_id}") + "/"
             quarantined_rows(summary).coalesce(1).write.mode("errorifexists").parquet(quarantine)
@@ -134,10 +145,7 @@ def _recompute(
                 f"unchanged; rejected rows are in {report.quarantine_location}"
             )
         gold = gold_rows(summary)
-        per_partition = {
-            (row["ano"], row["mes"]): row["count"]
-            for row in gold.groupBy("ano", "mes").count().collect()
-        }
+        per_partition = {(row["ano"], row["mes"]): row["count"] for row in gold.groupBy("ano", "mes").count().collect()}
         if per_partition:
             _insert_overwrite(spark, gold, args.target)
         report.rows_written = sum(per_partition.values())
@@ -154,9 +162,7 @@ def _insert_overwrite(spark: SparkSession, gold: DataFrame, target: str) -> None
     data = ", ".join(c.name for c in GOLD.columns)
     keys = ", ".join(c.name for c in GOLD.partition_columns)
     try:
-        spark.sql(
-            f"INSERT OVERWRITE TABLE {target} PARTITION ({keys}) SELECT {data}, {keys} FROM {view}"
-        )
+        spark.sql(f"INSERT OVERWRITE TABLE {target} PARTITION ({keys}) SELECT {data}, {keys} FROM {view}")
     finally:
         spark.catalog.dropTempView(view)
 
@@ -173,18 +179,35 @@ def _drop_partitions(
         files.delete(join(gold_location, partition_spec(key)))
 
 
-def _silver_partitions(source: DataFrame, files: LakeFiles) -> list[SilverPartition]:
-    """Fingerprint every silver partition the catalog knows, from a listing of its files."""
+def _unreadable_silver(source: str, files: LakeFiles, paths: list[str], error: Exception) -> SilverReadError:
+    """Name the file that broke the read when a cheap footer check can find it."""
+    for path in paths:
+        problem = files.parquet_problem(path)
+        if problem:
+            return SilverReadError(f"cannot read {source}: {path} {problem}; gold is unchanged")
+    return SilverReadError(f"cannot read {source}: {describe_failure(error)}; gold is unchanged")
+
+
+def _silver_partitions(
+    source: DataFrame, files: LakeFiles
+) -> tuple[list[SilverPartition], dict[PartitionKey, list[str]]]:
+    """Fingerprint every silver partition the catalog knows, from a listing of its files.
+
+    Returns:
+        The partitions with fingerprints, and each partition's file paths.
+    """
     by_folder: dict[str, set[str]] = {}
     for path in source.inputFiles():
         folder, _, name = path.rpartition("/")
         by_folder.setdefault(folder, set()).add(name)
     partitions: dict[PartitionKey, list] = {}
+    paths: dict[PartitionKey, list[str]] = {}
     for folder, names in by_folder.items():
         key = partition_key_of_file(folder + "/_")
         entries = [e for e in files.list_data_files(folder) if e.name in names]
         partitions.setdefault(key, []).extend((e.name, e.size, e.modified_ms) for e in entries)
-    return [SilverPartition(key, tuple(sorted(entries))) for key, entries in partitions.items()]
+        paths.setdefault(key, []).extend(e.path for e in entries)
+    return [SilverPartition(key, tuple(sorted(entries))) for key, entries in partitions.items()], paths
 
 
 def _catalog_partitions(spark: SparkSession, table: str) -> list[PartitionKey]:
@@ -219,11 +242,6 @@ def _new_run_id() -> str:
     return f"local-{stamp}-{uuid.uuid4().hex[:6]}"
 
 
-def _one_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
-
-
 def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -> RunReport:
     """Parse arguments, run the job, publish the report; raise on failure.
 
@@ -245,7 +263,7 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         report.status = "succeeded"
     except Exception as error:
         report.status = "failed"
-        report.error = _one_line(error)
+        report.error = describe_failure(error)
         raise
     finally:
         report.seconds["total"] = perf_counter() - started
@@ -263,7 +281,7 @@ def _publish(spark: SparkSession, report: RunReport, args: JobArguments) -> None
         files.write_text(join(args.report_location, f"{report.run_id}.json"), text)
         files.write_text(join(args.report_location, "latest.json"), text)
     except Exception as error:  # the report must never hide the run's own outcome
-        log.warning("could not write the run report: %s", _one_line(error))
+        log.warning("could not write the run report: %s", describe_failure(error))
 
 
 if __name__ == "__main__":

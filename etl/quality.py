@@ -36,13 +36,9 @@ def check_contract(schema: StructType, table: str) -> None:
             continue
         base_type = found[column].split("(")[0]  # decimal(10,2) -> decimal
         if base_type not in accepted:
-            problems.append(
-                f"{column} has type {found[column]} (expected one of: {', '.join(accepted)})"
-            )
+            problems.append(f"{column} has type {found[column]} (expected one of: {', '.join(accepted)})")
     if problems:
-        raise SchemaContractError(
-            f"schema contract violated by {table}: " + "; ".join(problems)
-        )
+        raise SchemaContractError(f"schema contract violated by {table}: " + "; ".join(problems))
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,30 @@ class LakeFiles:
                 )
         return sorted(entries, key=lambda e: e.name)
 
+    def parquet_problem(self, uri: str) -> str | None:
+        """Why a file is not a readable Parquet file by its frame alone, or None.
+
+        Checks the magic bytes at both ends and that the footer fits in the file: what a
+        truncated, overwritten or non-Parquet file breaks. Reads 12 bytes.
+        """
+        path, fs = self._path(uri)
+        size = int(fs.getFileStatus(path).getLen())
+        if size < 12:
+            return f"is not a Parquet file ({size} bytes)"
+        stream = fs.open(path)
+        try:
+            head = bytes(stream.read() & 0xFF for _ in range(4))
+            stream.seek(size - 8)
+            tail = bytes(stream.read() & 0xFF for _ in range(8))
+        finally:
+            stream.close()
+        if head != b"PAR1" or tail[4:] != b"PAR1":
+            return "is not a Parquet file (no PAR1 magic bytes)"
+        footer = int.from_bytes(tail[:4], "little")
+        if footer <= 0 or footer > size - 12:
+            return f"is a corrupt Parquet file (footer length {footer} does not fit in {size} bytes)"
+        return None
+
     def read_text(self, uri: str) -> str | None:
         """The file's text, or None when it does not exist."""
         path, fs = self._path(uri)
@@ -70,9 +94,7 @@ class LakeFiles:
             return None
         stream = fs.open(path)
         try:
-            reader = self._jvm.java.io.BufferedReader(
-                self._jvm.java.io.InputStreamReader(stream, "UTF-8")
-            )
+            reader = self._jvm.java.io.BufferedReader(self._jvm.java.io.InputStreamReader(stream, "UTF-8"))
             lines = []
             line = reader.readLine()
             while line is not None:

@@ -85,8 +85,6 @@ def row_counts(summary: DataFrame) -> tuple[int, int]:
     """(rows read, rows rejected) from a summary, in one small Spark action."""
     totals = summary.agg(
         F.coalesce(F.sum(_ROWS), F.lit(0)).alias("read"),
-        F.coalesce(F.sum(F.when(F.col(_REJECT_ID).isNotNull(), F.col(_ROWS))), F.lit(0)).alias(
-            "rejected"
-        ),
+        F.coalesce(F.sum(F.when(F.col(_REJECT_ID).isNotNull(), F.col(_ROWS))), F.lit(0)).alias("rejected"),
     ).first()
     return int(totals["read"]), int(totals["rejected"])

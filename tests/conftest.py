@@ -1,0 +1,115 @@
+"""Shared fixtures: one local SparkSession with a Hive metastore for the whole test run,
+and a `lake` harness that lays out silver files with pyarrow (independently of the code
+under test), registers them in the catalog and runs the real job."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")  # pyspark.testing imports pandas-on-Spark
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from automation.local import LocalBackend, LocalOptions, create_table_sql, start_spark
+from etl import job
+from etl.arguments import LakeLayout, build_job_arguments, to_argv
+from etl.report import RunReport
+from etl.schema import GOLD, SILVER
+
+SILVER_ARROW_SCHEMA = pa.schema(
+    [("idade", pa.int32()), ("ativo", pa.bool_()), ("salario", pa.float64()), ("nome", pa.string())]
+)
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """One local[2] session with Hive support, metastore in a temporary folder."""
+    session = start_spark(tmp_path_factory.mktemp("spark-lake"), workers=2, app_name="silver-to-gold-tests")
+    yield session
+    session.stop()
+
+
+class Lake:
+    """A lake folder with silver files written by pyarrow and the real job to run on it."""
+
+    def __init__(self, spark, root: Path):
+        self.spark = spark
+        self.root = root
+        self.layout = LakeLayout(root.as_uri())
+        self.silver_dir = root / "silver" / SILVER.table
+        self.gold_dir = root / "gold" / GOLD.table
+        self.backend = LocalBackend(LocalOptions(lake=root))
+        self.backend.spark = spark
+        spark.sql(f"DROP TABLE IF EXISTS {GOLD.qualified_name}")
+        spark.sql(f"DROP TABLE IF EXISTS {SILVER.qualified_name}")
+        self.backend.provision_catalog()
+
+    def write_partition(
+        self,
+        ano: int,
+        mes: int,
+        rows: Iterable[Mapping],
+        name: str = "part-0.parquet",
+        schema: pa.Schema = SILVER_ARROW_SCHEMA,
+    ) -> Path:
+        folder = self.silver_dir / f"ano={ano}" / f"mes={mes}"
+        folder.mkdir(parents=True, exist_ok=True)
+        table = pa.Table.from_pylist([dict(r) for r in rows], schema=schema)
+        path = folder / name
+        pq.write_table(table, path)
+        return path
+
+    def register(self) -> None:
+        """Register silver as the local backend does (columns from the files, then partitions)."""
+        if any(self.silver_dir.glob("ano=*/mes=*/*.parquet")):
+            self.backend._register_silver(self.layout.silver)
+        else:
+            self.spark.sql(f"DROP TABLE IF EXISTS {SILVER.qualified_name}")
+            self.spark.sql(create_table_sql(SILVER, self.layout.silver))
+
+    def run(self, mode: str = "incremental", max_reject_ratio: float = 0.05, register: bool = True) -> RunReport:
+        if register:
+            self.register()
+        arguments = build_job_arguments(self.layout, mode=mode, max_reject_ratio=max_reject_ratio)
+        return job.main(to_argv(arguments), spark=self.spark)
+
+    def gold_files(self) -> dict[str, bytes]:
+        """Every file under the gold location (hidden ones too), path -> sha256."""
+        return {
+            str(p.relative_to(self.gold_dir)): hashlib.sha256(p.read_bytes()).digest()
+            for p in sorted(self.gold_dir.rglob("*"))
+            if p.is_file()
+        }
+
+    def gold_parquet_files(self) -> dict[str, list[Path]]:
+        """Data files per ano=/mes= folder."""
+        found: dict[str, list[Path]] = {}
+        for folder in sorted(self.gold_dir.glob("ano=*/mes=*")):
+            key = f"{folder.parent.name}/{folder.name}"
+            found[key] = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("_", ".")))
+        return found
+
+    def catalog_partitions(self) -> list[str]:
+        return sorted(r[0] for r in self.spark.sql(f"SHOW PARTITIONS {GOLD.qualified_name}").collect())
+
+
+@pytest.fixture
+def lake(spark, tmp_path) -> Lake:
+    return Lake(spark, tmp_path / "lake")
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def cli_env(project_root) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(project_root)
+    return env

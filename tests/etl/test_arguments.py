@@ -1,0 +1,66 @@
+"""The job's argument set: built once, parsed by the job, Glue's extras accepted."""
+
+import pytest
+
+from etl.arguments import LakeLayout, build_job_arguments, parse_job_arguments, to_argv
+from etl.errors import JobArgumentError
+
+
+def test_layout_derives_every_location_from_the_root():
+    layout = LakeLayout("s3://lake-bucket")
+    assert layout.gold == "s3://lake-bucket/gold/sample_data_aggregated/"
+    assert layout.silver == "s3://lake-bucket/silver/sample_data_partitioned/"
+    assert layout.state == "s3://lake-bucket/gold/_state/sample_data_aggregated/"
+    assert layout.quarantine == "s3://lake-bucket/quarantine/sample_data_aggregated/"
+    assert layout.temp == "s3://lake-bucket/temp/"
+    assert layout.spark_event_logs == "s3://lake-bucket/temp/spark-ui/"
+
+
+def test_builder_sets_glue_flags_and_the_jobs_own_arguments():
+    arguments = build_job_arguments(
+        LakeLayout("s3://b"), extra_py_files="s3://b/artifacts/etl-abc.zip", log_group="/aws-glue/jobs/x"
+    )
+    assert arguments["--enable-glue-datacatalog"] == "true"
+    assert arguments["--job-bookmark-option"] == "job-bookmark-disable"
+    assert arguments["--continuous-log-logGroup"] == "/aws-glue/jobs/x"
+    assert arguments["--extra-py-files"] == "s3://b/artifacts/etl-abc.zip"
+    assert arguments["--TempDir"] == "s3://b/temp/"
+    assert arguments["--mode"] == "incremental"
+    assert arguments["--max_reject_ratio"] == "0.05"
+
+
+def test_parser_reads_what_the_builder_wrote_and_ignores_glue_extras():
+    argv = to_argv(build_job_arguments(LakeLayout("s3://b"), mode="full", max_reject_ratio=0.1))
+    argv += ["--JOB_ID", "j_1", "--JOB_RUN_ID", "jr_42", "--JOB_NAME", "job-x", "--enable-glue-datacatalog"]
+    parsed = parse_job_arguments(argv)
+    assert parsed.mode == "full"
+    assert parsed.max_reject_ratio == 0.1
+    assert parsed.job_run_id == "jr_42"
+    assert parsed.job_name == "job-x"
+    assert parsed.source == "silver_data.sample_data_partitioned"
+    assert parsed.target == "gold_data.sample_data_aggregated"
+    assert parsed.quarantine_location == "s3://b/quarantine/sample_data_aggregated/"
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--mode", "sometimes"], "--mode must be one of incremental, full, got 'sometimes'"),
+        (["--max_reject_ratio", "1.5"], "--max_reject_ratio must be between 0 and 1, got 1.5"),
+        (["--max_reject_ratio", "lots"], "must be a number between 0 and 1, got 'lots'"),
+    ],
+)
+def test_bad_values_are_named(extra, message):
+    argv = to_argv(build_job_arguments(LakeLayout("s3://b"))) + extra
+    with pytest.raises(JobArgumentError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_job_arguments(argv)
+
+
+def test_missing_locations_are_named():
+    with pytest.raises(JobArgumentError, match="quarantine_location"):
+        parse_job_arguments(["--state_location", "s3://b/s/"])
+
+
+def test_builder_refuses_a_bad_mode():
+    with pytest.raises(JobArgumentError, match="--mode"):
+        build_job_arguments(LakeLayout("s3://b"), mode="partial")

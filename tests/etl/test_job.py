@@ -1,0 +1,296 @@
+"""The job end to end on a real catalog and real Parquet files.
+
+Silver files are written by pyarrow, results are checked by DuckDB (an independent engine)
+or against values written out here.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from etl.errors import EmptySilverError, RejectRatioExceeded, SchemaContractError, SilverReadError
+from etl.sample import SampleSpec, generate_silver, write_silver
+
+
+def people(n: int, seed: int, salary_base: float = 1000.0) -> list[dict]:
+    rng = random.Random(seed)
+    return [
+        dict(
+            idade=rng.randint(20, 23), ativo=rng.random() < 0.5, salario=salary_base + rng.random() * 1000, nome=f"p{i}"
+        )
+        for i in range(n)
+    ]
+
+
+def gold_by_key(lake) -> dict[tuple, float]:
+    rows = duckdb.sql(
+        f"SELECT idade, ativo, ano, mes, salario_medio FROM read_parquet('{lake.gold_dir}/*/*/*.parquet', "
+        "hive_partitioning = true)"
+    ).fetchall()
+    return {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
+
+
+DUCKDB_RULES = """
+    ano BETWEEN 1900 AND 2100 AND mes BETWEEN 1 AND 12 AND idade BETWEEN 0 AND 120
+    AND ativo IS NOT NULL AND salario IS NOT NULL AND NOT isnan(salario) AND NOT isinf(salario)
+    AND salario >= 0
+"""
+
+
+def duckdb_expected(silver_glob: str) -> tuple[dict[tuple, float], int, int]:
+    """Gold, rows read and rows rejected, computed by DuckDB from the silver files."""
+    source = f"read_parquet('{silver_glob}', hive_partitioning = true)"
+    rows = duckdb.sql(
+        f"SELECT idade, ativo, ano, mes, avg(salario) FROM {source} WHERE {DUCKDB_RULES} GROUP BY ALL"
+    ).fetchall()
+    total = duckdb.sql(f"SELECT count(*) FROM {source}").fetchall()[0][0]
+    valid = duckdb.sql(f"SELECT count(*) FROM {source} WHERE {DUCKDB_RULES}").fetchall()[0][0]
+    return {(r[0], r[1], r[2], r[3]): r[4] for r in rows}, total, total - valid
+
+
+def test_gold_equals_duckdbs_computation_on_sample_data_with_bad_rows(spark, lake):
+    write_silver(
+        generate_silver(spark, SampleSpec(rows=30_000, months=6, invalid_fraction=0.02, seed=7)), lake.layout.silver
+    )
+    # Rows the generator does not make: out-of-range months and years, infinite salaries.
+    lake.write_partition(2023, 13, [dict(idade=30, ativo=True, salario=10.0, nome="bad-month")], name="extra.parquet")
+    lake.write_partition(1800, 1, [dict(idade=30, ativo=True, salario=10.0, nome="bad-year")], name="extra.parquet")
+    lake.write_partition(
+        2023,
+        1,
+        [dict(idade=30, ativo=True, salario=math.inf, nome="inf"), dict(idade=30, ativo=True, salario=5.0, nome="ok")],
+        name="extra.parquet",
+    )
+    report = lake.run(mode="full")
+
+    expected, total, rejected = duckdb_expected(f"{lake.silver_dir}/*/*/*.parquet")
+    actual = gold_by_key(lake)
+    assert report.rows_read == total == 30_004
+    assert report.rows_rejected == rejected
+    assert rejected > 500  # the generator's 2% plus the hand-made rows
+    assert actual.keys() == expected.keys()
+    for key, value in expected.items():
+        assert actual[key] == pytest.approx(value, rel=1e-9), key
+    quarantined = duckdb.sql(f"SELECT count(*) FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet')").fetchall()[
+        0
+    ][0]
+    assert quarantined == rejected
+    assert report.rows_written == len(expected)
+
+
+def test_one_snappy_file_per_gold_partition_registered_in_the_catalog(spark, lake):
+    for mes in (1, 2, 3):
+        for part in range(3):  # several silver files per partition
+            lake.write_partition(2024, mes, people(200, seed=mes * 10 + part), name=f"part-{part}.parquet")
+    report = lake.run()
+    files = lake.gold_parquet_files()
+    assert sorted(files) == ["ano=2024/mes=1", "ano=2024/mes=2", "ano=2024/mes=3"]
+    assert all(len(paths) == 1 for paths in files.values()), files
+    assert report.files_written == 3
+    assert lake.catalog_partitions() == ["ano=2024/mes=1", "ano=2024/mes=2", "ano=2024/mes=3"]
+    for (path,) in files.values():
+        metadata = pq.ParquetFile(path).metadata
+        codecs = {
+            metadata.row_group(g).column(c).compression
+            for g in range(metadata.num_row_groups)
+            for c in range(metadata.num_columns)
+        }
+        assert codecs == {"SNAPPY"}
+
+
+def test_results_written_out_by_hand(spark, lake):
+    lake.write_partition(
+        2024,
+        1,
+        [
+            dict(idade=30, ativo=True, salario=1000.0, nome="a"),
+            dict(idade=30, ativo=True, salario=2000.0, nome="b"),
+            dict(idade=30, ativo=False, salario=700.0, nome="c"),
+            dict(idade=31, ativo=None, salario=700.0, nome="rejected"),
+        ],
+    )
+    lake.write_partition(2024, 2, [dict(idade=55, ativo=False, salario=3333.5, nome="d")])
+    report = lake.run(max_reject_ratio=0.5)
+    assert gold_by_key(lake) == {(30, True, 2024, 1): 1500.0, (30, False, 2024, 1): 700.0, (55, False, 2024, 2): 3333.5}
+    assert (report.rows_read, report.rows_rejected, report.rows_written) == (5, 1, 3)
+    assert report.status == "succeeded"
+
+
+def test_incremental_new_changed_removed_and_unchanged(spark, lake):
+    for mes in (1, 2, 3):
+        lake.write_partition(2024, mes, people(100, seed=mes))
+    first = lake.run()
+    assert first.partitions_processed == 3
+    before = lake.gold_files()
+
+    # A new month: only it is processed; the other gold files are untouched.
+    lake.write_partition(2024, 4, people(100, seed=4))
+    second = lake.run()
+    assert (second.partitions_processed, second.partitions_written, second.rows_read) == (1, 1, 100)
+    after = lake.gold_files()
+    for path, digest in before.items():
+        if path.startswith(("ano=2024/mes=1/", "ano=2024/mes=2/", "ano=2024/mes=3/")):
+            assert after[path] == digest, path
+
+    # A changed month is recomputed from all of its rows.
+    lake.write_partition(
+        2024,
+        2,
+        [dict(idade=40, ativo=True, salario=10.0, nome="x"), dict(idade=40, ativo=True, salario=30.0, nome="y")],
+    )
+    third = lake.run()
+    assert third.partitions_processed == 1
+    gold = gold_by_key(lake)
+    assert {k: v for k, v in gold.items() if k[3] == 2} == {(40, True, 2024, 2): 20.0}
+
+    # A removed month is dropped from the catalog and from storage.
+    for path in (lake.silver_dir / "ano=2024" / "mes=3").iterdir():
+        path.unlink()
+    (lake.silver_dir / "ano=2024" / "mes=3").rmdir()
+    fourth = lake.run()
+    assert (fourth.partitions_processed, fourth.partitions_dropped) == (0, 1)
+    assert lake.catalog_partitions() == ["ano=2024/mes=1", "ano=2024/mes=2", "ano=2024/mes=4"]
+    assert not (lake.gold_dir / "ano=2024" / "mes=3").exists()
+
+    # Nothing changed: a successful no-op, gold byte-identical, state not rewritten.
+    state_file = lake.root / "gold" / "_state" / "sample_data_aggregated" / "fingerprints.json"
+    settled, state_mtime = lake.gold_files(), state_file.stat().st_mtime_ns
+    fifth = lake.run()
+    assert fifth.status == "succeeded"
+    assert (fifth.partitions_processed, fifth.partitions_dropped, fifth.rows_read, fifth.files_written) == (0, 0, 0, 0)
+    assert lake.gold_files() == settled
+    assert state_file.stat().st_mtime_ns == state_mtime
+
+
+def test_full_mode_recomputes_everything(spark, lake):
+    for mes in (1, 2):
+        lake.write_partition(2024, mes, people(50, seed=mes))
+    lake.run()
+    report = lake.run(mode="full")
+    assert (report.partitions_processed, report.partitions_written, report.rows_read) == (2, 2, 100)
+    assert all(len(p) == 1 for p in lake.gold_parquet_files().values())
+
+
+def test_a_lost_gold_partition_is_rebuilt_by_the_next_incremental_run(spark, lake):
+    for mes in (1, 2):
+        lake.write_partition(2024, mes, people(50, seed=mes))
+    lake.run()
+    expected = gold_by_key(lake)
+    spark.sql("ALTER TABLE gold_data.sample_data_aggregated DROP PARTITION (ano = 2024, mes = 2)")
+    for path in (lake.gold_dir / "ano=2024" / "mes=2").iterdir():
+        path.unlink()
+    report = lake.run()
+    assert report.partitions_processed == 1
+    assert gold_by_key(lake) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("mode", ["incremental", "full"])
+def test_a_corrupt_silver_file_fails_the_run_and_leaves_gold_byte_identical(spark, lake, mode):
+    for mes in (1, 2):
+        lake.write_partition(2024, mes, people(50, seed=mes))
+    lake.run()
+    before = lake.gold_files()
+    (lake.silver_dir / "ano=2024" / "mes=2" / "part-9.parquet").write_bytes(b"PAR1 this is not really parquet PAR1")
+    with pytest.raises(SilverReadError) as error:
+        lake.run(mode=mode)
+    assert "part-9.parquet is a corrupt Parquet file" in str(error.value)
+    assert lake.gold_files() == before
+    assert lake.catalog_partitions() == ["ano=2024/mes=1", "ano=2024/mes=2"]
+
+
+def test_empty_silver_fails_clearly_and_leaves_gold(spark, lake):
+    lake.write_partition(2024, 1, people(20, seed=1))
+    lake.run()
+    before = lake.gold_files()
+    for path in (lake.silver_dir / "ano=2024" / "mes=1").iterdir():
+        path.unlink()
+    with pytest.raises(EmptySilverError, match="has no data files: nothing was written and gold is unchanged"):
+        lake.run()
+    assert lake.gold_files() == before
+    assert lake.catalog_partitions() == ["ano=2024/mes=1"]
+
+
+def test_silver_with_files_but_no_rows_is_empty(spark, lake):
+    lake.write_partition(2024, 1, [])
+    with pytest.raises(EmptySilverError, match="has no rows"):
+        lake.run()
+    assert lake.gold_files() == {}
+
+
+def test_schema_contract_violation_fails_before_anything_is_written(spark, lake):
+    schema = pa.schema([("idade", pa.int32()), ("ativo", pa.bool_()), ("salario", pa.string())])
+    lake.write_partition(2024, 1, [dict(idade=30, ativo=True, salario="1000")], schema=schema)
+    with pytest.raises(SchemaContractError, match="salario has type string"):
+        lake.run()
+    assert lake.gold_files() == {}
+    assert not (lake.root / "quarantine").exists()
+
+
+def test_too_many_rejects_fail_before_gold_is_written(spark, lake):
+    lake.write_partition(2024, 1, people(50, seed=1))
+    lake.run()
+    before = lake.gold_files()
+    bad = [dict(idade=None, ativo=True, salario=1.0, nome=f"bad{i}") for i in range(10)]
+    lake.write_partition(2024, 1, people(40, seed=2) + bad)
+    with pytest.raises(RejectRatioExceeded, match=r"10 of 50 rows \(20.00%\) failed the quality rules"):
+        lake.run()
+    assert lake.gold_files() == before
+    quarantined = duckdb.sql(f"SELECT count(*) FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet')").fetchall()[
+        0
+    ][0]
+    assert quarantined == 10
+
+
+def test_run_report_is_written_as_json(spark, lake):
+    import json
+
+    lake.write_partition(2024, 1, people(10, seed=1))
+    report = lake.run()
+    stored = json.loads(
+        (lake.root / "gold" / "_reports" / "sample_data_aggregated" / f"{report.run_id}.json").read_text()
+    )
+    assert stored["status"] == "succeeded"
+    assert stored["rows_read"] == 10
+    assert set(stored["seconds"]) >= {"job", "total"}
+    for key in (
+        "mode",
+        "rows_rejected",
+        "rows_written",
+        "partitions_processed",
+        "partitions_written",
+        "partitions_dropped",
+        "files_written",
+        "gold_location",
+        "quarantine_location",
+    ):
+        assert key in stored
+
+
+def test_sample_generator_is_deterministic_whatever_the_partitioning(spark):
+    spec = SampleSpec(rows=2_000, months=3, invalid_fraction=0.1, seed=3)
+    one = generate_silver(spark, spec, partitions=1).orderBy("id").collect()
+    four = generate_silver(spark, spec, partitions=4).orderBy("id").collect()
+
+    def comparable(rows):  # NaN != NaN, so compare NaN as a marker
+        return [tuple("NaN" if isinstance(v, float) and math.isnan(v) else v for v in r) for r in rows]
+
+    assert comparable(one) == comparable(four)
+    months = {(r["ano"], r["mes"]) for r in one}
+    assert months == {(2023, 1), (2023, 2), (2023, 3)}
+    invalid = sum(
+        1
+        for r in one
+        if r["idade"] is None
+        or r["idade"] > 120
+        or r["ativo"] is None
+        or r["salario"] is None
+        or r["salario"] < 0
+        or math.isnan(r["salario"])
+    )
+    assert 150 <= invalid <= 250  # 10% of 2,000, give or take the hash's spread

@@ -1,0 +1,88 @@
+"""The transformation on small inline DataFrames, expected values written out."""
+
+import math
+
+from pyspark.testing import assertDataFrameEqual
+
+from etl.transform import aggregate, gold_rows, quarantined_rows, row_counts, summarize
+
+SILVER = "idade int, ativo boolean, salario double, ano int, mes int, nome string"
+GOLD = "idade int, ativo boolean, salario_medio double, ano int, mes int"
+
+
+def test_aggregate_averages_salario_by_idade_ativo_ano_mes(spark):
+    silver = spark.createDataFrame(
+        [
+            (30, True, 1000.0, 2024, 1, "a"),
+            (30, True, 2000.0, 2024, 1, "b"),
+            (30, True, 4000.0, 2024, 2, "c"),
+            (30, False, 500.0, 2024, 1, "d"),
+            (41, True, 10.0, 2023, 12, "e"),
+            (41, True, 20.0, 2023, 12, "f"),
+            (41, True, 60.0, 2023, 12, "g"),
+        ],
+        SILVER,
+    )
+    expected = spark.createDataFrame(
+        [
+            (30, True, 1500.0, 2024, 1),
+            (30, True, 4000.0, 2024, 2),
+            (30, False, 500.0, 2024, 1),
+            (41, True, 30.0, 2023, 12),
+        ],
+        GOLD,
+    )
+    assertDataFrameEqual(aggregate(silver), expected)
+
+
+def test_invalid_rows_are_left_out_of_gold_and_kept_whole_in_quarantine(spark):
+    silver = spark.createDataFrame(
+        [
+            (30, True, 1000.0, 2024, 1, "ok-1"),
+            (30, True, 3000.0, 2024, 1, "ok-2"),
+            (30, True, -5.0, 2024, 1, "negative"),
+            (30, True, math.nan, 2024, 1, "nan"),
+            (None, True, 99999.0, 2024, 1, "no-age"),
+            (30, None, 99999.0, 2024, 1, "no-ativo"),
+            (200, True, 99999.0, 2024, 13, "old-and-bad-month"),
+        ],
+        SILVER,
+    )
+    summary = summarize(silver)
+    assertDataFrameEqual(gold_rows(summary), spark.createDataFrame([(30, True, 2000.0, 2024, 1)], GOLD))
+    quarantine = {r["nome"]: r for r in quarantined_rows(summary).collect()}
+    assert sorted(quarantine) == ["nan", "negative", "no-age", "no-ativo", "old-and-bad-month"]
+    assert quarantine["negative"]["reject_reasons"] == ["salario is negative"]
+    assert quarantine["nan"]["reject_reasons"] == ["salario is NaN"]
+    assert quarantine["no-age"]["reject_reasons"] == ["idade is null"]
+    assert quarantine["no-ativo"]["reject_reasons"] == ["ativo is null"]
+    assert quarantine["old-and-bad-month"]["reject_reasons"] == ["mes outside 1..12", "idade outside 0..120"]
+    # Rejected rows keep their original values and extra columns.
+    assert quarantine["old-and-bad-month"]["idade"] == 200
+    assert quarantine["negative"]["salario"] == -5.0
+    assert row_counts(summary) == (7, 5)
+
+
+def test_identical_invalid_rows_are_each_quarantined(spark):
+    silver = spark.createDataFrame([(None, True, 1.0, 2024, 1, "same")] * 3, SILVER)
+    summary = summarize(silver)
+    assert quarantined_rows(summary).count() == 3
+    assert row_counts(summary) == (3, 3)
+    assert gold_rows(summary).count() == 0
+
+
+def test_wider_source_types_are_read_as_the_gold_types(spark):
+    silver = spark.createDataFrame(
+        [(30, True, 1000, 2024, 1), (30, True, 2001, 2024, 1)],
+        "idade bigint, ativo boolean, salario bigint, ano bigint, mes smallint",
+    )
+    assertDataFrameEqual(aggregate(silver), spark.createDataFrame([(30, True, 1500.5, 2024, 1)], GOLD))
+
+
+def test_out_of_int_range_age_is_rejected_not_wrapped(spark):
+    silver = spark.createDataFrame(
+        [(2**32 + 30, True, 1.0, 2024, 1)], "idade bigint, ativo boolean, salario double, ano int, mes int"
+    )
+    summary = summarize(silver)
+    assert row_counts(summary) == (1, 1)
+    assert quarantined_rows(summary).first()["idade"] == 2**32 + 30
