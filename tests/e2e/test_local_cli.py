@@ -1,0 +1,125 @@
+"""`python -m automation local` end to end, as a user runs it: a subprocess, exit codes,
+stdout and stderr. Rejected-row counts are checked against DuckDB over the silver files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def run_cli(args: list[str], env: dict, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "automation", "local", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
+def last_json_line(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+
+
+def test_local_pipeline_end_to_end_then_a_noop_rerun(tmp_path, cli_env):
+    lake = tmp_path / "lake"
+    first = run_cli(["--lake", str(lake), "--rows", "20000", "--json"], cli_env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    report = last_json_line(first.stdout)
+
+    silver = f"read_parquet('{lake}/silver/sample_data_partitioned/*/*/*.parquet', hive_partitioning = true)"
+    invalid = duckdb.sql(
+        f"SELECT count(*) FROM {silver} WHERE idade IS NULL OR idade > 120 OR ativo IS NULL "
+        "OR salario IS NULL OR isnan(salario) OR salario < 0"
+    ).fetchall()[0][0]
+    assert report["status"] == "succeeded"
+    assert report["rows_read"] == 20000
+    assert report["rows_rejected"] == invalid > 0
+    assert len(report["gold_partitions"]) == 36
+    assert set(report["files_per_partition"].values()) == {1}
+    assert len(report["preview"]) == 10
+    assert set(report["preview"][0]) == {"idade", "ativo", "salario_medio", "ano", "mes"}
+    assert report["preview_sql"] == "SELECT * FROM gold_data.sample_data_aggregated LIMIT 10"
+    assert report["gold_location"].rstrip("/").endswith("gold/sample_data_aggregated")
+    assert {"job", "total"} <= set(report["seconds"])
+    # Every step is shown with its time on stderr.
+    for step in ("start", "provision catalog", "load silver", "run job", "register partitions", "verify"):
+        assert f"✓ {step}" in first.stderr
+    # Nothing lands in the working directory: metastore, derby.log and warehouse are in the lake.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lake"]
+
+    second = run_cli(["--lake", str(lake), "--rows", "20000"], cli_env, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "salario_medio" in second.stdout  # the preview table
+    assert "Run summary" in second.stdout
+    assert "nothing changed in silver" in second.stderr
+
+
+def test_registered_silver_path_with_text_salario_is_a_contract_violation(tmp_path, cli_env):
+    silver = tmp_path / "my-silver"
+    (silver / "ano=2024" / "mes=1").mkdir(parents=True)
+    table = pa.table({"idade": pa.array([30], pa.int32()), "ativo": [True], "salario": ["1000"]})
+    pq.write_table(table, silver / "ano=2024" / "mes=1" / "part-0.parquet")
+    result = run_cli(["--lake", str(tmp_path / "lake"), "--silver-path", str(silver)], cli_env, cwd=tmp_path)
+    assert_one_line_error(result, "schema contract violated", "salario has type string")
+
+
+def test_reject_ratio_exceeded_is_refused(tmp_path, cli_env):
+    result = run_cli(
+        ["--lake", str(tmp_path / "lake"), "--rows", "3000", "--months", "2", "--invalid-fraction", "0.5"],
+        cli_env,
+        cwd=tmp_path,
+    )
+    assert_one_line_error(result, "failed the quality rules, above max_reject_ratio 5.00%")
+    assert not list((tmp_path / "lake" / "gold" / "sample_data_aggregated").glob("ano=*"))
+
+
+def test_missing_silver_path(tmp_path, cli_env):
+    result = run_cli(["--lake", str(tmp_path / "lake"), "--silver-path", str(tmp_path / "nope")], cli_env, cwd=tmp_path)
+    assert_one_line_error(result, "--silver-path", "does not exist")
+
+
+def test_silver_path_that_is_not_parquet(tmp_path, cli_env):
+    folder = tmp_path / "csv" / "ano=2024" / "mes=1"
+    folder.mkdir(parents=True)
+    (folder / "data.csv").write_text("idade,ativo,salario\n30,true,1000\n")
+    result = run_cli(["--lake", str(tmp_path / "lake"), "--silver-path", str(tmp_path / "csv")], cli_env, cwd=tmp_path)
+    assert_one_line_error(result, "is not Parquet", "data.csv")
+
+
+def test_silver_path_without_partition_folders(tmp_path, cli_env):
+    (tmp_path / "flat").mkdir()
+    result = run_cli(["--lake", str(tmp_path / "lake"), "--silver-path", str(tmp_path / "flat")], cli_env, cwd=tmp_path)
+    assert_one_line_error(result, "has no ano=/mes= folders")
+
+
+def test_java_missing_is_named(tmp_path, cli_env):
+    env = {**cli_env, "PATH": str(tmp_path / "empty-bin")}
+    env.pop("JAVA_HOME", None)
+    result = run_cli(["--lake", str(tmp_path / "lake"), "--rows", "10"], env, cwd=tmp_path)
+    assert_one_line_error(result, "Java 17 is required")
+
+
+def test_bad_option_values_are_usage_errors(tmp_path, cli_env):
+    result = run_cli(["--rows", "0"], cli_env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--rows: must be at least 1" in result.stderr
