@@ -105,7 +105,8 @@ def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunRe
             raise _unreadable_silver(args.source, files, paths, error) from error
 
     # Gold partitions with no silver left, and recomputed partitions with no valid row.
-    emptied = [k for k in plan.recompute if k not in written and k in set(gold_before)]
+    gold_set = set(gold_before)
+    emptied = [k for k in plan.recompute if k not in written and k in gold_set]
     to_drop = sorted(set(plan.drop) | set(emptied), key=partition_spec)
     _drop_partitions(spark, files, args.target, gold_location, to_drop)
     report.partitions_dropped = len(to_drop)
@@ -218,7 +219,7 @@ def _table_location(spark: SparkSession, table: str) -> str:
     for row in spark.sql(f"DESCRIBE TABLE EXTENDED {table}").collect():
         if row["col_name"] == "Location":
             return row["data_type"].rstrip("/") + "/"
-    raise EmptySilverError(f"{table} has no location in the catalog")
+    raise PipelineError(f"{table} has no location in the catalog: recreate it with one")
 
 
 def _partition_filter(keys: Sequence[PartitionKey]) -> Column:
