@@ -83,6 +83,7 @@ def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunRe
     previous_text = files.read_text(state_uri) if args.mode == "incremental" else None
     previous = State.from_json(previous_text) if previous_text else None
     plan = plan_run(args.mode, silver, gold_before, previous, args.source, args.target)
+    report.seconds["plan"] = perf_counter() - started
     report.plan = plan.reason
     report.partitions_processed = len(plan.recompute)
     log.info(
@@ -131,13 +132,17 @@ def _recompute(
     """Aggregate, quarantine and write; returns gold rows written per partition."""
     summary = summarize(rows).persist(StorageLevel.MEMORY_AND_DISK)
     try:
+        phase = perf_counter()
         rows_read, rows_rejected = row_counts(summary)
+        report.seconds["read_and_aggregate"] = perf_counter() - phase
         report.rows_read, report.rows_rejected = rows_read, rows_rejected
         if rows_read == 0 and whole_table:
             raise EmptySilverError(f"{args.source} has no rows: nothing was written and gold is unchanged")
         if rows_rejected:
             quarantine = join(args.quarantine_location, f"run_id={report.run_id}") + "/"
+            phase = perf_counter()
             quarantined_rows(summary).coalesce(1).write.mode("errorifexists").parquet(quarantine)
+            report.seconds["quarantine"] = perf_counter() - phase
             report.quarantine_location = quarantine
         if report.reject_ratio > args.max_reject_ratio:
             raise RejectRatioExceeded(
@@ -147,8 +152,10 @@ def _recompute(
             )
         gold = gold_rows(summary)
         per_partition = {(row["ano"], row["mes"]): row["count"] for row in gold.groupBy("ano", "mes").count().collect()}
+        phase = perf_counter()
         if per_partition:
             _insert_overwrite(spark, gold, args.target)
+        report.seconds["write_gold"] = perf_counter() - phase
         report.rows_written = sum(per_partition.values())
         report.partitions_written = len(per_partition)
         return per_partition
