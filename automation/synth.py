@@ -1,0 +1,129 @@
+"""`python -m automation synth --stack NAME`: the Pulumi program rendered offline.
+
+Runs the real program under Pulumi's mock runtime with `Pulumi.<stack>.yaml`, with no AWS
+account and no Pulumi CLI, and records every resource the program declares: type token,
+name and inputs under the engine's property names. The mocks answer with realistic ids
+and ARNs (account 123456789012) so rendered policies read as they would be deployed.
+Pulumi's runtime state is global: run one synth per process.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from etl.errors import PipelineError
+from infra.settings import PROJECT, Settings, settings_from_config
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+ACCOUNT = "123456789012"
+
+
+class SynthError(PipelineError):
+    """The stack cannot be rendered (unknown stack, unreadable config)."""
+
+
+def read_stack_config(stack: str, root: Path = PROJECT_ROOT) -> tuple[dict[str, Any], str | None]:
+    """The project config keys and `aws:region` of `Pulumi.<stack>.yaml`."""
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+        raise SynthError(f"unknown stack {stack!r}: no {path.name} (known stacks: {', '.join(known)})")
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise SynthError(f"{path.name} is not valid YAML: {str(error).splitlines()[0]}") from None
+    config = document.get("config") or {}
+    project = {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith(f"{PROJECT}:")}
+    return project, config.get("aws:region")
+
+
+def _arn(resource_type: str, name: str, inputs: dict, region: str) -> dict[str, Any]:
+    """Realistic ids and ARNs for the resource types the program declares."""
+    service = resource_type.split(":")[1].split("/")[0]
+    physical = inputs.get("name") or name
+    if resource_type == "aws:s3/bucket:Bucket":
+        bucket = inputs.get("bucket") or f"{inputs.get('bucketPrefix', name)}20261124abcdef"
+        return {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
+    if service == "iam":
+        return {"id": physical, "name": physical, "arn": f"arn:aws:iam::{ACCOUNT}:role/{physical}"}
+    if service == "sns" and resource_type.endswith(":Topic"):
+        return {
+            "id": f"arn:aws:sns:{region}:{ACCOUNT}:{physical}",
+            "arn": f"arn:aws:sns:{region}:{ACCOUNT}:{physical}",
+            "name": physical,
+        }
+    if service == "cloudwatch" and resource_type.endswith(":LogGroup"):
+        return {"id": physical, "arn": f"arn:aws:logs:{region}:{ACCOUNT}:log-group:{physical}"}
+    if service == "cloudwatch" and resource_type.endswith(":EventRule"):
+        return {"id": physical, "name": physical, "arn": f"arn:aws:events:{region}:{ACCOUNT}:rule/{physical}"}
+    if service == "glue":
+        kind = resource_type.rsplit(":", 1)[1].lower()
+        return {"id": physical, "arn": f"arn:aws:glue:{region}:{ACCOUNT}:{kind}/{physical}"}
+    if service == "athena" and resource_type.endswith(":Workgroup"):
+        return {"id": physical, "arn": f"arn:aws:athena:{region}:{ACCOUNT}:workgroup/{physical}"}
+    if service == "athena":
+        return {"id": f"{physical}-0f1e2d3c-4b5a-6978-8091-a2b3c4d5e6f7"}
+    return {"id": f"{name}-id"}
+
+
+def render(settings: Settings, config: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run the program under mocks; return [{type, name, inputs}] in declaration order."""
+    import pulumi
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from infra.program import define
+
+    resources: list[dict[str, Any]] = []
+
+    class RecordingMocks(pulumi.runtime.Mocks):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+            inputs = dict(args.inputs)
+            resources.append({"type": args.typ, "name": args.name, "inputs": inputs})
+            state = _arn(args.typ, args.name, inputs, settings.region)
+            return state["id"], {**inputs, **state}
+
+        def call(self, args: pulumi.runtime.MockCallArgs):
+            if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+                return {
+                    "accountId": ACCOUNT,
+                    "arn": f"arn:aws:iam::{ACCOUNT}:user/synth",
+                    "userId": "AIDASYNTH",
+                    "id": ACCOUNT,
+                }
+            return {}
+
+    pulumi.runtime.set_mocks(RecordingMocks(), project=PROJECT, stack=settings.stack, preview=False)
+    pulumi.runtime.set_all_config(
+        {f"{PROJECT}:{k}": str(v) for k, v in config.items()} | {"aws:region": settings.region}
+    )
+    _sync_await(run_pulumi_func(lambda: define(settings)))
+    return resources
+
+
+def synth_command(stack: str, as_json: bool) -> int:
+    """Print every resource of `stack`; one-line reason on stderr and 1 on a bad stack."""
+    try:
+        config, region = read_stack_config(stack)
+        settings = settings_from_config(stack, config, region)
+        resources = render(settings, config)
+    except PipelineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if as_json:
+        print(json.dumps(resources, sort_keys=True, default=str))
+        return 0
+    for resource in resources:
+        print(f"{resource['type']}  {resource['name']}")
+        for key, value in sorted(resource["inputs"].items()):
+            text = json.dumps(value, sort_keys=True, default=str)
+            print(f"    {key}: {text if len(text) < 400 else text[:397] + '...'}")
+    print(
+        f"{len(resources)} resources for stack {stack} ({settings.worker_type} x {settings.workers}, {settings.region})"
+    )
+    return 0
