@@ -68,10 +68,10 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
         region = settings.region
         self.outputs = {
             out.BUCKET: self.bucket_name,
-            out.SILVER_URI: layout.apply(lambda l: l.silver),
-            out.GOLD_URI: layout.apply(lambda l: l.gold),
-            out.QUARANTINE_URI: layout.apply(lambda l: l.quarantine),
-            out.REPORTS_URI: layout.apply(lambda l: l.reports),
+            out.SILVER_URI: layout.apply(lambda lake: lake.silver),
+            out.GOLD_URI: layout.apply(lambda lake: lake.gold),
+            out.QUARANTINE_URI: layout.apply(lambda lake: lake.quarantine),
+            out.REPORTS_URI: layout.apply(lambda lake: lake.reports),
             out.JOB_NAME: self.job.name,
             out.CRAWLER_NAME: self.crawler.name,
             out.GOLD_DATABASE: self.gold_database.name,
@@ -180,7 +180,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
         return bucket.bucket
 
     def _upload_job_code(self, package: Package):
-        n, child = self._name, self._child
+        n = self._name
         BUILD_DIR.mkdir(exist_ok=True)
         archive = BUILD_DIR / Path(package.key).name
         if not archive.exists():
@@ -312,7 +312,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
         return database, table
 
     def _create_job(self) -> aws.glue.Job:
-        s, n, child = self._settings, self._name, self._child
+        s, n = self._settings, self._name
         silver = TableSchema(s.silver_database, s.silver_table, SILVER.columns, SILVER.partition_columns)
         arguments = pulumi.Output.all(self.bucket_name, self.log_groups["job"].name).apply(
             lambda values: build_job_arguments(

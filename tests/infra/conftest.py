@@ -1,0 +1,60 @@
+"""Render each stack once per test session with `python -m automation synth --json` (a
+subprocess: Pulumi's mock runtime keeps global state), and index the resources."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def synth(stack: str, project_root, env) -> list[dict]:
+    result = subprocess.run(
+        [sys.executable, "-m", "automation", "synth", "--stack", stack, "--json"],
+        capture_output=True,
+        text=True,
+        cwd=project_root,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+class Rendered:
+    def __init__(self, resources: list[dict]):
+        self.resources = resources
+
+    def of_type(self, type_token: str) -> list[dict]:
+        return [r["inputs"] for r in self.resources if r["type"] == type_token]
+
+    def one(self, type_token: str) -> dict:
+        found = self.of_type(type_token)
+        assert len(found) == 1, (type_token, len(found))
+        return found[0]
+
+    def policies(self) -> dict[str, dict]:
+        """Every IAM-style policy document the program declares, by resource name."""
+        found = {}
+        for r in self.resources:
+            for key in ("policy", "assumeRolePolicy"):
+                if key in r["inputs"]:
+                    found[f"{r['name']}.{key}"] = json.loads(r["inputs"][key])
+        return found
+
+
+@pytest.fixture(scope="session")
+def dev(project_root, cli_env) -> Rendered:
+    return Rendered(synth("dev", project_root, cli_env))
+
+
+@pytest.fixture(scope="session")
+def prod(project_root, cli_env) -> Rendered:
+    return Rendered(synth("prod", project_root, cli_env))
+
+
+@pytest.fixture(scope="session", params=["dev", "prod"])
+def stack(request) -> Rendered:
+    return request.getfixturevalue(request.param)
