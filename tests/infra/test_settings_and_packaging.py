@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import zipfile
-import io
 
 import pytest
 
