@@ -48,6 +48,15 @@ class LocalOptions:
     workers: int = 2
 
 
+def local_uri(path: Path) -> str:
+    """`file://` URI of a local path, without percent-encoding.
+
+    Hadoop takes the path part literally: `Path.as_uri()` would turn `rows=5` into a folder
+    named `rows%3D5` and a space into `%20`.
+    """
+    return "file://" + str(path.resolve())
+
+
 def find_java() -> str:
     """The java executable Spark will use.
 
@@ -97,7 +106,7 @@ def start_spark(lake: Path, workers: int = 2, app_name: str = "silver-to-gold-lo
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.local.dir", str(lake / "tmp" / "spark"))
-        .config("spark.sql.warehouse.dir", (lake / "warehouse").as_uri())
+        .config("spark.sql.warehouse.dir", local_uri(lake / "warehouse"))
         .config(
             "spark.hadoop.javax.jdo.option.ConnectionURL",
             f"jdbc:derby:;databaseName={lake / 'metastore_db'};create=true",
@@ -146,7 +155,7 @@ class LocalBackend:
     def __init__(self, options: LocalOptions):
         self.options = options
         self.lake = options.lake.resolve()
-        self.layout = LakeLayout(self.lake.as_uri())
+        self.layout = LakeLayout(local_uri(self.lake))
         self.spark = None
 
     # -- steps ---------------------------------------------------------------------
@@ -158,14 +167,14 @@ class LocalBackend:
 
     def provision_catalog(self) -> str:
         for database in (SILVER.database, GOLD.database):
-            location = (self.lake / "warehouse" / f"{database}.db").as_uri()
+            location = local_uri(self.lake / "warehouse" / f"{database}.db")
             self.spark.sql(create_database_sql(database, location))
         self.spark.sql(create_table_sql(GOLD, self.layout.gold))
         return f"databases {SILVER.database}, {GOLD.database}; table {GOLD.qualified_name}"
 
     def load_silver(self) -> str:
         if self.options.silver_path is not None:
-            location = self.options.silver_path.resolve().as_uri()
+            location = local_uri(self.options.silver_path)
             detail = f"registered {self.options.silver_path}"
         else:
             location = self.layout.silver
@@ -240,7 +249,7 @@ class LocalBackend:
         marker = folder / SAMPLE_MARKER
         if marker.exists() and json.loads(marker.read_text()) == spec.to_dict():
             return f"sample of {spec.rows:,} rows already in the lake"
-        write_silver(generate_silver(self.spark, spec), folder.as_uri())
+        write_silver(generate_silver(self.spark, spec), local_uri(folder))
         marker.write_text(json.dumps(spec.to_dict(), sort_keys=True))
         return f"generated {spec.rows:,} sample rows over {spec.months} months"
 

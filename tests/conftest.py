@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from automation.local import LocalBackend, LocalOptions, create_table_sql, start_spark
+from automation.local import LocalBackend, LocalOptions, create_table_sql, local_uri, start_spark
 from etl import job
 from etl.arguments import LakeLayout, build_job_arguments, to_argv
 from etl.report import RunReport
@@ -40,7 +40,7 @@ class Lake:
     def __init__(self, spark, root: Path):
         self.spark = spark
         self.root = root
-        self.layout = LakeLayout(root.as_uri())
+        self.layout = LakeLayout(local_uri(root))
         self.silver_dir = root / "silver" / SILVER.table
         self.gold_dir = root / "gold" / GOLD.table
         self.backend = LocalBackend(LocalOptions(lake=root))

@@ -1,0 +1,212 @@
+"""One benchmark case per process: `python -m benchmarks.cases CASE --data DIR --work DIR`.
+
+Prints one JSON line: the job phase in seconds, gold files per partition, bytes written and
+the driver's peak memory. The parent (`benchmarks.harness`) times the whole process.
+
+Cases:
+    generate      write the cached silver dataset (36 months) and the 37th month
+    ours_full     our job, --mode full, on a fresh catalog over the cached silver files
+    ours_incr     our job, incremental, after the 37th month is added (runs after ours_full)
+    tutorial      the tutorial's logic in plain Spark: delete gold, recompute all,
+                  groupBy/agg, default write settings, no validation
+    duckdb        the same validate + aggregate + partitioned snappy write in DuckDB
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+from pathlib import Path
+from time import perf_counter
+
+MONTHS = 36
+
+
+def local_uri(path: Path) -> str:
+    from automation.local import local_uri as uri
+
+    return uri(path)
+
+
+def _peak_rss_mb(pid: int | None = None) -> float:
+    """Peak resident memory (VmHWM) of a process, in MiB; this process by default."""
+    if pid is None:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _jvm_peak_mb(spark) -> float:
+    return _peak_rss_mb(spark.sparkContext._gateway.proc.pid)
+
+
+def gold_layout(folder: Path) -> dict:
+    """Files per ano=/mes= folder and bytes of the data files under `folder`."""
+    counts, size = [], 0
+    for partition in folder.glob("ano=*/mes=*"):
+        files = [p for p in partition.iterdir() if p.is_file() and not p.name.startswith(("_", "."))]
+        counts.append(len(files))
+        size += sum(p.stat().st_size for p in files)
+    return {
+        "partitions": len(counts),
+        "files_per_partition_min": min(counts, default=0),
+        "files_per_partition_max": max(counts, default=0),
+        "bytes_written": size,
+    }
+
+
+def _spark(work: Path):
+    from automation.local import start_spark
+
+    return start_spark(work / "lake", workers=2, app_name="silver-to-gold-bench")
+
+
+def generate(rows: int, data: Path, work: Path) -> dict:
+    from etl.sample import SampleSpec, generate_silver, write_silver
+
+    spark = _spark(work)
+    started = perf_counter()
+    write_silver(generate_silver(spark, SampleSpec(rows=rows, months=MONTHS)), local_uri(data / "silver"))
+    extra = SampleSpec(rows=max(1, rows // MONTHS), months=1, first_year=2026, first_month=1, seed=37)
+    write_silver(generate_silver(spark, extra), local_uri(data / "month37"))
+    seconds = perf_counter() - started
+    spark.stop()
+    return {"job_seconds": seconds}
+
+
+def _our_backend(spark, work: Path):
+    from automation.local import LocalBackend, LocalOptions
+
+    backend = LocalBackend(LocalOptions(lake=work / "lake"))
+    backend.spark = spark
+    return backend
+
+
+def _run_ours(spark, work: Path, mode: str) -> dict:
+    from etl import job
+    from etl.arguments import build_job_arguments, to_argv
+
+    backend = _our_backend(spark, work)
+    arguments = build_job_arguments(backend.layout, mode=mode)
+    report = job.main(to_argv(arguments), spark=spark)
+    return {
+        "job_seconds": report.seconds["job"],
+        "phases": {k: round(v, 3) for k, v in report.seconds.items()},
+        "rows_read": report.rows_read,
+        "partitions_processed": report.partitions_processed,
+        **gold_layout(work / "lake" / "gold" / "sample_data_aggregated"),
+        "peak_driver_mb": round(_jvm_peak_mb(spark) + _peak_rss_mb(), 1),
+    }
+
+
+def ours_full(data: Path, work: Path) -> dict:
+    spark = _spark(work)
+    backend = _our_backend(spark, work)
+    backend.provision_catalog()
+    backend._register_silver(local_uri(data / "silver"))
+    result = _run_ours(spark, work, "full")
+    spark.stop()
+    return result
+
+
+def ours_incremental(data: Path, work: Path) -> dict:
+    spark = _spark(work)
+    month = data / "month37" / "ano=2026" / "mes=1"
+    spark.sql(
+        "ALTER TABLE silver_data.sample_data_partitioned ADD IF NOT EXISTS "
+        f"PARTITION (ano = 2026, mes = 1) LOCATION '{local_uri(month)}'"
+    )
+    result = _run_ours(spark, work, "incremental")
+    spark.stop()
+    return result
+
+
+def tutorial(data: Path, work: Path) -> dict:
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("tutorial-equivalent")
+        .config("spark.driver.memory", "2g")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    target = work / "tutorial_gold"
+    started = perf_counter()
+    shutil.rmtree(target, ignore_errors=True)  # the tutorial's clean_s3_path
+    df = spark.read.parquet(str(data / "silver"))
+    transformed = (
+        df.groupBy("idade", "ativo", "ano", "mes")
+        .agg({"salario": "avg"})
+        .withColumnRenamed("avg(salario)", "salario_medio")
+    )
+    transformed.write.partitionBy("ano", "mes").parquet(str(target), compression="snappy")
+    seconds = perf_counter() - started
+    result = {
+        "job_seconds": seconds,
+        **gold_layout(target),
+        "peak_driver_mb": round(_jvm_peak_mb(spark) + _peak_rss_mb(), 1),
+    }
+    spark.stop()
+    return result
+
+
+DUCKDB_VALID = (
+    "ano BETWEEN 1900 AND 2100 AND mes BETWEEN 1 AND 12 AND idade BETWEEN 0 AND 120 AND ativo IS NOT NULL "
+    "AND salario IS NOT NULL AND NOT isnan(salario) AND NOT isinf(salario) AND salario >= 0"
+)
+
+
+def duckdb_case(data: Path, work: Path) -> dict:
+    import duckdb
+
+    target, quarantine = work / "duckdb_gold", work / "duckdb_quarantine.parquet"
+    shutil.rmtree(target, ignore_errors=True)
+    connection = duckdb.connect()
+    connection.execute("SET threads = 2")
+    source = f"read_parquet('{data}/silver/*/*/*.parquet', hive_partitioning = true)"
+    started = perf_counter()
+    connection.execute(f"CREATE TEMP TABLE flagged AS SELECT *, coalesce({DUCKDB_VALID}, false) AS valid FROM {source}")
+    connection.execute(
+        f"COPY (SELECT * EXCLUDE (valid) FROM flagged WHERE NOT valid) TO '{quarantine}' (FORMAT parquet)"
+    )
+    connection.execute(
+        "COPY (SELECT idade, ativo, avg(salario) AS salario_medio, ano, mes FROM flagged WHERE valid GROUP BY ALL) "
+        f"TO '{target}' (FORMAT parquet, PARTITION_BY (ano, mes), COMPRESSION snappy)"
+    )
+    seconds = perf_counter() - started
+    return {"job_seconds": seconds, **gold_layout(target), "peak_driver_mb": round(_peak_rss_mb(), 1)}
+
+
+CASES = {
+    "generate": lambda a: generate(a.rows, a.data, a.work),
+    "ours_full": lambda a: ours_full(a.data, a.work),
+    "ours_incr": lambda a: ours_incremental(a.data, a.work),
+    "tutorial": lambda a: tutorial(a.data, a.work),
+    "duckdb": lambda a: duckdb_case(a.data, a.work),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.cases")
+    parser.add_argument("case", choices=sorted(CASES))
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--rows", type=int, default=0)
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    result = CASES[args.case](args)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""`make bench` / `python -m benchmarks`: every case side by side, one process each.
+
+Silver datasets are generated once per size and cached under `.bench/data/`; each run
+works in a fresh `.bench/work/` so cases never see each other's output, except the
+incremental case, which runs on the full case's catalog and state after the 37th month is
+added. Prints a table (or JSON with --json) and writes a PNG of time against rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from time import perf_counter
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CASE_ORDER = ("ours_full", "ours_incr", "tutorial", "duckdb")
+TARGETS = {
+    "ours_full / tutorial (job phase)": 1.0,
+    "ours_incr / ours_full (job phase)": 0.15,
+    "ours_full / duckdb (job phase)": 15.0,
+}
+
+
+def _run_case(case: str, data: Path, work: Path, rows: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    started = perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.cases", case, "--data", str(data), "--work", str(work), "--rows", str(rows)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+    )
+    wall = perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"benchmark case {case} failed: {result.stderr.strip().splitlines()[-1:]}")
+    measured = json.loads(result.stdout.strip().splitlines()[-1])
+    measured["process_seconds"] = wall
+    measured["rows_per_second"] = rows / measured["job_seconds"] if measured["job_seconds"] else None
+    return measured
+
+
+def dataset(cache: Path, rows: int) -> Path:
+    """The cached silver dataset for `rows`, generated on first use."""
+    data = cache / "data" / f"rows={rows}"
+    marker = data / "_complete"
+    if not marker.exists():
+        shutil.rmtree(data, ignore_errors=True)
+        data.mkdir(parents=True)
+        _run_case("generate", data, cache / "work" / "generate", rows)
+        marker.write_text("ok")
+    return data
+
+
+def demo_wall_seconds(cache: Path, rows: int) -> float:
+    """`python -m automation local` on a fresh lake, as a user runs `make demo`."""
+    lake = cache / "work" / "demo-lake"
+    shutil.rmtree(lake, ignore_errors=True)
+    started = perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "automation", "local", "--lake", str(lake), "--rows", str(rows)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"automation local failed: {result.stderr.strip().splitlines()[-1:]}")
+    return perf_counter() - started
+
+
+def run(sizes: list[int], cache: Path, demo: bool) -> dict:
+    results: dict = {"machine": {"cores": os.cpu_count(), "memory_gib": _memory_gib()}, "sizes": {}}
+    for rows in sizes:
+        data = dataset(cache, rows)
+        work = cache / "work" / f"rows={rows}"
+        shutil.rmtree(work, ignore_errors=True)
+        cases = {case: _run_case(case, data, work, rows) for case in CASE_ORDER}
+        full, incr = cases["ours_full"]["job_seconds"], cases["ours_incr"]["job_seconds"]
+        cases["ratios"] = {
+            "ours_full / tutorial (job phase)": full / cases["tutorial"]["job_seconds"],
+            "ours_incr / ours_full (job phase)": incr / full,
+            "ours_full / duckdb (job phase)": full / cases["duckdb"]["job_seconds"],
+        }
+        results["sizes"][str(rows)] = cases
+    if demo:
+        results["demo_1e6_wall_seconds"] = demo_wall_seconds(cache, 1_000_000)
+    return results
+
+
+def _memory_gib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return round(int(line.split()[1]) / 1024**2, 1)
+    return 0.0
+
+
+def print_table(results: dict) -> None:
+    header = f"{'rows':>11} {'case':<10} {'process s':>9} {'job s':>7} {'rows/s':>11} {'files/part':>10} {'MB written':>10} {'peak MB':>8}"
+    print(header)
+    print("-" * len(header))
+    for rows, cases in results["sizes"].items():
+        for case in CASE_ORDER:
+            c = cases[case]
+            files = f"{c['files_per_partition_min']}..{c['files_per_partition_max']}"
+            print(
+                f"{int(rows):>11,} {case:<10} {c['process_seconds']:>9.1f} {c['job_seconds']:>7.2f} "
+                f"{(c['rows_per_second'] or 0):>11,.0f} {files:>10} {c['bytes_written'] / 1e6:>10.2f} {c['peak_driver_mb']:>8.0f}"
+            )
+        for name, value in cases["ratios"].items():
+            verdict = "met" if value <= TARGETS[name] else "MISSED"
+            print(f"{'':>11} {name}: {value:.2f} (target <= {TARGETS[name]}) {verdict}")
+    if "demo_1e6_wall_seconds" in results:
+        value = results["demo_1e6_wall_seconds"]
+        print(
+            f"python -m automation local, 1e6 rows, fresh lake: {value:.1f} s (target <= 40) {'met' if value <= 40 else 'MISSED'}"
+        )
+
+
+def plot(results: dict, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = sorted(int(r) for r in results["sizes"])
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    for case in CASE_ORDER:
+        axis.plot(sizes, [results["sizes"][str(r)][case]["job_seconds"] for r in sizes], marker="o", label=case)
+    axis.set_xscale("log")
+    axis.set_xlabel("silver rows")
+    axis.set_ylabel("job phase (s)")
+    axis.set_title("silver -> gold, 2 cores")
+    axis.legend()
+    axis.grid(True, alpha=0.3)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(out, dpi=110, bbox_inches="tight")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description="Benchmark our job against the tutorial's and DuckDB."
+    )
+    parser.add_argument("--rows", type=int, nargs="+", help="dataset sizes (default: 1e6 and 1e7; 2e5 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run of a few minutes on one small dataset")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--cache", type=Path, default=PROJECT_ROOT / ".bench", help="dataset cache and work folder (default .bench/)"
+    )
+    parser.add_argument("--out", type=Path, help="PNG plot path (default <cache>/benchmarks.png)")
+    args = parser.parse_args(argv)
+    sizes = args.rows or ([200_000] if args.quick else [1_000_000, 10_000_000])
+    results = run(sizes, args.cache, demo=not args.quick)
+    out = args.out or args.cache / "benchmarks.png"
+    plot(results, out)
+    if args.json:
+        print(json.dumps(results, indent=1, sort_keys=True))
+    else:
+        print_table(results)
+        print(f"plot: {out}")
+    return 0
