@@ -33,7 +33,7 @@ def test_CKV_AWS_145_lake_bucket_encrypted_by_default(stack):
     assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in ("AES256", "aws:kms")
 
 
-def test_CKV_AWS_53_54_55_56_public_access_block_all_four(stack):
+def test_CKV2_AWS_6_CKV_AWS_53_54_55_56_public_access_block_all_four(stack):
     block = stack.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     assert (
         block["blockPublicAcls"],
