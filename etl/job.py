@@ -141,7 +141,7 @@ def _recompute(
         if rows_rejected:
             quarantine = join(args.quarantine_location, f"run_id={report.run_id}") + "/"
             phase = perf_counter()
-            quarantined_rows(summary).coalesce(1).write.mode("errorifexists").parquet(quarantine)
+            quarantined_rows(rows).coalesce(1).write.mode("errorifexists").parquet(quarantine)
             report.seconds["quarantine"] = perf_counter() - phase
             report.quarantine_location = quarantine
         if report.reject_ratio > args.max_reject_ratio:
