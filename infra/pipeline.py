@@ -412,27 +412,27 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
             opts=child,
         )
         schema = gold_table_schema(s)
-        preview = aws.athena.NamedQuery(
-            f"{n}-preview-query",
-            aws.athena.NamedQueryArgs(
-                name="gold-preview",
-                description="The tutorial's check: ten rows of gold",
-                database=self.gold_database.name,
-                workgroup=workgroup.id,
-                query=preview_sql(schema),
+        saved = {
+            "preview": ("gold-preview", "The tutorial's check: ten rows of gold", preview_sql(schema)),
+            "repair": (
+                "gold-register-partitions",
+                "Tutorial option B: register gold partitions found in S3",
+                repair_sql(schema),
             ),
-            opts=child,
-        )
-        repair = aws.athena.NamedQuery(
-            f"{n}-repair-query",
-            aws.athena.NamedQueryArgs(
-                name="gold-register-partitions",
-                description="Tutorial option B: register gold partitions found in S3",
-                database=self.gold_database.name,
-                workgroup=workgroup.id,
-                query=repair_sql(schema),
-            ),
-            opts=child,
+        }
+        preview, repair = (
+            aws.athena.NamedQuery(
+                f"{n}-{key}-query",
+                aws.athena.NamedQueryArgs(
+                    name=query_name,
+                    description=description,
+                    database=self.gold_database.name,
+                    workgroup=workgroup.id,
+                    query=sql,
+                ),
+                opts=child,
+            )
+            for key, (query_name, description, sql) in saved.items()
         )
         return workgroup, preview, repair
 
