@@ -101,7 +101,10 @@ def _memory_gib() -> float:
 
 
 def print_table(results: dict) -> None:
-    header = f"{'rows':>11} {'case':<10} {'process s':>9} {'job s':>7} {'rows/s':>11} {'files/part':>10} {'MB written':>10} {'peak MB':>8}"
+    header = (
+        f"{'rows':>11} {'case':<10} {'process s':>9} {'job s':>7} {'rows/s':>11} "
+        f"{'files/part':>10} {'MB written':>10} {'peak MB':>8}"
+    )
     print(header)
     print("-" * len(header))
     for rows, cases in results["sizes"].items():
@@ -110,16 +113,16 @@ def print_table(results: dict) -> None:
             files = f"{c['files_per_partition_min']}..{c['files_per_partition_max']}"
             print(
                 f"{int(rows):>11,} {case:<10} {c['process_seconds']:>9.1f} {c['job_seconds']:>7.2f} "
-                f"{(c['rows_per_second'] or 0):>11,.0f} {files:>10} {c['bytes_written'] / 1e6:>10.2f} {c['peak_driver_mb']:>8.0f}"
+                f"{(c['rows_per_second'] or 0):>11,.0f} {files:>10} {c['bytes_written'] / 1e6:>10.2f} "
+                f"{c['peak_driver_mb']:>8.0f}"
             )
         for name, value in cases["ratios"].items():
             verdict = "met" if value <= TARGETS[name] else "MISSED"
             print(f"{'':>11} {name}: {value:.2f} (target <= {TARGETS[name]}) {verdict}")
     if "demo_1e6_wall_seconds" in results:
         value = results["demo_1e6_wall_seconds"]
-        print(
-            f"python -m automation local, 1e6 rows, fresh lake: {value:.1f} s (target <= 40) {'met' if value <= 40 else 'MISSED'}"
-        )
+        verdict = "met" if value <= 40 else "MISSED"
+        print(f"python -m automation local, 1e6 rows, fresh lake: {value:.1f} s (target <= 40) {verdict}")
 
 
 def plot(results: dict, out: Path) -> None:

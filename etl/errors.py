@@ -31,6 +31,11 @@ class SilverReadError(PipelineError):
     """A silver file could not be read (corrupt or not Parquet): gold is left as it was."""
 
 
+class LakeWriteError(PipelineError):
+    """Writing the quarantine or gold failed: the run's state is not saved, so the next run
+    recomputes the same partitions."""
+
+
 def describe_failure(error: BaseException) -> str:
     """One line for an unexpected failure, from the Java root cause when there is one.
 

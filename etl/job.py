@@ -15,9 +15,10 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from time import perf_counter
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -26,6 +27,7 @@ from pyspark.sql import functions as F
 from etl.arguments import JobArguments, parse_job_arguments
 from etl.errors import (
     EmptySilverError,
+    LakeWriteError,
     PipelineError,
     RejectRatioExceeded,
     SilverReadError,
@@ -45,10 +47,13 @@ from etl.quality import check_contract
 from etl.report import RunReport
 from etl.schema import GOLD, PARTITION_KEYS
 from etl.storage import LakeFiles, join
-from etl.transform import gold_rows, quarantined_rows, row_counts, summarize
+from etl.transform import carries_rejected_rows, gold_rows, rejected_rows, summarize, summary_counts
 from etl.tuning import JOB_SPARK_SETTINGS
 
 log = logging.getLogger("etl.job")
+
+QUARANTINE_ROWS_PER_FILE = 1_000_000
+_WRITE_LABELS = {"quarantine": "the quarantine", "write_gold": "gold"}
 
 
 def configure_session(spark: SparkSession) -> None:
@@ -97,13 +102,15 @@ def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunRe
     written: dict[PartitionKey, int] = {}
     if plan.recompute:
         rows = source if not plan.unchanged else source.where(_partition_filter(plan.recompute))
-        try:
-            written = _recompute(spark, rows, args, report, whole_table=not plan.unchanged)
-        except PipelineError:
-            raise
-        except Exception as error:
-            paths = [path for key in plan.recompute for path in silver_files[key]]
-            raise _unreadable_silver(args.source, files, paths, error) from error
+        paths = [path for key in plan.recompute for path in silver_files[key]]
+        written = _recompute(
+            spark,
+            rows,
+            args,
+            report,
+            whole_table=not plan.unchanged,
+            read_failed=lambda error: _unreadable_silver(args.source, files, paths, error),
+        )
 
     # Gold partitions with no silver left, and recomputed partitions with no valid row.
     gold_set = set(gold_before)
@@ -127,35 +134,48 @@ def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunRe
 
 
 def _recompute(
-    spark: SparkSession, rows: DataFrame, args: JobArguments, report: RunReport, whole_table: bool
+    spark: SparkSession,
+    rows: DataFrame,
+    args: JobArguments,
+    report: RunReport,
+    whole_table: bool,
+    read_failed: Callable[[Exception], PipelineError],
 ) -> dict[PartitionKey, int]:
-    """Aggregate, quarantine and write; returns gold rows written per partition."""
-    summary = summarize(rows).persist(StorageLevel.MEMORY_AND_DISK)
+    """Aggregate, quarantine and write; returns gold rows written per partition.
+
+    Silver is read once, by the action that fills the cached summary: a failure there is a
+    read failure (`read_failed` names it) and nothing has been written yet.
+    """
+    # Partitioned for the gold write (one Spark partition holds each gold partition's rows).
+    summary = summarize(rows, partitions=spark.sparkContext.defaultParallelism).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         phase = perf_counter()
-        rows_read, rows_rejected = row_counts(summary)
+        try:
+            counts = summary_counts(summary)
+        except Exception as error:
+            raise read_failed(error) from error
         report.seconds["read_and_aggregate"] = perf_counter() - phase
-        report.rows_read, report.rows_rejected = rows_read, rows_rejected
-        if rows_read == 0 and whole_table:
+        report.rows_read, report.rows_rejected = counts.rows_read, counts.rows_rejected
+        if counts.rows_read == 0 and whole_table:
             raise EmptySilverError(f"{args.source} has no rows: nothing was written and gold is unchanged")
-        if rows_rejected:
+        writes: dict[str, Callable[[], None]] = {}
+        if counts.rows_rejected:
             quarantine = join(args.quarantine_location, f"run_id={report.run_id}") + "/"
-            phase = perf_counter()
-            quarantined_rows(rows).coalesce(1).write.mode("errorifexists").parquet(quarantine)
-            report.seconds["quarantine"] = perf_counter() - phase
             report.quarantine_location = quarantine
+            rejected = rejected_rows(summary, rows)
+            cached = carries_rejected_rows(summary)
+            writes["quarantine"] = lambda: _write_quarantine(rejected, quarantine, counts.rows_rejected, cached)
         if report.reject_ratio > args.max_reject_ratio:
+            _run_writes(writes, report)
             raise RejectRatioExceeded(
-                f"{rows_rejected} of {rows_read} rows ({report.reject_ratio:.2%}) failed the "
+                f"{counts.rows_rejected} of {counts.rows_read} rows ({report.reject_ratio:.2%}) failed the "
                 f"quality rules, above max_reject_ratio {args.max_reject_ratio:.2%}: gold is "
                 f"unchanged; rejected rows are in {report.quarantine_location}"
             )
-        gold = gold_rows(summary)
-        per_partition = {(row["ano"], row["mes"]): row["count"] for row in gold.groupBy("ano", "mes").count().collect()}
-        phase = perf_counter()
+        per_partition = counts.gold_rows_by_partition
         if per_partition:
-            _insert_overwrite(spark, gold, args.target)
-        report.seconds["write_gold"] = perf_counter() - phase
+            writes["write_gold"] = lambda: _insert_overwrite(spark, gold_rows(summary), args.target)
+        _run_writes(writes, report)
         report.rows_written = sum(per_partition.values())
         report.partitions_written = len(per_partition)
         return per_partition
@@ -163,10 +183,53 @@ def _recompute(
         summary.unpersist()
 
 
+def _run_writes(writes: dict[str, Callable[[], None]], report: RunReport) -> None:
+    """Run the quarantine and gold writes at once, both from the cached summary.
+
+    Each is mostly fixed latency (planning, commit, catalog calls) with little data, so
+    running them side by side keeps the cores busy. Waits for every write, then raises the
+    first failure. A failed quarantine write fails the run before its state is saved, so
+    the next run recomputes those partitions; silver is never modified either way.
+    """
+    phase = perf_counter()
+    with ThreadPoolExecutor(max_workers=max(1, len(writes)), thread_name_prefix="write") as pool:
+        futures = {name: pool.submit(_timed, write) for name, write in writes.items()}
+    failed = {name: future.exception() for name, future in futures.items() if future.exception() is not None}
+    for name, future in futures.items():
+        if name not in failed:
+            report.seconds[name] = future.result()
+    if failed:
+        name, error = next(iter(failed.items()))
+        if isinstance(error, PipelineError):
+            raise error
+        written = [_WRITE_LABELS[n] for n in futures if n not in failed]
+        raise LakeWriteError(
+            f"writing {_WRITE_LABELS[name]} failed: {describe_failure(error)}; "
+            + (f"{' and '.join(written)} written; " if written else "")
+            + "the run's state is not saved, so the next run recomputes these partitions"
+        ) from error
+    report.seconds["writes"] = perf_counter() - phase
+
+
+def _timed(action: Callable[[], None]) -> float:
+    started = perf_counter()
+    action()
+    return perf_counter() - started
+
+
+def _write_quarantine(rejected: DataFrame, location: str, rows: int, rejected_from_summary: bool) -> None:
+    # About one file per QUARANTINE_ROWS_PER_FILE rows. Coalescing (no shuffle) is right
+    # when the rows come from the cached summary; a second scan of silver is spread out first.
+    files = max(1, -(-rows // QUARANTINE_ROWS_PER_FILE))
+    rejected = rejected.coalesce(files) if rejected_from_summary else rejected.repartition(files)
+    rejected.write.mode("errorifexists").parquet(location)
+
+
 def _insert_overwrite(spark: SparkSession, gold: DataFrame, target: str) -> None:
-    # One task per (ano, mes): exactly one file per gold partition.
+    # `gold` comes from a summary partitioned on (ano, mes): each gold partition's rows are in
+    # one task, so each gets exactly one file, and there is no shuffle before the write.
     view = f"gold_rows_{uuid.uuid4().hex[:8]}"
-    gold.repartition(*PARTITION_KEYS).createOrReplaceTempView(view)
+    gold.createOrReplaceTempView(view)
     data = ", ".join(c.name for c in GOLD.columns)
     keys = ", ".join(c.name for c in GOLD.partition_columns)
     try:

@@ -24,4 +24,7 @@ def local_session_settings(workers: int) -> dict[str, str]:
     return {
         "spark.driver.memory": "2g",
         "spark.sql.shuffle.partitions": str(max(2, workers * 2)),
+        # Above 32 partition folders Spark lists files with a distributed job; on a local
+        # disk listing on the driver is ~1 ms a folder and the job costs a second or more.
+        "spark.sql.sources.parallelPartitionDiscovery.threshold": "4096",
     }

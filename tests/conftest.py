@@ -72,10 +72,14 @@ class Lake:
             self.spark.sql(f"DROP TABLE IF EXISTS {SILVER.qualified_name}")
             self.spark.sql(create_table_sql(SILVER, self.layout.silver))
 
-    def run(self, mode: str = "incremental", max_reject_ratio: float = 0.05, register: bool = True) -> RunReport:
+    def run(
+        self, mode: str = "incremental", max_reject_ratio: float = 0.05, register: bool = True, run_id: str = ""
+    ) -> RunReport:
         if register:
             self.register()
         arguments = build_job_arguments(self.layout, mode=mode, max_reject_ratio=max_reject_ratio)
+        if run_id:
+            arguments["--JOB_RUN_ID"] = run_id
         return job.main(to_argv(arguments), spark=self.spark)
 
     def gold_files(self) -> dict[str, bytes]:

@@ -15,10 +15,14 @@ import pytest
 def test_harness_runs_every_case_and_results_agree(tmp_path, project_root, cli_env):
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--rows", "3000", "--quick", "--json", "--cache", str(tmp_path)],
-        capture_output=True, text=True, cwd=project_root, env=cli_env, timeout=900,
+        capture_output=True,
+        text=True,
+        cwd=project_root,
+        env=cli_env,
+        timeout=900,
     )
     assert result.returncode == 0, result.stderr
-    results = json.loads(result.stdout[result.stdout.index("{"):])
+    results = json.loads(result.stdout[result.stdout.index("{") :])
     cases = results["sizes"]["3000"]
     for case in ("ours_full", "ours_incr", "tutorial", "duckdb"):
         assert cases[case]["files_per_partition_max"] == 1, case
@@ -27,16 +31,22 @@ def test_harness_runs_every_case_and_results_agree(tmp_path, project_root, cli_e
     assert cases["ours_incr"]["partitions"] == 37  # the 37th month was added
     assert cases["ours_incr"]["partitions_processed"] == 1
     assert set(cases["ratios"]) == {
-        "ours_full / tutorial (job phase)", "ours_incr / ours_full (job phase)", "ours_full / duckdb (job phase)"}
+        "ours_full / tutorial (job phase)",
+        "ours_incr / ours_full (job phase)",
+        "ours_full / duckdb (job phase)",
+    }
     assert (tmp_path / "benchmarks.png").stat().st_size > 1000
 
     work = tmp_path / "work" / "rows=3000"
     ours = duckdb.sql(
-        f"SELECT idade, ativo, ano, mes, salario_medio FROM read_parquet('{work}/lake/gold/sample_data_aggregated/*/*/*.parquet',"
-        " hive_partitioning = true) WHERE NOT (ano = 2026 AND mes = 1) ORDER BY ALL").fetchall()
+        "SELECT idade, ativo, ano, mes, salario_medio FROM "
+        f"read_parquet('{work}/lake/gold/sample_data_aggregated/*/*/*.parquet', hive_partitioning = true) "
+        "WHERE NOT (ano = 2026 AND mes = 1) ORDER BY ALL"
+    ).fetchall()
     reference = duckdb.sql(
         f"SELECT idade, ativo, ano, mes, salario_medio FROM read_parquet('{work}/duckdb_gold/*/*/*.parquet',"
-        " hive_partitioning = true) ORDER BY ALL").fetchall()
+        " hive_partitioning = true) ORDER BY ALL"
+    ).fetchall()
     assert len(ours) == len(reference) > 0
     for mine, theirs in zip(ours, reference, strict=True):
         assert mine[:4] == theirs[:4]

@@ -14,7 +14,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from etl.errors import EmptySilverError, RejectRatioExceeded, SchemaContractError, SilverReadError
+from etl.errors import (
+    EmptySilverError,
+    LakeWriteError,
+    RejectRatioExceeded,
+    SchemaContractError,
+    SilverReadError,
+)
 from etl.sample import SampleSpec, generate_silver, write_silver
 
 
@@ -77,10 +83,20 @@ def test_gold_equals_duckdbs_computation_on_sample_data_with_bad_rows(spark, lak
     assert actual.keys() == expected.keys()
     for key, value in expected.items():
         assert actual[key] == pytest.approx(value, rel=1e-9), key
-    quarantined = duckdb.sql(f"SELECT count(*) FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet')").fetchall()[
-        0
-    ][0]
-    assert quarantined == rejected
+    quarantined = duckdb.sql(
+        f"SELECT nome, reject_reasons FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet')"
+    ).fetchall()
+    expected_rejects = duckdb.sql(
+        f"SELECT nome FROM read_parquet('{lake.silver_dir}/*/*/*.parquet', hive_partitioning = true) "
+        f"WHERE NOT coalesce({DUCKDB_RULES}, false)"
+    ).fetchall()
+    assert sorted(r[0] for r in quarantined) == sorted(r[0] for r in expected_rejects)
+    assert len(quarantined) == rejected
+    assert all(reasons for _, reasons in quarantined)
+    reasons = {name: reasons for name, reasons in quarantined}
+    assert reasons["bad-month"] == ["mes outside 1..12"]
+    assert reasons["bad-year"] == ["ano outside 1900..2100"]
+    assert reasons["inf"] == ["salario is infinite"]
     assert report.rows_written == len(expected)
 
 
@@ -245,6 +261,20 @@ def test_too_many_rejects_fail_before_gold_is_written(spark, lake):
         0
     ][0]
     assert quarantined == 10
+
+
+def test_a_failed_quarantine_write_fails_the_run_and_the_next_run_redoes_it(spark, lake):
+    lake.write_partition(2024, 1, people(40, seed=1) + [dict(idade=None, ativo=True, salario=1.0, nome="bad")])
+    taken = lake.root / "quarantine" / "sample_data_aggregated" / "run_id=fixed-run"
+    taken.mkdir(parents=True)  # the quarantine is written with errorifexists
+    with pytest.raises(LakeWriteError, match=r"writing the quarantine failed: .*already exists.*next run recomputes"):
+        lake.run(run_id="fixed-run")
+    state_file = lake.root / "gold" / "_state" / "sample_data_aggregated" / "fingerprints.json"
+    assert not state_file.exists()
+    report = lake.run()
+    assert (report.partitions_processed, report.rows_rejected) == (1, 1)
+    assert state_file.exists()
+    assert gold_by_key(lake).keys() == {(idade, ativo, 2024, 1) for idade in range(20, 24) for ativo in (True, False)}
 
 
 def test_run_report_is_written_as_json(spark, lake):

@@ -2,9 +2,18 @@
 
 import math
 
+from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
-from etl.transform import aggregate, gold_rows, quarantined_rows, row_counts, summarize
+from etl.transform import (
+    aggregate,
+    carries_rejected_rows,
+    gold_rows,
+    quarantined_rows,
+    rejected_rows,
+    summarize,
+    summary_counts,
+)
 
 SILVER = "idade int, ativo boolean, salario double, ano int, mes int, nome string"
 GOLD = "idade int, ativo boolean, salario_medio double, ano int, mes int"
@@ -50,7 +59,8 @@ def test_invalid_rows_are_left_out_of_gold_and_kept_whole_in_quarantine(spark):
     )
     summary = summarize(silver)
     assertDataFrameEqual(gold_rows(summary), spark.createDataFrame([(30, True, 2000.0, 2024, 1)], GOLD))
-    quarantine = {r["nome"]: r for r in quarantined_rows(silver).collect()}
+    assert carries_rejected_rows(summary)
+    quarantine = {r["nome"]: r for r in rejected_rows(summary, silver).collect()}
     assert sorted(quarantine) == ["nan", "negative", "no-age", "no-ativo", "old-and-bad-month"]
     assert quarantine["negative"]["reject_reasons"] == ["salario is negative"]
     assert quarantine["nan"]["reject_reasons"] == ["salario is NaN"]
@@ -60,14 +70,17 @@ def test_invalid_rows_are_left_out_of_gold_and_kept_whole_in_quarantine(spark):
     # Rejected rows keep their original values and extra columns.
     assert quarantine["old-and-bad-month"]["idade"] == 200
     assert quarantine["negative"]["salario"] == -5.0
-    assert row_counts(summary) == (7, 5)
+    assert (summary_counts(summary).rows_read, summary_counts(summary).rows_rejected) == (7, 5)
+    # The second-pass reader (used when the summary cannot carry rows) finds the same rows.
+    assertDataFrameEqual(quarantined_rows(silver), rejected_rows(summary, silver))
 
 
 def test_identical_invalid_rows_are_each_quarantined(spark):
     silver = spark.createDataFrame([(None, True, 1.0, 2024, 1, "same")] * 3, SILVER)
     summary = summarize(silver)
     assert quarantined_rows(silver).count() == 3
-    assert row_counts(summary) == (3, 3)
+    assert [r["nome"] for r in rejected_rows(summary, silver).collect()] == ["same"] * 3
+    assert (summary_counts(summary).rows_read, summary_counts(summary).rows_rejected) == (3, 3)
     assert gold_rows(summary).count() == 0
 
 
@@ -84,6 +97,56 @@ def test_out_of_int_range_age_is_rejected_not_wrapped(spark):
         [(2**32 + 30, True, 1.0, 2024, 1)], "idade bigint, ativo boolean, salario double, ano int, mes int"
     )
     summary = summarize(silver)
-    assert row_counts(summary) == (1, 1)
+    assert (summary_counts(summary).rows_read, summary_counts(summary).rows_rejected) == (1, 1)
     assert quarantined_rows(silver).first()["idade"] == 2**32 + 30
+    assert rejected_rows(summary, silver).first()["idade"] == 2**32 + 30
     assert gold_rows(summary).count() == 0
+
+
+def test_a_source_with_a_map_column_is_quarantined_by_a_second_pass(spark):
+    silver = spark.createDataFrame(
+        [(30, True, 10.0, 2024, 1, {"k": 1}), (30, True, -1.0, 2024, 1, {"k": 2})],
+        "idade int, ativo boolean, salario double, ano int, mes int, tags map<string,int>",
+    )
+    summary = summarize(silver)
+    assert not carries_rejected_rows(summary)  # Spark cannot group on a map
+    rejected = rejected_rows(summary, silver).collect()
+    assert [(r["tags"], r["reject_reasons"]) for r in rejected] == [({"k": 2}, ["salario is negative"])]
+    assertDataFrameEqual(gold_rows(summary), spark.createDataFrame([(30, True, 10.0, 2024, 1)], GOLD))
+
+
+def test_summary_counts_per_gold_partition_and_one_bucket_for_junk_keys(spark):
+    silver = spark.createDataFrame(
+        [
+            (30, True, 1.0, 2024, 1, "a"),
+            (31, True, 1.0, 2024, 1, "b"),
+            (30, False, 1.0, 2024, 2, "c"),
+            (30, True, -1.0, 2024, 2, "rejected, valid keys"),
+        ]
+        + [(30, True, 1.0, 3000 + i, 13 + i, f"junk-{i}") for i in range(50)],
+        SILVER,
+    )
+    counts = summary_counts(summarize(silver))
+    assert counts.gold_rows_by_partition == {(2024, 1): 2, (2024, 2): 1}
+    assert (counts.rows_read, counts.rows_rejected, counts.gold_rows) == (54, 51, 3)
+
+
+def test_a_partitioned_summary_keeps_each_gold_partition_in_one_spark_partition(spark):
+    silver = spark.createDataFrame(
+        [(20 + i % 7, i % 2 == 0, float(i), 2020 + (i // 12) % 3, 1 + i % 12, f"p{i}") for i in range(600)]
+        + [(None, True, 1.0, 2024, 1, f"bad{i}") for i in range(40)],
+        SILVER,
+    )
+    summary = summarize(silver, partitions=5)
+    placed = (
+        gold_rows(summary)
+        .withColumn("spark_partition", F.spark_partition_id())
+        .groupBy("ano", "mes")
+        .agg(F.countDistinct("spark_partition").alias("spark_partitions"))
+        .collect()
+    )
+    assert len(placed) == 36
+    assert {r["spark_partitions"] for r in placed} == {1}
+    # Rejected rows are not all piled into the one partition a null key hashes to.
+    spread = rejected_rows(summary, silver).select(F.spark_partition_id()).distinct().count()
+    assert spread > 1
