@@ -18,7 +18,9 @@ from pathlib import Path
 from time import perf_counter
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-CASE_ORDER = ("ours_full", "ours_incr", "tutorial", "duckdb")
+CASE_ORDER = ("ours_full", "ours_incr", "tutorial", "duckdb", "tutorial_month")
+DEFAULT_SIZES = [1_000_000, 10_000_000, 50_000_000]
+MEMORY_TARGET = 1.2  # driver peak at 5e7 rows over that at 1e7
 TARGETS = {
     "ours_full / tutorial (job phase)": 1.0,
     "ours_incr / ours_full (job phase)": 0.15,
@@ -86,8 +88,13 @@ def run(sizes: list[int], cache: Path, demo: bool) -> dict:
             "ours_full / tutorial (job phase)": full / cases["tutorial"]["job_seconds"],
             "ours_incr / ours_full (job phase)": incr / full,
             "ours_full / duckdb (job phase)": full / cases["duckdb"]["job_seconds"],
+            # Not a target: the incremental ratio no Spark job can beat in a cold JVM.
+            "tutorial_month / ours_full (job phase)": cases["tutorial_month"]["job_seconds"] / full,
         }
         results["sizes"][str(rows)] = cases
+    peaks = {rows: cases["ours_full"]["peak_driver_mb"] for rows, cases in results["sizes"].items()}
+    if "10000000" in peaks and "50000000" in peaks:
+        results["peak_memory_5e7_over_1e7"] = peaks["50000000"] / peaks["10000000"]
     if demo:
         results["demo_1e6_wall_seconds"] = demo_wall_seconds(cache, 1_000_000)
     return results
@@ -117,8 +124,15 @@ def print_table(results: dict) -> None:
                 f"{c['peak_driver_mb']:>8.0f}"
             )
         for name, value in cases["ratios"].items():
-            verdict = "met" if value <= TARGETS[name] else "MISSED"
-            print(f"{'':>11} {name}: {value:.2f} (target <= {TARGETS[name]}) {verdict}")
+            if name in TARGETS:
+                verdict = "met" if value <= TARGETS[name] else "MISSED"
+                print(f"{'':>11} {name}: {value:.2f} (target <= {TARGETS[name]}) {verdict}")
+            else:
+                print(f"{'':>11} {name}: {value:.2f} (reference)")
+    if "peak_memory_5e7_over_1e7" in results:
+        value = results["peak_memory_5e7_over_1e7"]
+        verdict = "met" if value <= MEMORY_TARGET else "MISSED"
+        print(f"ours_full driver peak, 5e7 / 1e7 rows: {value:.2f} (target <= {MEMORY_TARGET}) {verdict}")
     if "demo_1e6_wall_seconds" in results:
         value = results["demo_1e6_wall_seconds"]
         verdict = "met" if value <= 40 else "MISSED"
@@ -149,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description="Benchmark our job against the tutorial's and DuckDB."
     )
-    parser.add_argument("--rows", type=int, nargs="+", help="dataset sizes (default: 1e6 and 1e7; 2e5 with --quick)")
+    parser.add_argument("--rows", type=int, nargs="+", help="dataset sizes (default 1e6 1e7 5e7; 2e5 with --quick)")
     parser.add_argument("--quick", action="store_true", help="a smoke run of a few minutes on one small dataset")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
@@ -157,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, help="PNG plot path (default <cache>/benchmarks.png)")
     args = parser.parse_args(argv)
-    sizes = args.rows or ([200_000] if args.quick else [1_000_000, 10_000_000])
+    sizes = args.rows or ([200_000] if args.quick else DEFAULT_SIZES)
     results = run(sizes, args.cache, demo=not args.quick)
     out = args.out or args.cache / "benchmarks.png"
     plot(results, out)

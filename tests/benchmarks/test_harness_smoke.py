@@ -24,16 +24,18 @@ def test_harness_runs_every_case_and_results_agree(tmp_path, project_root, cli_e
     assert result.returncode == 0, result.stderr
     results = json.loads(result.stdout[result.stdout.index("{") :])
     cases = results["sizes"]["3000"]
-    for case in ("ours_full", "ours_incr", "tutorial", "duckdb"):
+    for case in ("ours_full", "ours_incr", "tutorial", "duckdb", "tutorial_month"):
         assert cases[case]["files_per_partition_max"] == 1, case
         assert cases[case]["job_seconds"] > 0
     assert cases["ours_full"]["partitions"] == 36
     assert cases["ours_incr"]["partitions"] == 37  # the 37th month was added
     assert cases["ours_incr"]["partitions_processed"] == 1
+    assert cases["tutorial_month"]["partitions"] == 1
     assert set(cases["ratios"]) == {
         "ours_full / tutorial (job phase)",
         "ours_incr / ours_full (job phase)",
         "ours_full / duckdb (job phase)",
+        "tutorial_month / ours_full (job phase)",
     }
     assert (tmp_path / "benchmarks.png").stat().st_size > 1000
 
