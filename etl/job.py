@@ -47,7 +47,7 @@ from etl.quality import check_contract
 from etl.report import RunReport
 from etl.schema import GOLD, PARTITION_KEYS
 from etl.storage import LakeFiles, join
-from etl.transform import carries_rejected_rows, gold_rows, rejected_rows, summarize, summary_counts
+from etl.transform import gold_rows, quarantined_rows, summarize, summary_counts
 from etl.tuning import JOB_SPARK_SETTINGS
 
 log = logging.getLogger("etl.job")
@@ -143,7 +143,7 @@ def _recompute(
 ) -> dict[PartitionKey, int]:
     """Aggregate, quarantine and write; returns gold rows written per partition.
 
-    Silver is read once, by the action that fills the cached summary: a failure there is a
+    Silver is first read by the action that fills the cached summary: a failure there is a
     read failure (`read_failed` names it) and nothing has been written yet.
     """
     # Partitioned for the gold write (one Spark partition holds each gold partition's rows).
@@ -162,9 +162,8 @@ def _recompute(
         if counts.rows_rejected:
             quarantine = join(args.quarantine_location, f"run_id={report.run_id}") + "/"
             report.quarantine_location = quarantine
-            rejected = rejected_rows(summary, rows)
-            cached = carries_rejected_rows(summary)
-            writes["quarantine"] = lambda: _write_quarantine(rejected, quarantine, counts.rows_rejected, cached)
+            rejected = quarantined_rows(rows)
+            writes["quarantine"] = lambda: _write_quarantine(rejected, quarantine, counts.rows_rejected)
         if report.reject_ratio > args.max_reject_ratio:
             _run_writes(writes, report)
             raise RejectRatioExceeded(
@@ -184,12 +183,13 @@ def _recompute(
 
 
 def _run_writes(writes: dict[str, Callable[[], None]], report: RunReport) -> None:
-    """Run the quarantine and gold writes at once, both from the cached summary.
+    """Run the quarantine and gold writes at once.
 
-    Each is mostly fixed latency (planning, commit, catalog calls) with little data, so
-    running them side by side keeps the cores busy. Waits for every write, then raises the
-    first failure. A failed quarantine write fails the run before its state is saved, so
-    the next run recomputes those partitions; silver is never modified either way.
+    Gold comes from the small cached summary and is mostly fixed latency (planning, commit,
+    catalog calls); the quarantine is a filtered scan of silver. Side by side, the gold
+    write hides in the scan's time. Waits for every write, then raises the first failure.
+    A failed write fails the run before its state is saved, so the next run recomputes
+    those partitions; silver is never modified either way.
     """
     phase = perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, len(writes)), thread_name_prefix="write") as pool:
@@ -217,12 +217,11 @@ def _timed(action: Callable[[], None]) -> float:
     return perf_counter() - started
 
 
-def _write_quarantine(rejected: DataFrame, location: str, rows: int, rejected_from_summary: bool) -> None:
-    # About one file per QUARANTINE_ROWS_PER_FILE rows. Coalescing (no shuffle) is right
-    # when the rows come from the cached summary; a second scan of silver is spread out first.
+def _write_quarantine(rejected: DataFrame, location: str, rows: int) -> None:
+    # About one file per QUARANTINE_ROWS_PER_FILE rows, through a shuffle of the rejected rows
+    # only: coalesce(files) would also narrow the filtered scan of silver to `files` tasks.
     files = max(1, -(-rows // QUARANTINE_ROWS_PER_FILE))
-    rejected = rejected.coalesce(files) if rejected_from_summary else rejected.repartition(files)
-    rejected.write.mode("errorifexists").parquet(location)
+    rejected.repartition(files).write.mode("errorifexists").parquet(location)
 
 
 def _insert_overwrite(spark: SparkSession, gold: DataFrame, target: str) -> None:

@@ -7,10 +7,8 @@ from pyspark.testing import assertDataFrameEqual
 
 from etl.transform import (
     aggregate,
-    carries_rejected_rows,
     gold_rows,
     quarantined_rows,
-    rejected_rows,
     summarize,
     summary_counts,
 )
@@ -59,8 +57,7 @@ def test_invalid_rows_are_left_out_of_gold_and_kept_whole_in_quarantine(spark):
     )
     summary = summarize(silver)
     assertDataFrameEqual(gold_rows(summary), spark.createDataFrame([(30, True, 2000.0, 2024, 1)], GOLD))
-    assert carries_rejected_rows(summary)
-    quarantine = {r["nome"]: r for r in rejected_rows(summary, silver).collect()}
+    quarantine = {r["nome"]: r for r in quarantined_rows(silver).collect()}
     assert sorted(quarantine) == ["nan", "negative", "no-age", "no-ativo", "old-and-bad-month"]
     assert quarantine["negative"]["reject_reasons"] == ["salario is negative"]
     assert quarantine["nan"]["reject_reasons"] == ["salario is NaN"]
@@ -71,15 +68,12 @@ def test_invalid_rows_are_left_out_of_gold_and_kept_whole_in_quarantine(spark):
     assert quarantine["old-and-bad-month"]["idade"] == 200
     assert quarantine["negative"]["salario"] == -5.0
     assert (summary_counts(summary).rows_read, summary_counts(summary).rows_rejected) == (7, 5)
-    # The second-pass reader (used when the summary cannot carry rows) finds the same rows.
-    assertDataFrameEqual(quarantined_rows(silver), rejected_rows(summary, silver))
 
 
 def test_identical_invalid_rows_are_each_quarantined(spark):
     silver = spark.createDataFrame([(None, True, 1.0, 2024, 1, "same")] * 3, SILVER)
     summary = summarize(silver)
     assert quarantined_rows(silver).count() == 3
-    assert [r["nome"] for r in rejected_rows(summary, silver).collect()] == ["same"] * 3
     assert (summary_counts(summary).rows_read, summary_counts(summary).rows_rejected) == (3, 3)
     assert gold_rows(summary).count() == 0
 
@@ -99,18 +93,16 @@ def test_out_of_int_range_age_is_rejected_not_wrapped(spark):
     summary = summarize(silver)
     assert (summary_counts(summary).rows_read, summary_counts(summary).rows_rejected) == (1, 1)
     assert quarantined_rows(silver).first()["idade"] == 2**32 + 30
-    assert rejected_rows(summary, silver).first()["idade"] == 2**32 + 30
     assert gold_rows(summary).count() == 0
 
 
-def test_a_source_with_a_map_column_is_quarantined_by_a_second_pass(spark):
+def test_rejected_rows_keep_columns_of_any_type(spark):
     silver = spark.createDataFrame(
         [(30, True, 10.0, 2024, 1, {"k": 1}), (30, True, -1.0, 2024, 1, {"k": 2})],
         "idade int, ativo boolean, salario double, ano int, mes int, tags map<string,int>",
     )
     summary = summarize(silver)
-    assert not carries_rejected_rows(summary)  # Spark cannot group on a map
-    rejected = rejected_rows(summary, silver).collect()
+    rejected = quarantined_rows(silver).collect()
     assert [(r["tags"], r["reject_reasons"]) for r in rejected] == [({"k": 2}, ["salario is negative"])]
     assertDataFrameEqual(gold_rows(summary), spark.createDataFrame([(30, True, 10.0, 2024, 1)], GOLD))
 
@@ -147,6 +139,5 @@ def test_a_partitioned_summary_keeps_each_gold_partition_in_one_spark_partition(
     )
     assert len(placed) == 36
     assert {r["spark_partitions"] for r in placed} == {1}
-    # Rejected rows are not all piled into the one partition a null key hashes to.
-    spread = rejected_rows(summary, silver).select(F.spark_partition_id()).distinct().count()
-    assert spread > 1
+    counts = summary_counts(summary)
+    assert (counts.rows_read, counts.rows_rejected, len(counts.gold_rows_by_partition)) == (640, 40, 36)
