@@ -109,7 +109,7 @@ def _memory_gib() -> float:
 
 def print_table(results: dict) -> None:
     header = (
-        f"{'rows':>11} {'case':<10} {'process s':>9} {'job s':>7} {'rows/s':>11} "
+        f"{'rows':>11} {'case':<14} {'process s':>9} {'job s':>7} {'rows/s':>11} "
         f"{'files/part':>10} {'MB written':>10} {'peak MB':>8}"
     )
     print(header)
@@ -119,7 +119,7 @@ def print_table(results: dict) -> None:
             c = cases[case]
             files = f"{c['files_per_partition_min']}..{c['files_per_partition_max']}"
             print(
-                f"{int(rows):>11,} {case:<10} {c['process_seconds']:>9.1f} {c['job_seconds']:>7.2f} "
+                f"{int(rows):>11,} {case:<14} {c['process_seconds']:>9.1f} {c['job_seconds']:>7.2f} "
                 f"{(c['rows_per_second'] or 0):>11,.0f} {files:>10} {c['bytes_written'] / 1e6:>10.2f} "
                 f"{c['peak_driver_mb']:>8.0f}"
             )

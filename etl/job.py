@@ -109,6 +109,7 @@ def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunRe
             args,
             report,
             whole_table=not plan.unchanged,
+            partitions=plan.recompute,
             read_failed=lambda error: _unreadable_silver(args.source, files, paths, error),
         )
 
@@ -139,6 +140,7 @@ def _recompute(
     args: JobArguments,
     report: RunReport,
     whole_table: bool,
+    partitions: Sequence[PartitionKey],
     read_failed: Callable[[Exception], PipelineError],
 ) -> dict[PartitionKey, int]:
     """Aggregate, quarantine and write; returns gold rows written per partition.
@@ -162,7 +164,11 @@ def _recompute(
         if counts.rows_rejected:
             quarantine = join(args.quarantine_location, f"run_id={report.run_id}") + "/"
             report.quarantine_location = quarantine
-            rejected = quarantined_rows(rows)
+            # The second scan reads only the silver partitions where pass 1 found rejects.
+            with_rejects = sorted(counts.rejected_by_source_partition, key=_partition_sort_key)
+            everywhere = set(with_rejects) >= set(partitions)
+            scanned = rows if everywhere else rows.where(_partition_filter(with_rejects))
+            rejected = quarantined_rows(scanned)
             writes["quarantine"] = lambda: _write_quarantine(rejected, quarantine, counts.rows_rejected)
         if report.reject_ratio > args.max_reject_ratio:
             _run_writes(writes, report)
@@ -289,6 +295,10 @@ def _table_location(spark: SparkSession, table: str) -> str:
         if row["col_name"] == "Location":
             return row["data_type"].rstrip("/") + "/"
     raise PipelineError(f"{table} has no location in the catalog: recreate it with one")
+
+
+def _partition_sort_key(key: PartitionKey) -> tuple:
+    return tuple((value is None, value or 0) for value in key)
 
 
 def _partition_filter(keys: Sequence[PartitionKey]) -> Column:

@@ -24,6 +24,7 @@ _ROWS = "_rows"
 _VALID_ROWS = "_valid_rows"
 _SUM = "_salario_sum"
 _VALID = "_valid"
+_SOURCE_KEYS = ("_source_ano", "_source_mes")  # the silver partition of rejected rows
 
 
 def _gold_keys() -> list[Column]:
@@ -45,11 +46,12 @@ def summarize(silver: DataFrame, partitions: int | None = None) -> DataFrame:
     """One pass over silver: per (idade, ativo, ano, mes), the sum and count of salario over
     valid rows and the count of all rows (so rows read and rejected come from it too).
 
-    Rejected rows have their gold keys nulled, so they add up in one group whatever junk
-    their keys hold. Only flat numeric buffers: Spark keeps this a hash aggregate with
-    partial aggregation. (Carrying each rejected row through it, as a `first(struct)`
-    buffer or as a struct group key, read every column of every row and cost more than the
-    second scan `quarantined_rows` makes; see docs/benchmarks.md.)
+    Rejected rows have their gold keys nulled, so they add up in one group per silver
+    partition (kept as stored) whatever junk their other values hold; the job scans only
+    those partitions again for the quarantine. Only flat numeric buffers: Spark keeps this
+    a hash aggregate with partial aggregation. (Carrying each rejected row through it, as
+    a `first(struct)` buffer or as a struct group key, read every column of every row and
+    cost more than the second scan `quarantined_rows` makes; see docs/benchmarks.md.)
 
     Args:
         silver: the source rows.
@@ -64,8 +66,10 @@ def summarize(silver: DataFrame, partitions: int | None = None) -> DataFrame:
     keyed = flagged.select(
         *[F.when(valid, key).alias(name) for key, name in zip(_gold_keys(), GROUP_KEYS, strict=True)],
         F.when(valid, F.col(MEASURE_COLUMN).cast("double")).alias(MEASURE_COLUMN),
+        # A rejected row keeps the silver partition it came from, exactly as stored.
+        *[F.when(~valid, F.col(key)).alias(name) for key, name in zip(PARTITION_KEYS, _SOURCE_KEYS, strict=True)],
     )
-    summary = keyed.groupBy(*GROUP_KEYS).agg(
+    summary = keyed.groupBy(*GROUP_KEYS, *_SOURCE_KEYS).agg(
         F.count(F.lit(1)).alias(_ROWS),
         F.count(MEASURE_COLUMN).alias(_VALID_ROWS),
         F.sum(MEASURE_COLUMN).alias(_SUM),
@@ -96,6 +100,7 @@ class SummaryCounts:
     rows_read: int
     rows_rejected: int
     gold_rows_by_partition: dict  # {(ano, mes): gold rows}, only partitions with a valid row
+    rejected_by_source_partition: dict  # {(ano, mes) as silver stores them: rejected rows}
 
     @property
     def gold_rows(self) -> int:
@@ -103,16 +108,15 @@ class SummaryCounts:
 
 
 def summary_counts(summary: DataFrame) -> SummaryCounts:
-    """Counts from a summary in one Spark action that brings back one row per gold partition.
-
-    Groups with no valid row (whatever junk their ano/mes hold) fall into a single bucket
-    with null keys, so the rows collected are bounded by the gold partitions plus one.
+    """Counts from a summary in one Spark action that brings back one row per gold partition
+    and one per silver partition with a rejected row: bounded by the partitions, never by rows.
     """
     has_gold = F.col(_VALID_ROWS) > 0
     rows = (
         summary.groupBy(
             F.when(has_gold, F.col("ano")).alias("ano"),
             F.when(has_gold, F.col("mes")).alias("mes"),
+            *_SOURCE_KEYS,
         )
         .agg(
             F.sum(_ROWS).alias("read"),
@@ -125,4 +129,7 @@ def summary_counts(summary: DataFrame) -> SummaryCounts:
         rows_read=sum(int(row["read"]) for row in rows),
         rows_rejected=sum(int(row["rejected"]) for row in rows),
         gold_rows_by_partition={(row["ano"], row["mes"]): int(row["gold"]) for row in rows if row["gold"]},
+        rejected_by_source_partition={
+            tuple(row[key] for key in _SOURCE_KEYS): int(row["rejected"]) for row in rows if row["rejected"]
+        },
     )

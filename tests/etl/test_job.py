@@ -263,6 +263,22 @@ def test_too_many_rejects_fail_before_gold_is_written(spark, lake):
     assert quarantined == 10
 
 
+def test_quarantine_holds_exactly_the_rejected_rows_when_only_some_partitions_have_them(spark, lake):
+    lake.write_partition(2024, 1, people(30, seed=1))
+    lake.write_partition(2024, 2, people(30, seed=2) + [dict(idade=500, ativo=True, salario=1.0, nome="too-old")])
+    lake.write_partition(2024, 3, people(30, seed=3))
+    lake.write_partition(2024, 4, people(30, seed=4) + [dict(idade=30, ativo=True, salario=None, nome="no-pay")])
+    report = lake.run(max_reject_ratio=0.5)
+    assert (report.rows_read, report.rows_rejected, report.partitions_written) == (122, 2, 4)
+    quarantined = duckdb.sql(
+        f"SELECT nome, ano, mes, reject_reasons FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet') ORDER BY nome"
+    ).fetchall()
+    assert quarantined == [
+        ("no-pay", 2024, 4, ["salario is null"]),
+        ("too-old", 2024, 2, ["idade outside 0..120"]),
+    ]
+
+
 def test_a_failed_quarantine_write_fails_the_run_and_the_next_run_redoes_it(spark, lake):
     lake.write_partition(2024, 1, people(40, seed=1) + [dict(idade=None, ativo=True, salario=1.0, nome="bad")])
     taken = lake.root / "quarantine" / "sample_data_aggregated" / "run_id=fixed-run"

@@ -107,7 +107,7 @@ def test_rejected_rows_keep_columns_of_any_type(spark):
     assertDataFrameEqual(gold_rows(summary), spark.createDataFrame([(30, True, 10.0, 2024, 1)], GOLD))
 
 
-def test_summary_counts_per_gold_partition_and_one_bucket_for_junk_keys(spark):
+def test_summary_counts_per_gold_partition_and_per_silver_partition_with_rejects(spark):
     silver = spark.createDataFrame(
         [
             (30, True, 1.0, 2024, 1, "a"),
@@ -121,6 +121,8 @@ def test_summary_counts_per_gold_partition_and_one_bucket_for_junk_keys(spark):
     counts = summary_counts(summarize(silver))
     assert counts.gold_rows_by_partition == {(2024, 1): 2, (2024, 2): 1}
     assert (counts.rows_read, counts.rows_rejected, counts.gold_rows) == (54, 51, 3)
+    # Rejected rows are counted by the silver partition they came from, as stored.
+    assert counts.rejected_by_source_partition == {(2024, 2): 1, **{(3000 + i, 13 + i): 1 for i in range(50)}}
 
 
 def test_a_partitioned_summary_keeps_each_gold_partition_in_one_spark_partition(spark):
@@ -141,3 +143,13 @@ def test_a_partitioned_summary_keeps_each_gold_partition_in_one_spark_partition(
     assert {r["spark_partitions"] for r in placed} == {1}
     counts = summary_counts(summary)
     assert (counts.rows_read, counts.rows_rejected, len(counts.gold_rows_by_partition)) == (640, 40, 36)
+
+
+def test_rejected_rows_remember_their_silver_partition_even_out_of_the_gold_types_range(spark):
+    silver = spark.createDataFrame(
+        [(30, True, 1.0, 2**32 + 2024, 1), (30, True, 1.0, 2024, 1)],
+        "idade int, ativo boolean, salario double, ano bigint, mes int",
+    )
+    counts = summary_counts(summarize(silver))
+    assert counts.rejected_by_source_partition == {(2**32 + 2024, 1): 1}  # not wrapped to (2024, 1)
+    assert counts.gold_rows_by_partition == {(2024, 1): 1}
