@@ -97,7 +97,7 @@ class State:
                 "files": [list(entry) for entry in fingerprint],
                 "gold": key in self.with_gold,
             }
-            for key, fingerprint in sorted(self.fingerprints.items(), key=lambda kv: _sort_key(kv[0]))
+            for key, fingerprint in sorted(self.fingerprints.items(), key=lambda kv: partition_sort_key(kv[0]))
         }
         document = {
             "version": STATE_VERSION,
@@ -161,8 +161,8 @@ def plan_run(
     """
     current = {p.key: p.fingerprint for p in silver}
     gold = set(gold_partitions)
-    drop = tuple(sorted(gold - set(current), key=_sort_key))
-    everything = tuple(sorted(current, key=_sort_key))
+    drop = tuple(sorted(gold - set(current), key=partition_sort_key))
+    everything = tuple(sorted(current, key=partition_sort_key))
     if mode == "full":
         return Plan(everything, drop, (), "full refresh")
     if previous is None:
@@ -177,5 +177,6 @@ def plan_run(
     return Plan(tuple(recompute), drop, tuple(unchanged), "incremental")
 
 
-def _sort_key(key: PartitionKey) -> tuple:
+def partition_sort_key(key: PartitionKey) -> tuple:
+    """Orders partition keys by value, Hive's null partition last."""
     return tuple((value is None, value or 0) for value in key)

@@ -40,6 +40,7 @@ from etl.incremental import (
     State,
     parse_partition_spec,
     partition_key_of_file,
+    partition_sort_key,
     partition_spec,
     plan_run,
 )
@@ -165,7 +166,7 @@ def _recompute(
             quarantine = join(args.quarantine_location, f"run_id={report.run_id}") + "/"
             report.quarantine_location = quarantine
             # The second scan reads only the silver partitions where pass 1 found rejects.
-            with_rejects = sorted(counts.rejected_by_source_partition, key=_partition_sort_key)
+            with_rejects = sorted(counts.rejected_by_source_partition, key=partition_sort_key)
             everywhere = set(with_rejects) >= set(partitions)
             scanned = rows if everywhere else rows.where(_partition_filter(with_rejects))
             rejected = quarantined_rows(scanned)
@@ -295,10 +296,6 @@ def _table_location(spark: SparkSession, table: str) -> str:
         if row["col_name"] == "Location":
             return row["data_type"].rstrip("/") + "/"
     raise PipelineError(f"{table} has no location in the catalog: recreate it with one")
-
-
-def _partition_sort_key(key: PartitionKey) -> tuple:
-    return tuple((value is None, value or 0) for value in key)
 
 
 def _partition_filter(keys: Sequence[PartitionKey]) -> Column:
