@@ -166,8 +166,9 @@ def _recompute(
             quarantine = join(args.quarantine_location, f"run_id={report.run_id}") + "/"
             report.quarantine_location = quarantine
             # The second scan reads only the silver partitions where pass 1 found rejects.
-            with_rejects = sorted(counts.rejected_by_source_partition, key=partition_sort_key)
-            everywhere = set(with_rejects) >= set(partitions)
+            with_rejects = sorted(counts.rejected_by_partition, key=partition_sort_key)
+            unknown = any(None in key for key in with_rejects)
+            everywhere = unknown or set(with_rejects) >= set(partitions)
             scanned = rows if everywhere else rows.where(_partition_filter(with_rejects))
             rejected = quarantined_rows(scanned)
             writes["quarantine"] = lambda: _write_quarantine(rejected, quarantine, counts.rows_rejected)

@@ -24,7 +24,6 @@ _ROWS = "_rows"
 _VALID_ROWS = "_valid_rows"
 _SUM = "_salario_sum"
 _VALID = "_valid"
-_SOURCE_KEYS = ("_source_ano", "_source_mes")  # the silver partition of rejected rows
 
 
 def _gold_keys() -> list[Column]:
@@ -46,9 +45,9 @@ def summarize(silver: DataFrame, partitions: int | None = None) -> DataFrame:
     """One pass over silver: per (idade, ativo, ano, mes), the sum and count of salario over
     valid rows and the count of all rows (so rows read and rejected come from it too).
 
-    Rejected rows have their gold keys nulled, so they add up in one group per silver
-    partition (kept as stored) whatever junk their other values hold; the job scans only
-    those partitions again for the quarantine. Only flat numeric buffers: Spark keeps this
+    Rejected rows have idade and ativo nulled, so they add up in one group per silver
+    partition whatever junk their other values hold; the job scans only those partitions
+    again for the quarantine. Only flat numeric buffers: Spark keeps this
     a hash aggregate with partial aggregation. (Carrying each rejected row through it, as
     a `first(struct)` buffer or as a struct group key, read every column of every row and
     cost more than the second scan `quarantined_rows` makes; see docs/benchmarks.md.)
@@ -63,13 +62,20 @@ def summarize(silver: DataFrame, partitions: int | None = None) -> DataFrame:
     # used several times into the next projection.
     flagged = silver.select(*[F.col(f"`{c}`") for c in silver.columns], is_valid().alias(_VALID))
     valid = F.col(_VALID)
-    keyed = flagged.select(
-        *[F.when(valid, key).alias(name) for key, name in zip(_gold_keys(), GROUP_KEYS, strict=True)],
-        F.when(valid, F.col(MEASURE_COLUMN).cast("double")).alias(MEASURE_COLUMN),
-        # A rejected row keeps the silver partition it came from, exactly as stored.
-        *[F.when(~valid, F.col(key)).alias(name) for key, name in zip(PARTITION_KEYS, _SOURCE_KEYS, strict=True)],
-    )
-    summary = keyed.groupBy(*GROUP_KEYS, *_SOURCE_KEYS).agg(
+    types = {c.name: c.type for c in GOLD.all_columns}
+    stored = {f.name.lower(): f.dataType.simpleString() for f in silver.schema.fields}
+    keys = []
+    for key, name in zip(_gold_keys(), GROUP_KEYS, strict=True):
+        if name in PARTITION_KEYS:
+            # Every row keeps the silver partition it came from, so the job can scan only the
+            # partitions with rejects again; a value the gold type cannot hold becomes null
+            # (then the job scans every partition).
+            exact = key if stored[name] == types[name] else F.when(key.cast(stored[name]) == F.col(name), key)
+            keys.append(exact.alias(name))
+        else:
+            keys.append(F.when(valid, key).alias(name))
+    keyed = flagged.select(*keys, F.when(valid, F.col(MEASURE_COLUMN).cast("double")).alias(MEASURE_COLUMN))
+    summary = keyed.groupBy(*GROUP_KEYS).agg(
         F.count(F.lit(1)).alias(_ROWS),
         F.count(MEASURE_COLUMN).alias(_VALID_ROWS),
         F.sum(MEASURE_COLUMN).alias(_SUM),
@@ -100,7 +106,8 @@ class SummaryCounts:
     rows_read: int
     rows_rejected: int
     gold_rows_by_partition: dict  # {(ano, mes): gold rows}, only partitions with a valid row
-    rejected_by_source_partition: dict  # {(ano, mes) as silver stores them: rejected rows}
+    # {(ano, mes): rejected rows}; None in a key: a value the gold types cannot hold
+    rejected_by_partition: dict
 
     @property
     def gold_rows(self) -> int:
@@ -108,16 +115,13 @@ class SummaryCounts:
 
 
 def summary_counts(summary: DataFrame) -> SummaryCounts:
-    """Counts from a summary in one Spark action that brings back one row per gold partition
-    and one per silver partition with a rejected row: bounded by the partitions, never by rows.
+    """Counts from a summary in one Spark action that brings back one row per silver
+    partition (plus one for values the gold types cannot hold): bounded by the partitions,
+    never by the rows.
     """
     has_gold = F.col(_VALID_ROWS) > 0
     rows = (
-        summary.groupBy(
-            F.when(has_gold, F.col("ano")).alias("ano"),
-            F.when(has_gold, F.col("mes")).alias("mes"),
-            *_SOURCE_KEYS,
-        )
+        summary.groupBy("ano", "mes")
         .agg(
             F.sum(_ROWS).alias("read"),
             F.sum(F.col(_ROWS) - F.col(_VALID_ROWS)).alias("rejected"),
@@ -129,7 +133,5 @@ def summary_counts(summary: DataFrame) -> SummaryCounts:
         rows_read=sum(int(row["read"]) for row in rows),
         rows_rejected=sum(int(row["rejected"]) for row in rows),
         gold_rows_by_partition={(row["ano"], row["mes"]): int(row["gold"]) for row in rows if row["gold"]},
-        rejected_by_source_partition={
-            tuple(row[key] for key in _SOURCE_KEYS): int(row["rejected"]) for row in rows if row["rejected"]
-        },
+        rejected_by_partition={(row["ano"], row["mes"]): int(row["rejected"]) for row in rows if row["rejected"]},
     )

@@ -121,8 +121,8 @@ def test_summary_counts_per_gold_partition_and_per_silver_partition_with_rejects
     counts = summary_counts(summarize(silver))
     assert counts.gold_rows_by_partition == {(2024, 1): 2, (2024, 2): 1}
     assert (counts.rows_read, counts.rows_rejected, counts.gold_rows) == (54, 51, 3)
-    # Rejected rows are counted by the silver partition they came from, as stored.
-    assert counts.rejected_by_source_partition == {(2024, 2): 1, **{(3000 + i, 13 + i): 1 for i in range(50)}}
+    # Rejected rows are counted by the silver partition they came from.
+    assert counts.rejected_by_partition == {(2024, 2): 1, **{(3000 + i, 13 + i): 1 for i in range(50)}}
 
 
 def test_a_partitioned_summary_keeps_each_gold_partition_in_one_spark_partition(spark):
@@ -145,11 +145,11 @@ def test_a_partitioned_summary_keeps_each_gold_partition_in_one_spark_partition(
     assert (counts.rows_read, counts.rows_rejected, len(counts.gold_rows_by_partition)) == (640, 40, 36)
 
 
-def test_rejected_rows_remember_their_silver_partition_even_out_of_the_gold_types_range(spark):
+def test_a_partition_value_the_gold_type_cannot_hold_is_counted_as_unknown_not_wrapped(spark):
     silver = spark.createDataFrame(
         [(30, True, 1.0, 2**32 + 2024, 1), (30, True, 1.0, 2024, 1)],
         "idade int, ativo boolean, salario double, ano bigint, mes int",
     )
     counts = summary_counts(summarize(silver))
-    assert counts.rejected_by_source_partition == {(2**32 + 2024, 1): 1}  # not wrapped to (2024, 1)
+    assert counts.rejected_by_partition == {(None, 1): 1}  # not wrapped to (2024, 1): the job scans everything
     assert counts.gold_rows_by_partition == {(2024, 1): 1}
