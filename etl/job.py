@@ -40,7 +40,6 @@ from etl.incremental import (
     State,
     parse_partition_spec,
     partition_key_of_file,
-    partition_sort_key,
     partition_spec,
     plan_run,
 )
@@ -48,7 +47,7 @@ from etl.quality import check_contract
 from etl.report import RunReport
 from etl.schema import GOLD, PARTITION_KEYS
 from etl.storage import LakeFiles, join
-from etl.transform import gold_rows, quarantined_rows, summarize, summary_counts
+from etl.transform import gold_rows, partitions_to_rescan, quarantined_rows, summarize, summary_counts
 from etl.tuning import JOB_SPARK_SETTINGS
 
 log = logging.getLogger("etl.job")
@@ -166,10 +165,8 @@ def _recompute(
             quarantine = join(args.quarantine_location, f"run_id={report.run_id}") + "/"
             report.quarantine_location = quarantine
             # The second scan reads only the silver partitions where pass 1 found rejects.
-            with_rejects = sorted(counts.rejected_by_partition, key=partition_sort_key)
-            unknown = any(None in key for key in with_rejects)
-            everywhere = unknown or set(with_rejects) >= set(partitions)
-            scanned = rows if everywhere else rows.where(_partition_filter(with_rejects))
+            rescan = partitions_to_rescan(counts, partitions)
+            scanned = rows if rescan is None else rows.where(_partition_filter(rescan))
             rejected = quarantined_rows(scanned)
             writes["quarantine"] = lambda: _write_quarantine(rejected, quarantine, counts.rows_rejected)
         if report.reject_ratio > args.max_reject_ratio:
@@ -183,7 +180,7 @@ def _recompute(
         if per_partition:
             writes["write_gold"] = lambda: _insert_overwrite(spark, gold_rows(summary), args.target)
         _run_writes(writes, report)
-        report.rows_written = sum(per_partition.values())
+        report.rows_written = counts.gold_rows
         report.partitions_written = len(per_partition)
         return per_partition
     finally:

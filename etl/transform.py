@@ -13,10 +13,12 @@ transformation on valid rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from etl.incremental import PartitionKey, partition_sort_key
 from etl.quality import is_valid, reject_reasons
 from etl.schema import AGGREGATE_COLUMN, GOLD, GROUP_KEYS, MEASURE_COLUMN, PARTITION_KEYS, REASONS_COLUMN
 
@@ -24,12 +26,7 @@ _ROWS = "_rows"
 _VALID_ROWS = "_valid_rows"
 _SUM = "_salario_sum"
 _VALID = "_valid"
-
-
-def _gold_keys() -> list[Column]:
-    """idade, ativo, ano, mes read as the gold table's types (unnamed)."""
-    types = {c.name: c.type for c in GOLD.all_columns}
-    return [F.col(name).cast(types[name]) for name in GROUP_KEYS]
+_GOLD_TYPES = {c.name: c.type for c in GOLD.all_columns}
 
 
 def aggregate(valid_rows: DataFrame) -> DataFrame:
@@ -62,15 +59,15 @@ def summarize(silver: DataFrame, partitions: int | None = None) -> DataFrame:
     # used several times into the next projection.
     flagged = silver.select(*[F.col(f"`{c}`") for c in silver.columns], is_valid().alias(_VALID))
     valid = F.col(_VALID)
-    types = {c.name: c.type for c in GOLD.all_columns}
     stored = {f.name.lower(): f.dataType.simpleString() for f in silver.schema.fields}
     keys = []
-    for key, name in zip(_gold_keys(), GROUP_KEYS, strict=True):
+    for name in GROUP_KEYS:
+        key = F.col(name).cast(_GOLD_TYPES[name])  # read as the gold table's type
         if name in PARTITION_KEYS:
             # Every row keeps the silver partition it came from, so the job can scan only the
             # partitions with rejects again; a value the gold type cannot hold becomes null
             # (then the job scans every partition).
-            exact = key if stored[name] == types[name] else F.when(key.cast(stored[name]) == F.col(name), key)
+            exact = key if stored[name] == _GOLD_TYPES[name] else F.when(key.cast(stored[name]) == F.col(name), key)
             keys.append(exact.alias(name))
         else:
             keys.append(F.when(valid, key).alias(name))
@@ -112,6 +109,16 @@ class SummaryCounts:
     @property
     def gold_rows(self) -> int:
         return sum(self.gold_rows_by_partition.values())
+
+
+def partitions_to_rescan(counts: SummaryCounts, recomputed: Iterable[PartitionKey]) -> list[PartitionKey] | None:
+    """The silver partitions the quarantine scan must read: those with a rejected row, or
+    None for all of `recomputed` (every one has rejects, or a partition value was unknown).
+    """
+    with_rejects = sorted(counts.rejected_by_partition, key=partition_sort_key)
+    if any(None in key for key in with_rejects) or set(with_rejects) >= set(recomputed):
+        return None
+    return with_rejects
 
 
 def summary_counts(summary: DataFrame) -> SummaryCounts:

@@ -6,8 +6,10 @@ from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
 from etl.transform import (
+    SummaryCounts,
     aggregate,
     gold_rows,
+    partitions_to_rescan,
     quarantined_rows,
     summarize,
     summary_counts,
@@ -153,3 +155,14 @@ def test_a_partition_value_the_gold_type_cannot_hold_is_counted_as_unknown_not_w
     counts = summary_counts(summarize(silver))
     assert counts.rejected_by_partition == {(None, 1): 1}  # not wrapped to (2024, 1): the job scans everything
     assert counts.gold_rows_by_partition == {(2024, 1): 1}
+
+
+def test_the_quarantine_rescans_only_partitions_with_rejects_unless_that_is_all_or_unknown():
+    recomputed = [(2024, 1), (2024, 2), (2024, 3)]
+
+    def counts(rejected: dict) -> SummaryCounts:
+        return SummaryCounts(rows_read=0, rows_rejected=0, gold_rows_by_partition={}, rejected_by_partition=rejected)
+
+    assert partitions_to_rescan(counts({(2024, 3): 1, (2024, 1): 4}), recomputed) == [(2024, 1), (2024, 3)]
+    assert partitions_to_rescan(counts({key: 1 for key in recomputed}), recomputed) is None
+    assert partitions_to_rescan(counts({(2024, 2): 1, (None, 1): 1}), recomputed) is None
