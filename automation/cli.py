@@ -112,7 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         "and print each resource's type, name and inputs.",
     )
     synth.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
-    synth.add_argument("--json", action="store_true", help="print one JSON list of {type, name, inputs}")
+    synth.add_argument(
+        "--json", action="store_true", help='print one JSON object: {"resources": [{type, name, inputs}], "outputs": {...}}'
+    )
     return parser
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +72,19 @@ def _arn(resource_type: str, name: str, inputs: dict, region: str) -> dict[str, 
     return {"id": f"{name}-id"}
 
 
-def render(settings: Settings, config: dict[str, Any]) -> list[dict[str, Any]]:
-    """Run the program under mocks; return [{type, name, inputs}] in declaration order."""
+@dataclass(frozen=True)
+class Rendering:
+    """What the program declares: resources in declaration order, and the stack outputs."""
+
+    resources: list[dict[str, Any]]
+    outputs: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"resources": self.resources, "outputs": self.outputs}
+
+
+def render(settings: Settings, config: dict[str, Any]) -> Rendering:
+    """Run the program under mocks; return its resources ({type, name, inputs}) and outputs."""
     import pulumi
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
@@ -102,8 +114,15 @@ def render(settings: Settings, config: dict[str, Any]) -> list[dict[str, Any]]:
     pulumi.runtime.set_all_config(
         {f"{PROJECT}:{k}": str(v) for k, v in config.items()} | {"aws:region": settings.region}
     )
-    _sync_await(run_pulumi_func(lambda: define(settings)))
-    return resources
+    outputs: dict[str, Any] = {}
+
+    def program() -> None:
+        pipeline = define(settings)
+        # Resolved with the mocks' values, as `pulumi stack output --json` would print them.
+        pulumi.Output.all(**pipeline.outputs).apply(outputs.update)
+
+    _sync_await(run_pulumi_func(program))
+    return Rendering(resources, dict(sorted(outputs.items())))
 
 
 def synth_command(stack: str, as_json: bool) -> int:
@@ -111,18 +130,22 @@ def synth_command(stack: str, as_json: bool) -> int:
     try:
         config, region = read_stack_config(stack)
         settings = settings_from_config(stack, config, region)
-        resources = render(settings, config)
+        rendering = render(settings, config)
     except PipelineError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if as_json:
-        print(json.dumps(resources, sort_keys=True, default=str))
+        print(json.dumps(rendering.to_dict(), sort_keys=True, default=str))
         return 0
+    resources = rendering.resources
     for resource in resources:
         print(f"{resource['type']}  {resource['name']}")
         for key, value in sorted(resource["inputs"].items()):
             text = json.dumps(value, sort_keys=True, default=str)
             print(f"    {key}: {text if len(text) < 400 else text[:397] + '...'}")
+    print("outputs:")
+    for key, value in rendering.outputs.items():
+        print(f"    {key}: {value}")
     print(
         f"{len(resources)} resources for stack {stack} ({settings.worker_type} x {settings.workers}, {settings.region})"
     )

@@ -1,10 +1,16 @@
-"""Stack output names: used by __main__.py, the CLI and the tests."""
+"""Stack output names: used by `infra` (exports), the CLI (`automation`) and the tests.
+
+Every value the operations CLI needs to act on a deployed stack is an output, so an
+outputs file (`pulumi stack output --json`) is enough to run it without the Pulumi CLI.
+"""
 
 BUCKET = "lakeBucket"
 SILVER_URI = "silverUri"
 GOLD_URI = "goldUri"
 QUARANTINE_URI = "quarantineUri"
 REPORTS_URI = "runReportsUri"
+SILVER_DATABASE = "silverDatabase"
+SILVER_TABLE = "silverTable"
 JOB_NAME = "jobName"
 CRAWLER_NAME = "crawlerName"
 GOLD_DATABASE = "goldDatabase"
@@ -13,8 +19,15 @@ ATHENA_WORKGROUP = "athenaWorkgroup"
 PREVIEW_QUERY_ID = "previewQueryId"
 REPAIR_QUERY_ID = "repairQueryId"
 PREVIEW_SQL = "previewSql"
-JOB_LOG_GROUP = "jobLogGroup"
+# Glue 5.0 writes a job's logs to two groups: stdout/stderr to `<prefix>/output`, system
+# and Spark logs to `<prefix>/error`; streams `<run id>-driver` and `<run id>-<executor>`.
+JOB_OUTPUT_LOG_GROUP = "jobOutputLogGroup"
+JOB_ERROR_LOG_GROUP = "jobErrorLogGroup"
+# Crawlers always log to `/aws-glue/crawlers` (one stream per crawler name).
+CRAWLER_LOG_GROUP = "crawlerLogGroup"
 ALERTS_TOPIC_ARN = "alertsTopicArn"
+KMS_KEY_ARN = "kmsKeyArn"  # empty when the stack uses no customer-managed key
+PRICE_PER_DPU_HOUR = "pricePerDpuHour"  # USD, for the job's execution class
 REGION = "region"
 JOB_CONSOLE_URL = "jobConsoleUrl"
 ATHENA_CONSOLE_URL = "athenaConsoleUrl"

@@ -80,7 +80,14 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
             out.PREVIEW_QUERY_ID: self.preview_query.id,
             out.REPAIR_QUERY_ID: self.repair_query.id,
             out.PREVIEW_SQL: preview_sql(gold_table_schema(settings)),
-            out.JOB_LOG_GROUP: self.log_groups["job"].name,
+            out.SILVER_DATABASE: settings.silver_database,
+            out.SILVER_TABLE: settings.silver_table,
+            # Interim: Glue 5.0's default groups until the stack declares its own prefix.
+            out.JOB_OUTPUT_LOG_GROUP: "/aws-glue/jobs/output",
+            out.JOB_ERROR_LOG_GROUP: "/aws-glue/jobs/error",
+            out.CRAWLER_LOG_GROUP: "/aws-glue/crawlers",
+            out.KMS_KEY_ARN: settings.kms_key_arn,
+            out.PRICE_PER_DPU_HOUR: settings.price_per_dpu_hour,
             out.ALERTS_TOPIC_ARN: self.alerts_topic.arn,
             out.REGION: region,
             out.JOB_CONSOLE_URL: self.job.name.apply(

@@ -10,7 +10,8 @@ import sys
 import pytest
 
 
-def synth(stack: str, project_root, env) -> list[dict]:
+def synth(stack: str, project_root, env) -> dict:
+    """`{"resources": [{type, name, inputs}, ...], "outputs": {...}}` of one stack."""
     result = subprocess.run(
         [sys.executable, "-m", "automation", "synth", "--stack", stack, "--json"],
         capture_output=True,
@@ -24,8 +25,9 @@ def synth(stack: str, project_root, env) -> list[dict]:
 
 
 class Rendered:
-    def __init__(self, resources: list[dict]):
-        self.resources = resources
+    def __init__(self, rendering: dict):
+        self.resources = rendering["resources"]
+        self.outputs = rendering["outputs"]
 
     def of_type(self, type_token: str) -> list[dict]:
         return [r["inputs"] for r in self.resources if r["type"] == type_token]

@@ -135,3 +135,12 @@ def test_settings_worker_types_are_all_known_to_botocore(botocore_models):
     from infra.settings import WORKER_TYPES
 
     assert set(WORKER_TYPES) <= set(_enum(botocore_models["glue"], "WorkerType"))
+
+
+def test_synth_renders_every_stack_output(stack):
+    from infra import outputs
+
+    declared = {value for name, value in vars(outputs).items() if name.isupper()}
+    assert set(stack.outputs) == declared
+    assert stack.outputs["jobName"] == "job-transform-silver-to-gold" or stack.outputs["jobName"].startswith("job-")
+    assert stack.outputs["previewSql"].startswith("SELECT * FROM ")
