@@ -113,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
     synth.add_argument(
-        "--json", action="store_true", help='print one JSON object: {"resources": [{type, name, inputs}], "outputs": {...}}'
+        "--json",
+        action="store_true",
+        help='print one JSON object: {"resources": [{type, name, inputs}], "outputs": {...}}',
     )
     return parser
 
