@@ -26,6 +26,7 @@ JOB_ERROR_LOG_GROUP = "jobErrorLogGroup"
 # Crawlers always log to `/aws-glue/crawlers` (one stream per crawler name).
 CRAWLER_LOG_GROUP = "crawlerLogGroup"
 ALERTS_TOPIC_ARN = "alertsTopicArn"
+LAKE_ON_DESTROY = "lakeOnDestroy"  # "retained" or "deleted": what `destroy` does to the bucket and its data
 KMS_KEY_ARN = "kmsKeyArn"  # empty when the stack uses no customer-managed key
 PRICE_PER_DPU_HOUR = "pricePerDpuHour"  # USD, for the job's execution class
 REGION = "region"

@@ -87,6 +87,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
             out.JOB_ERROR_LOG_GROUP: "/aws-glue/jobs/error",
             out.CRAWLER_LOG_GROUP: "/aws-glue/crawlers",
             out.KMS_KEY_ARN: settings.kms_key_arn,
+            out.LAKE_ON_DESTROY: "retained",  # interim: the bucket setting comes with issue 8
             out.PRICE_PER_DPU_HOUR: settings.price_per_dpu_hour,
             out.ALERTS_TOPIC_ARN: self.alerts_topic.arn,
             out.REGION: region,
