@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from etl.errors import PipelineError
+from etl.errors import PipelineError, describe_failure
 from infra import outputs as out
 from infra.settings import PROJECT, SettingsError, settings_from_config
 
@@ -80,9 +80,9 @@ class ChangeSummary:
     def changes(self) -> int:
         return sum(self.count(op) for op in CHANGE_OPS)
 
-    def line(self) -> str:
-        """`2 to create, 1 to update, 0 to replace, 0 to delete, 31 unchanged`."""
-        parts = [f"{self.count(op)} to {op}" for op in CHANGE_OPS]
+    def line(self, done: bool = False) -> str:
+        """`2 to create, 1 to update, 0 to replace, 0 to delete, 31 unchanged` (`2 created, ...` when done)."""
+        parts = [f"{self.count(op)} {op}d" if done else f"{self.count(op)} to {op}" for op in CHANGE_OPS]
         return ", ".join([*parts, f"{self.count('same')} unchanged"])
 
     def to_dict(self) -> dict[str, Any]:
@@ -475,3 +475,231 @@ def lake_notice(stack: str, outputs: Mapping[str, Any]) -> str:
         f"The stack does not say what destroy does to the lake bucket {where} (no {out.LAKE_ON_DESTROY} output: "
         "deployed by an older version): assume its data is deleted; copy what you need first."
     )
+
+
+# --- the CLI verbs: `python -m automation deploy|destroy|outputs` (parsers in automation.cli) ---
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+_PAST = {"create": "created", "update": "updated", "delete": "deleted", "replace": "replaced", "same": "unchanged"}
+_DOING = {"create": "creating", "update": "updating", "delete": "deleting", "replace": "replacing", "same": "checking"}
+
+
+class ProgressDisplay:
+    """Engine steps on stderr: a progress bar on a terminal (done of total, the resource in
+    flight), else one line per finished change, `[ 5/34] created  <type> <name>`."""
+
+    def __init__(self, console):
+        self.console = console
+        self.progress = None
+        self.task = None
+        self.in_flight: list[str] = []
+
+    def __call__(self, step: StepProgress) -> None:
+        if step.finished and step.resource in self.in_flight:
+            self.in_flight.remove(step.resource)
+        elif not step.finished:
+            self.in_flight.append(step.resource)
+        if self.console.is_terminal:
+            self._bar(step)
+        elif step.failed:
+            self._line(f"{self._count(step)} failed   {step.op} {step.resource}")
+        elif step.finished and step.op != "same":
+            self._line(f"{self._count(step)} {_PAST.get(step.op, step.op):<9}{step.resource}")
+
+    def _line(self, text: str) -> None:
+        self.console.print(text, highlight=False, soft_wrap=True, markup=False)
+
+    def _count(self, step: StepProgress) -> str:
+        total = "?" if step.total is None else str(step.total)
+        return f"[{step.done:>{len(total)}}/{total}]"
+
+    def _bar(self, step: StepProgress) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        if self.progress is None:
+            self.progress = Progress(
+                SpinnerColumn(),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=self.console,
+                transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("", total=step.total)
+        current = self.in_flight[-1] if self.in_flight else step.resource
+        doing = _DOING.get(step.op, step.op) if self.in_flight else _PAST.get(step.op, step.op)
+        self.progress.update(self.task, completed=step.done, total=step.total, description=f"{doing} {current}")
+        if step.failed:
+            self.progress.console.print(f"[red]✗[/] {step.op} {step.resource} failed", highlight=False)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+def _consoles():
+    """stdout and stderr consoles; logs and pipes get wide lines, never cut or wrapped at 80 columns."""
+    from rich.console import Console
+
+    consoles = []
+    for stderr in (False, True):
+        console = Console(stderr=stderr)
+        consoles.append(console if console.is_terminal else Console(stderr=stderr, width=200))
+    return consoles
+
+
+def _fail(err, message: str) -> int:
+    err.print(f"error: {message}", highlight=False, soft_wrap=True, markup=False)
+    return EXIT_FAILED
+
+
+def _interrupted(stack: str) -> str:
+    return (
+        f"interrupted: Pulumi stops after the steps in flight; run the same command again to finish stack "
+        f"{stack!r} (`pulumi refresh --stack {stack}` if Pulumi reports pending operations)"
+    )
+
+
+def _print_preview(console, summary: ChangeSummary) -> None:
+    console.print(f"Preview of stack {summary.stack!r}: {summary.line()}", highlight=False, soft_wrap=True)
+    for op, type_, name in summary.steps:
+        console.print(f"  {op:<9}{type_} {name}", highlight=False, soft_wrap=True, markup=False)
+
+
+def _print_outputs(console, stack: str, outputs: Mapping[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Outputs of stack {stack!r}", title_justify="left")
+    table.add_column("output")
+    table.add_column("value", overflow="fold")
+    for key in sorted(outputs):
+        table.add_row(key, str(outputs[key]))
+    console.print(table)
+
+
+def _stdin_is_terminal() -> bool:
+    import sys
+
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def deploy_command(args) -> int:
+    """`deploy --stack NAME [--preview] [--yes] [--config KEY=VALUE ...] [--json]`."""
+    import json
+
+    console, err = _consoles()
+    display = ProgressDisplay(err)
+
+    def confirm(summary: ChangeSummary) -> bool:
+        _print_preview(console, summary)
+        if args.yes:
+            return True
+        if not _stdin_is_terminal():
+            raise DeployError(
+                f"refusing to deploy stack {args.stack!r} without confirmation: stdin is not a terminal; "
+                "rerun with --yes"
+            )
+        answer = err.input(f"Deploy these changes to stack {args.stack!r}? [y/N] ")
+        return answer.strip().lower() in ("y", "yes")
+
+    try:
+        config = parse_config_pairs(args.config or [])
+        if args.preview:
+            summary = preview(args.stack, config)
+            _print_preview(console, summary)
+            if args.json:
+                print(json.dumps(summary.to_dict(), sort_keys=True))
+            return EXIT_OK
+        err.print(f"Previewing stack {args.stack!r} ...", highlight=False)
+        try:
+            result = deploy(args.stack, config, display, confirm)
+        finally:
+            display.close()
+    except DeployError as error:
+        return _fail(err, str(error))
+    except KeyboardInterrupt:
+        display.close()
+        return _fail(err, _interrupted(args.stack))
+    except Exception as error:  # the SDK's own failures (no summary event, gRPC): one line, no traceback
+        return _fail(err, f"deploy of stack {args.stack!r} failed: {describe_failure(error)}")
+    if not result.applied:
+        kept = " (the --config values stay set in the stack's config)" if args.config else ""
+        return _fail(err, f"deploy declined: stack {args.stack!r} not updated{kept}")
+    done = result.result or result.preview
+    console.print(f"Deployed stack {args.stack!r}: {done.line(done=True)}", highlight=False)
+    _print_outputs(console, args.stack, result.outputs)
+    if args.json:
+        print(json.dumps(result.to_dict(), sort_keys=True, default=str))
+    return EXIT_OK
+
+
+def destroy_command(args) -> int:
+    """`destroy --stack NAME [--yes] [--json]`: says what happens to the lake, then asks."""
+    import json
+
+    console, err = _consoles()
+    display = ProgressDisplay(err)
+    seen: dict[str, Any] = {}
+
+    def confirm(outputs: dict[str, Any]) -> bool:
+        seen.update(outputs)
+        console.print(f"Destroying stack {args.stack!r} deletes every resource it manages.", highlight=False)
+        console.print(lake_notice(args.stack, outputs), highlight=False, soft_wrap=True)
+        if args.yes:
+            return True
+        if not _stdin_is_terminal():
+            raise DeployError(
+                f"refusing to destroy stack {args.stack!r} without confirmation: stdin is not a terminal; "
+                "rerun with --yes"
+            )
+        answer = err.input(f"Type the stack name ({args.stack}) to destroy it: ")
+        return answer.strip() == args.stack
+
+    try:
+        try:
+            result = destroy(args.stack, display, confirm)
+        finally:
+            display.close()
+    except DeployError as error:
+        return _fail(err, str(error))
+    except KeyboardInterrupt:
+        display.close()
+        return _fail(err, _interrupted(args.stack))
+    except Exception as error:  # the SDK's own failures: one line, no traceback
+        return _fail(err, f"destroy of stack {args.stack!r} failed: {describe_failure(error)}")
+    if result is None:
+        return _fail(err, f"destroy declined: stack {args.stack!r} unchanged")
+    console.print(f"Destroyed stack {args.stack!r}: {result.count('delete')} resources deleted.", highlight=False)
+    if args.json:
+        report = {
+            "stack": args.stack,
+            "destroyed": True,
+            "changes": dict(sorted(result.counts.items())),
+            out.BUCKET: seen.get(out.BUCKET),
+            out.LAKE_ON_DESTROY: seen.get(out.LAKE_ON_DESTROY),
+        }
+        print(json.dumps(report, sort_keys=True))
+    return EXIT_OK
+
+
+def outputs_command(args) -> int:
+    """`outputs --stack NAME [--json]`: `--json` prints what `pulumi stack output --json --show-secrets` does."""
+    import json
+
+    console, err = _consoles()
+    try:
+        outputs = stack_outputs(args.stack)
+    except DeployError as error:
+        return _fail(err, str(error))
+    except KeyboardInterrupt:
+        return _fail(err, "interrupted")
+    if args.json:
+        # The Pulumi CLI's encoder: two-space indent, sorted keys, no HTML escaping.
+        print(json.dumps(outputs, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        _print_outputs(console, args.stack, outputs)
+    return EXIT_OK
