@@ -14,9 +14,11 @@ the commands `pulumi.automation` 3.272 sends (read from the SDK's `_cmd.py`,
 Engine events go where `--event-log` says, as the real CLI sends them: to a gRPC
 `pulumirpc.Events/StreamEvents` server for `tcp://host:port` (CLI > 3.205), else appended
 to a file as JSON lines; shapes as in `pulumi/automation/events.py`. Scenario keys:
-`fail_at` (resource name) and `fail_message` make `up` fail there; `step_delay` (seconds)
-slows every step. Anything else exits 2 with "unsupported command", so a test sees an SDK
-command it did not expect. Only grpcio is imported (no pulumi), and only for tcp event logs.
+`fail_at` (a resource name, or pulumi:pulumi:Stack for the program itself) and
+`fail_message` make `up` fail there; `changed` (resource names) are updates; `locked`
+refuses every operation as a locked stack does; `step_delay` (seconds) slows every step.
+A command not listed exits 2 with "unsupported command", so a test sees an SDK command it
+did not expect. Only grpcio is imported (no pulumi), and only for tcp event logs.
 """
 
 from __future__ import annotations
@@ -250,6 +252,13 @@ def _run(state: dict, stack: str, args: list[str], kind: str) -> int:
     """Emit a preview, update or destroy, step by step; return the exit code."""
     signal.signal(signal.SIGINT, _on_sigint)
     scenario = state.get("scenario", {})
+    if scenario.get("locked"):
+        print(
+            "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end "
+            "or delete the lock file with `pulumi cancel`.",
+            file=sys.stderr,
+        )
+        return 255
     record = state["stacks"][stack]
     started = _now()
     events = _Events(_flag(args, "--event-log"))
@@ -269,19 +278,15 @@ def _run(state: dict, stack: str, args: list[str], kind: str) -> int:
             meta = _metadata(stack, resource, op)
             events.send(resourcePreEvent={"metadata": meta, "planning": planning})
             time.sleep(float(scenario.get("step_delay", 0)))
-            if kind == "update" and resource.get("name") and resource["name"] == scenario.get("fail_at"):
+            if kind == "update" and scenario.get("fail_at") in (resource.get("name"), resource["type"]):
                 message = scenario["fail_message"]
-                events.send(
-                    diagnosticEvent={
-                        "urn": meta["urn"],
-                        "prefix": "error: ",
-                        "message": message + "\n",
-                        "color": "never",
-                        "severity": "error",
-                    }
-                )
-                events.send(resOpFailedEvent={"metadata": meta, "status": 1, "steps": 0})
-                print(f"    {meta['type']} {resource['name']} **{op}ing failed** error: {message}")
+                diagnostic = {"urn": meta["urn"], "prefix": "error: ", "message": message + "\n"}
+                events.send(diagnosticEvent={**diagnostic, "color": "never", "severity": "error"})
+                if resource["type"] == "pulumi:pulumi:Stack":  # the program itself failed: the language host says so
+                    print(f"    pulumi:pulumi:Stack {PROJECT}-{stack} **failed**\n    error: {message}")
+                else:
+                    events.send(resOpFailedEvent={"metadata": meta, "status": 1, "steps": 0})
+                    print(f"    {meta['type']} {resource['name']} **{op} failed** error: {message}")
                 failed = True
                 break
             counts[op] = counts.get(op, 0) + 1
