@@ -50,6 +50,8 @@ class Screen:
     def __init__(self, as_json: bool):
         self.as_json = as_json
         self.out = Console(highlight=False, soft_wrap=True)
+        if not self.out.is_terminal:  # logs and pipes: no truncated run ids or URIs
+            self.out.width = 200
         self.err = Console(stderr=True, highlight=False, soft_wrap=True)
 
     def progress(self, message: str) -> None:
@@ -291,10 +293,11 @@ def logs_command(args: argparse.Namespace, screen: Screen) -> int:
 
     def render() -> None:
         table = Table(title=f"Log streams of job run {run_id} ({run.get('JobRunState')})", title_justify="left")
-        for column in ("group", "stream", "events", "first event", "last event", "ERROR lines"):
+        for column in ("group", "stream (run id-)", "events", "first event", "last event", "ERROR lines"):
             table.add_column(column)
         for s in streams:
-            table.add_row(s.group, s.stream, str(s.events), s.first_event, s.last_event, str(len(s.error_lines)))
+            stream = s.stream[len(run_id) + 1 :] if s.stream.startswith(run_id + "-") else s.stream
+            table.add_row(s.group, stream, str(s.events), s.first_event, s.last_event, str(len(s.error_lines)))
         screen.out.print(table)
         if not streams:
             screen.out.print(f"no log streams for {run_id} in {', '.join(groups)} (yet)")
