@@ -750,6 +750,8 @@ def run_log_streams(
                 clients.logs, "filter_log_events", "events", logGroupName=group, logStreamNamePrefix=run_id
             ):
                 stream = event["logStreamName"]
+                if not stream.startswith(f"{run_id}-"):  # the prefix filter is the server's; check it here too
+                    continue
                 summary = summaries.setdefault((group, stream), StreamSummary(group, stream))
                 summary.events += 1
                 stamp = event.get("timestamp")

@@ -420,7 +420,7 @@ class GluePlayer:
         try:
             while not self._stop.is_set():
                 for run in glue.get_job_runs(JobName=self.stack[out.JOB_NAME]).get("JobRuns", []):
-                    if run["Id"] not in self.played:
+                    if run["Id"] not in self.played and run["JobRunState"] in ("STARTING", "RUNNING"):
                         self.played[run["Id"]] = self.play(run["Id"], run.get("Arguments", {}))
                 time.sleep(0.1)
         except BaseException as error:  # surfaced in __exit__
@@ -462,6 +462,10 @@ class GluePlayer:
         s3, glue = emulator.client("s3"), emulator.client("glue")
         keys = sorted({(a, m) for a, m in zip(gold["ano"].to_pylist(), gold["mes"].to_pylist(), strict=True)})
         for ano, mes in keys:
+            # Dynamic partition overwrite: the partition's previous files are replaced.
+            folder = f"{gold_prefix}ano={ano}/mes={mes}/"
+            for item in s3.list_objects_v2(Bucket=bucket, Prefix=folder).get("Contents", []):
+                s3.delete_object(Bucket=bucket, Key=item["Key"])
             part = gold.filter(pc.and_(pc.equal(gold["ano"], ano), pc.equal(gold["mes"], mes)))
             buffer = io.BytesIO()
             pq.write_table(part.select(["idade", "ativo", "salario_medio"]), buffer, compression="snappy")
@@ -470,7 +474,14 @@ class GluePlayer:
                 Key=f"{gold_prefix}ano={ano}/mes={mes}/part-00000-{run_id[-8:]}.c000.snappy.parquet",
                 Body=buffer.getvalue(),
             )
-        if self.register_partitions and keys:
+        registered = {
+            tuple(p["Values"])
+            for p in glue.get_partitions(DatabaseName=stack[out.GOLD_DATABASE], TableName=stack[out.GOLD_TABLE])[
+                "Partitions"
+            ]
+        }
+        new_keys = [(a, m) for a, m in keys if (str(a), str(m)) not in registered]
+        if self.register_partitions and new_keys:
             table = glue.get_table(DatabaseName=stack[out.GOLD_DATABASE], Name=stack[out.GOLD_TABLE])["Table"]
             descriptor = table["StorageDescriptor"]
             glue.batch_create_partition(
@@ -481,7 +492,7 @@ class GluePlayer:
                         "Values": [str(ano), str(mes)],
                         "StorageDescriptor": {**descriptor, "Location": f"{stack[out.GOLD_URI]}ano={ano}/mes={mes}/"},
                     }
-                    for ano, mes in keys
+                    for ano, mes in new_keys
                 ],
             )
         report = RunReport(

@@ -262,8 +262,10 @@ def test_query_prints_a_table(aws_stack):
 
 def test_logs_lists_the_driver_and_executor_streams_with_their_error_lines(aws_stack, tmp_path):
     run_id = load_and_run(aws_stack, tmp_path, error_lines=2)
+    with GluePlayer(aws_stack, error_lines=5):  # a later run whose streams must not be counted
+        later = last_json(cli(aws_stack, "run", "--json"))["run_id"]
 
-    result = last_json(cli(aws_stack, "logs", "--json"))
+    result = last_json(cli(aws_stack, "logs", "--run-id", run_id, "--json"))
 
     assert result["run_id"] == run_id
     assert result["groups"] == [aws_stack[out.JOB_ERROR_LOG_GROUP], aws_stack[out.JOB_OUTPUT_LOG_GROUP]]
@@ -281,6 +283,10 @@ def test_logs_lists_the_driver_and_executor_streams_with_their_error_lines(aws_s
         "ERROR TaskSetManager: Lost task 1.0 in stage 1.0 (retrying)",
     ]
     assert streams[(error_group, f"{run_id}-1")]["events"] == 1
+
+    newest = last_json(cli(aws_stack, "logs", "--json"))  # no --run-id: the newest run
+    assert newest["run_id"] == later
+    assert len(newest["streams"][0]["error_lines"]) == 5
 
 
 def test_logs_follow_prints_the_driver_log_until_the_run_ends(aws_stack, tmp_path):
