@@ -7,7 +7,7 @@ import json
 import botocore.session
 import pytest
 
-from infra.pipeline import failure_event_pattern
+from infra.alerts import failure_event_pattern
 
 
 def test_dev_job_is_the_tutorials_two_g1x_on_glue_5(dev):

@@ -1,0 +1,135 @@
+"""The lake bucket: versioned, encrypted, private, TLS-only, with scratch lifecycles.
+
+`LakeStorage` wires the bucket's resources; what they say (prefixes, lifecycle rules,
+bucket policy) are plain values and pure functions. It never reads configuration.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.policies import deny_insecure_transport_policy
+
+LAKE_PREFIXES = ("bronze/", "silver/", "gold/", "quarantine/", "temp/", "artifacts/", "athena-results/")
+
+
+@dataclass(frozen=True)
+class LakeStorageArgs:
+    """What the lake needs: an existing bucket or the prefix of a new one, and its key."""
+
+    existing_bucket: str  # empty: create one
+    bucket_prefix: str
+    kms_key_arn: pulumi.Input[str] | None = None  # None: SSE-S3
+
+
+class LakeStorage(pulumi.ComponentResource):
+    """The lake bucket (or an existing one, untouched) and its prefixes."""
+
+    bucket_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: LakeStorageArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("silver-to-gold:index:LakeStorage", name, None, opts)
+        if args.existing_bucket:
+            # An existing bucket is the owner's: we only add our prefixes and code to it.
+            self.bucket_name = pulumi.Output.from_input(args.existing_bucket)
+        else:
+            self.bucket_name = self._create_bucket(name, args)
+        self.register_outputs({"bucketName": self.bucket_name})
+
+    def _create_bucket(self, n: str, args: LakeStorageArgs) -> pulumi.Output[str]:
+        child = pulumi.ResourceOptions(parent=self)
+        bucket = aws.s3.Bucket(f"{n}-lake", aws.s3.BucketArgs(bucket_prefix=args.bucket_prefix), opts=child)
+        # Versioning keeps overwritten gold and job code recoverable.
+        aws.s3.BucketVersioning(
+            f"{n}-lake-versioning",
+            aws.s3.BucketVersioningInitArgs(
+                bucket=bucket.id,
+                versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            ),
+            opts=child,
+        )
+        kms = args.kms_key_arn
+        sse = (
+            aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                sse_algorithm="aws:kms", kms_master_key_id=kms
+            )
+            if kms is not None
+            else aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                sse_algorithm="AES256"
+            )
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{n}-lake-encryption",
+            aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
+                bucket=bucket.id,
+                rules=[
+                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                        apply_server_side_encryption_by_default=sse, bucket_key_enabled=kms is not None
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        # The lake is never public, whatever a later ACL or policy says.
+        access_block = aws.s3.BucketPublicAccessBlock(
+            f"{n}-lake-public-access-block",
+            aws.s3.BucketPublicAccessBlockArgs(
+                bucket=bucket.id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
+            ),
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{n}-lake-tls-only",
+            aws.s3.BucketPolicyArgs(
+                bucket=bucket.id, policy=bucket.bucket.apply(lambda b: json.dumps(deny_insecure_transport_policy(b)))
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[access_block]),
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{n}-lake-lifecycle",
+            aws.s3.BucketLifecycleConfigurationArgs(bucket=bucket.id, rules=lifecycle_rules()),
+            opts=child,
+        )
+        for prefix in LAKE_PREFIXES:
+            aws.s3.BucketObjectv2(
+                f"{n}-prefix-{prefix.rstrip('/')}",
+                aws.s3.BucketObjectv2Args(bucket=bucket.id, key=prefix, content=""),
+                opts=child,
+            )
+        return bucket.bucket
+
+
+def lifecycle_rules() -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+    """temp/ and athena-results/ are scratch; old versions and failed uploads cost money."""
+    return [
+        _expire_prefix("expire-temp", "temp/", 7),
+        _expire_prefix("expire-athena-results", "athena-results/", 30),
+        aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="expire-noncurrent-versions",
+            status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                noncurrent_days=90
+            ),
+            abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                days_after_initiation=7
+            ),
+        ),
+    ]
+
+
+def _expire_prefix(rule_id: str, prefix: str, days: int) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    return aws.s3.BucketLifecycleConfigurationRuleArgs(
+        id=rule_id,
+        status="Enabled",
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=prefix),
+        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
+    )
