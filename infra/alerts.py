@@ -16,12 +16,18 @@ from infra.policies import alerts_topic_policy
 
 @dataclass(frozen=True)
 class FailureAlertsArgs:
-    """Which job and crawler to watch, who to email, and the topic's key."""
+    """Topic and rule names, which job and crawler to watch, who to email, the topic's key."""
 
+    topic_name: str
+    rule_name: str
     job_name: str
     crawler_name: str
     account_id: pulumi.Input[str]
     alert_email: str = ""
+    # A customer-managed key whose policy lets EventBridge use it, or None (unencrypted).
+    # Never alias/aws/sns: its key policy cannot grant EventBridge, so EventBridge's
+    # publishes fail ("Why isn't my SNS topic receiving EventBridge notifications?",
+    # https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification).
     kms_master_key_id: pulumi.Input[str] | None = None
 
 
@@ -32,7 +38,9 @@ class FailureAlerts(pulumi.ComponentResource):
         super().__init__("silver-to-gold:index:FailureAlerts", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.topic = aws.sns.Topic(
-            f"{name}-alerts", aws.sns.TopicArgs(kms_master_key_id=args.kms_master_key_id), opts=child
+            f"{name}-alerts",
+            aws.sns.TopicArgs(name=args.topic_name, kms_master_key_id=args.kms_master_key_id),
+            opts=child,
         )
         aws.sns.TopicPolicy(
             f"{name}-alerts-policy",
@@ -53,6 +61,7 @@ class FailureAlerts(pulumi.ComponentResource):
         rule = aws.cloudwatch.EventRule(
             f"{name}-failure-rule",
             aws.cloudwatch.EventRuleArgs(
+                name=args.rule_name,
                 description=f"{args.job_name} failed, timed out or errored, or {args.crawler_name} failed",
                 event_pattern=json.dumps(failure_event_pattern(args.job_name, args.crawler_name)),
             ),

@@ -1,11 +1,13 @@
 """The SilverToGoldPipeline component: wires one environment's building blocks.
 
 Each resource group has its own module and component: `infra.storage` (lake bucket),
-`infra.logs` (log groups), `infra.catalog` (gold database and table), `infra.glue` (job
-code, role, security configuration, job, crawler), `infra.athena` (workgroup, saved
-queries), `infra.alerts` (failure alerts). Decisions are pure functions in those modules,
-in `infra.policies`, `infra.packaging` and `etl.arguments`. This component never reads
-configuration: `__main__.py` hands it validated `Settings`.
+`infra.encryption` (the stack's KMS key), `infra.logs` (log groups), `infra.catalog`
+(gold and optional silver tables), `infra.glue` (job code, role, security configuration,
+job, crawler, triggers), `infra.athena` (workgroup, saved queries), `infra.alerts`
+(failure alerts). Decisions are pure functions: names in `infra.names`, policy documents
+in `infra.policies`, the schedule check in `infra.schedule`, job arguments in
+`etl.arguments`. This component never reads configuration: `__main__.py` hands it
+validated `Settings`.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import pulumi_aws as aws
 
 from etl.arguments import LakeLayout, build_job_arguments
 from etl.schema import GOLD, SILVER, TableSchema, preview_sql
+from infra import names
 from infra import outputs as out
 from infra.alerts import FailureAlerts, FailureAlertsArgs
 from infra.athena import GoldQueries, GoldQueriesArgs
-from infra.catalog import GoldCatalog, GoldCatalogArgs
-from infra.glue import GlueJob, GlueJobArgs, JobCode, JobCodeArgs
+from infra.catalog import LakeCatalog, LakeCatalogArgs
+from infra.encryption import LakeKey, LakeKeyArgs
+from infra.glue import GlueJob, GlueJobArgs, GlueRole, GlueRoleArgs, JobCode, JobCodeArgs
 from infra.logs import JobLogs, JobLogsArgs
 from infra.packaging import build_package
 from infra.settings import Settings
@@ -38,8 +42,21 @@ def silver_table_schema(settings: Settings) -> TableSchema:
     )
 
 
+def declared_log_groups(settings: Settings) -> dict[str, str]:
+    """The log groups the stack owns (key -> name): the job's two, and the crawler's when
+    it is the stack's own. Unencrypted, crawlers share `/aws-glue/crawlers` with every
+    crawler of the account and region: declaring it would make this stack its owner, and
+    a destroy of either of two stacks would delete the other's crawler logs; so it is
+    granted, not declared."""
+    output, error = settings.job_log_groups
+    groups = {"job-output": output, "job-error": error}
+    if settings.crawler_log_group != names.CRAWLER_LOG_GROUP:
+        groups["crawler"] = settings.crawler_log_group
+    return groups
+
+
 class SilverToGoldPipeline(pulumi.ComponentResource):
-    """Lake bucket, job code, IAM role, catalog, Glue job, crawler, Athena, logs, alerts."""
+    """Lake bucket, key, job code, IAM role, catalog, Glue job, crawler, Athena, logs, alerts."""
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None):
         super().__init__("silver-to-gold:index:SilverToGoldPipeline", name, None, opts)
@@ -47,36 +64,79 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         account_id = identity.account_id
-        kms = s.kms_key_arn or None
         gold = gold_table_schema(s)
+        log_groups = declared_log_groups(s)
+        role_log_groups = [*settings.job_log_groups, s.crawler_log_group]
+
+        role = GlueRole(
+            name,
+            GlueRoleArgs(
+                name=s.role_name,
+                account_id=account_id,
+                description=f"Glue job {s.job_name} and crawler {s.crawler_name} ({s.stack})",
+            ),
+            opts=child,
+        )
+        key_arn: pulumi.Input[str] | None = None
+        if s.creates_key:
+            key = LakeKey(
+                name,
+                LakeKeyArgs(
+                    alias=names.key_alias(s.stack),
+                    account_id=account_id,
+                    region=s.region,
+                    role_arn=role.role.arn,
+                    log_groups=list(log_groups.values()),
+                    description=f"silver-to-gold {s.stack}: lake bucket, logs, Glue, Athena results, alerts",
+                ),
+                opts=child,
+            )
+            key_arn = key.arn
+        elif s.uses_kms:
+            key_arn = s.existing_key_arn
 
         storage = LakeStorage(
             name,
-            LakeStorageArgs(existing_bucket=s.lake_bucket, bucket_prefix=f"silver-to-gold-{s.stack}-", kms_key_arn=kms),
+            LakeStorageArgs(
+                existing_bucket=s.lake_bucket,
+                bucket_prefix=names.bucket_prefix(s.stack),
+                kms_key_arn=key_arn,
+                on_destroy=s.lake_on_destroy,
+            ),
             opts=child,
         )
         bucket = storage.bucket_name
         layout = bucket.apply(lambda b: LakeLayout(f"s3://{b}", gold_table=s.gold_table))
 
-        log_group_names = {"job": f"/aws-glue/jobs/{s.job_name}", "crawler": f"/aws-glue/crawlers/{s.crawler_name}"}
         logs = JobLogs(
-            name, JobLogsArgs(groups=log_group_names, retention_days=s.log_retention_days, kms_key_arn=kms), opts=child
+            name, JobLogsArgs(groups=log_groups, retention_days=s.log_retention_days, kms_key_arn=key_arn), opts=child
         )
         package = build_package()
         code = JobCode(name, JobCodeArgs(bucket_name=bucket, package=package), opts=child)
-        catalog = GoldCatalog(
-            name, GoldCatalogArgs(gold=gold, gold_location=layout.apply(lambda lake: lake.gold)), opts=child
+        catalog = LakeCatalog(
+            name,
+            LakeCatalogArgs(
+                gold=gold,
+                gold_location=layout.apply(lambda lake: lake.gold),
+                silver=silver_table_schema(s) if s.creates_silver else None,
+                silver_location=layout.apply(lambda lake: lake.silver) if s.creates_silver else None,
+            ),
+            opts=child,
         )
-        arguments = pulumi.Output.all(bucket, logs.groups["job"].name).apply(
-            lambda values: build_job_arguments(
-                LakeLayout(f"s3://{values[0]}", gold_table=s.gold_table),
+        arguments = bucket.apply(
+            lambda b: build_job_arguments(
+                LakeLayout(f"s3://{b}", gold_table=s.gold_table),
                 max_reject_ratio=s.max_reject_ratio,
                 silver=silver_table_schema(s),
                 gold=gold,
-                extra_py_files=f"s3://{values[0]}/{package.key}",
-                log_group=values[1],
+                extra_py_files=f"s3://{b}/{package.key}",
+                log_group_prefix=s.log_group_prefix,
             )
         )
+        crawls_after_job = s.registration_method == "crawler"
+        depends_on = [catalog.table, code.library, *logs.groups.values()]
+        if catalog.silver_table is not None:
+            depends_on.append(catalog.silver_table)
         glue = GlueJob(
             name,
             GlueJobArgs(
@@ -84,11 +144,13 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                 region=s.region,
                 account_id=account_id,
                 bucket_name=bucket,
+                role=role.role,
                 job_name=s.job_name,
                 crawler_name=s.crawler_name,
                 glue_version=s.glue_version,
                 worker_type=s.worker_type,
                 workers=s.workers,
+                execution_class=s.execution_class,
                 timeout_minutes=s.timeout_minutes,
                 max_retries=s.max_retries,
                 max_concurrent_runs=s.max_concurrent_runs,
@@ -96,40 +158,49 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                 gold=(s.gold_database, s.gold_table),
                 gold_database=catalog.database.name,
                 gold_table=catalog.table.name,
-                log_groups=list(log_group_names.values()),
+                log_groups=role_log_groups,
                 script_location=pulumi.Output.all(bucket, code.script.key).apply(lambda v: f"s3://{v[0]}/{v[1]}"),
                 default_arguments=arguments,
-                security_configuration_name=f"silver-to-gold-{s.stack}",
-                kms_key_arn=s.kms_key_arn,
-                depends_on=[catalog.table, code.library],
+                security_configuration_name=s.security_configuration_name,
+                encryption=s.encryption_modes,
+                kms_key_arn=key_arn,
+                schedule=s.schedule,
+                schedule_trigger_name=names.schedule_trigger_name(s.job_name),
+                crawl_after_job_trigger_name=names.crawler_trigger_name(s.crawler_name) if crawls_after_job else "",
+                on_demand_trigger_name=names.on_demand_trigger_name(s.job_name) if crawls_after_job else "",
+                depends_on=depends_on,
             ),
             opts=child,
         )
         athena = GoldQueries(
             name,
             GoldQueriesArgs(
-                workgroup_name=f"silver-to-gold-{s.stack}",
+                workgroup_name=names.workgroup_name(s.stack),
                 results_location=layout.apply(lambda lake: lake.athena_results),
                 bytes_scanned_cutoff=s.athena_bytes_scanned_cutoff,
                 gold=gold,
                 gold_database=catalog.database.name,
-                kms_key_arn=kms,
+                kms_key_arn=key_arn,
             ),
             opts=child,
         )
         alerts = FailureAlerts(
             name,
             FailureAlertsArgs(
+                topic_name=names.alerts_topic_name(s.stack),
+                rule_name=names.failure_rule_name(s.stack),
                 job_name=s.job_name,
                 crawler_name=s.crawler_name,
                 account_id=account_id,
                 alert_email=s.alert_email,
-                kms_master_key_id=s.kms_key_arn or "alias/aws/sns",
+                # kms none: unencrypted (alias/aws/sns would silence EventBridge; see alerts.py).
+                kms_master_key_id=key_arn,
             ),
             opts=child,
         )
 
         region = s.region
+        job_output_group, job_error_group = s.job_log_groups
         self.outputs = {
             out.BUCKET: bucket,
             out.SILVER_URI: layout.apply(lambda lake: lake.silver),
@@ -146,13 +217,13 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
             out.PREVIEW_SQL: preview_sql(gold),
             out.SILVER_DATABASE: s.silver_database,
             out.SILVER_TABLE: s.silver_table,
-            # Interim: Glue 5.0's default groups until the stack declares its own prefix.
-            out.JOB_OUTPUT_LOG_GROUP: "/aws-glue/jobs/output",
-            out.JOB_ERROR_LOG_GROUP: "/aws-glue/jobs/error",
-            out.CRAWLER_LOG_GROUP: "/aws-glue/crawlers",
-            out.KMS_KEY_ARN: s.kms_key_arn,
-            out.LAKE_ON_DESTROY: "retained",  # interim: the bucket setting comes with issue 8
+            out.JOB_OUTPUT_LOG_GROUP: job_output_group,
+            out.JOB_ERROR_LOG_GROUP: job_error_group,
+            out.CRAWLER_LOG_GROUP: s.crawler_log_group,
+            out.KMS_KEY_ARN: key_arn if key_arn is not None else "",
+            out.LAKE_ON_DESTROY: s.lake_on_destroy_output,
             out.PRICE_PER_DPU_HOUR: s.price_per_dpu_hour,
+            out.JOB_RUN_TRIGGER: names.on_demand_trigger_name(s.job_name) if crawls_after_job else "",
             out.ALERTS_TOPIC_ARN: alerts.topic.arn,
             out.REGION: region,
             out.JOB_CONSOLE_URL: glue.job.name.apply(

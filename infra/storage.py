@@ -24,6 +24,10 @@ class LakeStorageArgs:
     existing_bucket: str  # empty: create one
     bucket_prefix: str
     kms_key_arn: pulumi.Input[str] | None = None  # None: SSE-S3
+    # What `pulumi destroy` does to a created bucket: "retain" leaves the bucket, its
+    # settings and its data in the account (removed from the stack only); "delete" empties
+    # it (every object version) and deletes it.
+    on_destroy: str = "retain"
 
 
 class LakeStorage(pulumi.ComponentResource):
@@ -41,8 +45,17 @@ class LakeStorage(pulumi.ComponentResource):
         self.register_outputs({"bucketName": self.bucket_name})
 
     def _create_bucket(self, n: str, args: LakeStorageArgs) -> pulumi.Output[str]:
-        child = pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(f"{n}-lake", aws.s3.BucketArgs(bucket_prefix=args.bucket_prefix), opts=child)
+        delete = args.on_destroy == "delete"
+        # Retained, the bucket keeps its settings too (a retained bucket whose public access
+        # block or TLS-only policy was deleted would be less protected than before).
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=not delete)
+        bucket = aws.s3.Bucket(
+            f"{n}-lake",
+            # force_destroy: delete every object and version first; without it S3 refuses to
+            # delete a non-empty bucket (BucketNotEmpty) and destroy stops there.
+            aws.s3.BucketArgs(bucket_prefix=args.bucket_prefix, force_destroy=delete),
+            opts=child,
+        )
         # Versioning keeps overwritten gold and job code recoverable.
         aws.s3.BucketVersioning(
             f"{n}-lake-versioning",
@@ -91,7 +104,7 @@ class LakeStorage(pulumi.ComponentResource):
             aws.s3.BucketPolicyArgs(
                 bucket=bucket.id, policy=bucket.bucket.apply(lambda b: json.dumps(deny_insecure_transport_policy(b)))
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[access_block]),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=not delete, depends_on=[access_block]),
         )
         aws.s3.BucketLifecycleConfiguration(
             f"{n}-lake-lifecycle",
