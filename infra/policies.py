@@ -24,8 +24,8 @@ CATALOG_READ = (
 # and any other error (AccessDenied) fails the job with "Unable to verify existence of
 # default database" (AWSCatalogMetastoreClient.doesDefaultDBExist / createDefaultDatabase,
 # https://github.com/awslabs/aws-glue-data-catalog-client-for-apache-hive-metastore/blob/master/aws-glue-datacatalog-spark-client/src/main/java/com/amazonaws/glue/catalog/metastore/AWSCatalogMetastoreClient.java).
-# Both actions need the catalog and the database ARN ("Specifying AWS Glue resource ARNs",
-# https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html).
+# Both actions need the catalog and the database ARN ("AWS Glue API permissions: actions and resources reference",
+# https://docs.aws.amazon.com/glue/latest/dg/api-permissions-reference.html).
 DEFAULT_DATABASE = "default"
 DEFAULT_DATABASE_ACTIONS = ("glue:GetDatabase", "glue:CreateDatabase")
 CATALOG_PARTITION_WRITE = (
