@@ -112,7 +112,8 @@ class GlueJobArgs:
     gold: tuple[str, str]
     gold_database: pulumi.Input[str]
     gold_table: pulumi.Input[str]
-    log_groups: list[str]
+    log_groups: list[str]  # written to (streams, events)
+    encrypted_log_groups: list[str]  # the stack's own groups the security configuration encrypts
     script_location: pulumi.Input[str]
     default_arguments: pulumi.Input[dict]
     security_configuration_name: str
@@ -194,7 +195,7 @@ class GlueJob(pulumi.ComponentResource):
                     gold=args.gold,
                     log_groups=args.log_groups,
                     kms_key_arn=values[2] or "",
-                    encrypted_log_groups=args.encryption.cloudwatch == "SSE-KMS",
+                    encrypted_log_groups=args.encrypted_log_groups,
                 )
             )
         )

@@ -85,7 +85,7 @@ def glue_job_policy(
     gold: tuple[str, str],
     log_groups: list[str],
     kms_key_arn: str = "",
-    encrypted_log_groups: bool = False,
+    encrypted_log_groups: list[str] | tuple[str, ...] = (),
 ) -> dict:
     """The job (and crawler) role's permissions.
 
@@ -97,10 +97,13 @@ def glue_job_policy(
         gold: (database, table) whose partitions the job and the crawler maintain.
         log_groups: the log groups the job and crawler write to (see `infra.names`).
         kms_key_arn: the stack's key (bucket, bookmarks, logs), or empty.
-        encrypted_log_groups: the security configuration encrypts CloudWatch logs, so
-            Glue associates the key with the log groups (logs:AssociateKmsKey, which
-            Glue needs for encrypted logs: "Security configuration with continuous
-            logging", https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging-enable.html).
+        encrypted_log_groups: the stack's own groups when the security configuration
+            encrypts CloudWatch logs: Glue associates the key with them
+            (logs:AssociateKmsKey, which Glue needs for encrypted logs: "Security
+            configuration with continuous logging",
+            https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging-enable.html).
+            Never the shared /aws-glue/crawlers: the stack's key must not be associated
+            with every crawler's group.
     """
     lake = bucket_arn(bucket)
     statements = [
@@ -175,7 +178,7 @@ def glue_job_policy(
                 "Sid": "EncryptOwnLogs",
                 "Effect": "Allow",
                 "Action": ["logs:AssociateKmsKey"],
-                "Resource": log_group_arns(region, account, log_groups),
+                "Resource": log_group_arns(region, account, list(encrypted_log_groups)),
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}

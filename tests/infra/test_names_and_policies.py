@@ -9,7 +9,7 @@ import botocore.session
 import pytest
 
 from infra import names
-from infra.pipeline import declared_log_groups
+from infra.pipeline import declared_log_groups, role_log_group_names
 from infra.policies import glue_job_policy, lake_key_policy
 from infra.schedule import glue_cron_problem
 from infra.settings import settings_from_config
@@ -82,6 +82,18 @@ def test_log_groups_with_and_without_cloudwatch_encryption():
     )
     assert names.crawler_log_group("sc", "r", encrypted=False) == "/aws-glue/crawlers"
     assert names.crawler_log_group("sc", "r", encrypted=True) == "/aws-glue/crawlers-role/r-sc"
+
+
+def test_the_role_writes_to_the_default_crawler_group_in_both_cases():
+    assert role_log_group_names(settings_from_config("dev", {})) == [
+        "/aws-glue/jobs/job-transform-silver-to-gold/output",
+        "/aws-glue/jobs/job-transform-silver-to-gold/error",
+        "/aws-glue/crawlers",
+    ]
+    assert role_log_group_names(settings_from_config("prod", {"kms": "create"}))[2:] == [
+        "/aws-glue/crawlers-role/silver-to-gold-prod-glue-silver-to-gold-prod-442134bc",
+        "/aws-glue/crawlers",
+    ]
 
 
 def test_the_shared_crawler_group_is_never_declared():
@@ -200,9 +212,9 @@ def test_role_policy_with_a_key_and_encrypted_logs():
         account=ACCOUNT,
         silver=("s", "st"),
         gold=("g", "gt"),
-        log_groups=["/x"],
+        log_groups=["/x", "/aws-glue/crawlers"],
         kms_key_arn=key,
-        encrypted_log_groups=True,
+        encrypted_log_groups=["/x"],
     )
     by_sid = {s["Sid"]: s for s in document["Statement"]}
     assert by_sid["UseLakeKey"]["Resource"] == [key]

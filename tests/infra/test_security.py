@@ -261,8 +261,9 @@ def test_logs_only_in_the_glue_5_groups_and_the_crawler_group(dev, prod):
     assert dev_logs["Resource"] == _group_arns(*DEV_LOG_GROUPS)
     assert not [s for s in statements(role_policy(dev)) if s["Sid"] == "EncryptOwnLogs"]
     prod_logs = next(s for s in statements(role_policy(prod)) if s["Sid"] == "WriteOwnLogs")
-    assert prod_logs["Resource"] == _group_arns(*PROD_LOG_GROUPS)
-    # Glue associates the key with encrypted groups itself (logs:AssociateKmsKey).
+    assert prod_logs["Resource"] == _group_arns(*PROD_LOG_GROUPS, "/aws-glue/crawlers")
+    # Glue associates the key with the stack's encrypted groups (logs:AssociateKmsKey),
+    # never with the shared /aws-glue/crawlers.
     encrypt = next(s for s in statements(role_policy(prod)) if s["Sid"] == "EncryptOwnLogs")
     assert (encrypt["Action"], encrypt["Resource"]) == (["logs:AssociateKmsKey"], _group_arns(*PROD_LOG_GROUPS))
 
