@@ -283,3 +283,13 @@ def test_key_policy():
             },
         ],
     }
+
+
+def test_bucket_prefix_limit_is_the_bridged_providers():
+    """pulumi-aws documents the Terraform provider's limit on bucket_prefix."""
+    import importlib.util
+    from pathlib import Path
+
+    package = Path(importlib.util.find_spec("pulumi_aws").origin).parent
+    assert "less than or equal to 37 characters" in (package / "s3" / "bucket.py").read_text()
+    assert names.LIMITS["bucket_prefix"] == 37
