@@ -96,6 +96,10 @@ def bucket_prefix(stack: str) -> str:
     return f"{PROJECT}-{stack}-"
 
 
+def access_log_bucket_prefix(stack: str) -> str:
+    return f"{PROJECT}-logs-{stack}-"
+
+
 def role_name(stack: str) -> str:
     """Named explicitly: Glue puts the role name into the encrypted log groups' names."""
     return f"{PROJECT}-{stack}-glue"

@@ -111,6 +111,9 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
             LakeStorageArgs(
                 existing_bucket=s.lake_bucket,
                 bucket_prefix=names.bucket_prefix(s.stack),
+                access_log_bucket_prefix=names.access_log_bucket_prefix(s.stack),
+                account_id=account_id,
+                access_log_retention_days=s.log_retention_days,
                 kms_key_arn=key_arn,
                 on_destroy=s.lake_on_destroy,
             ),

@@ -279,6 +279,34 @@ def deny_insecure_transport_policy(bucket: str) -> dict:
     }
 
 
+def access_log_bucket_policy(log_bucket: str, lake_bucket: str, account: str, prefix: str) -> dict:
+    """The access-log bucket: TLS only, and S3's logging service may write the lake's logs.
+
+    The logging service principal, limited to the lake bucket of this account
+    ("Permissions for log delivery",
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+    """
+    logs = bucket_arn(log_bucket)
+    tls_only = deny_insecure_transport_policy(log_bucket)["Statement"]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            *tls_only,
+            {
+                "Sid": "S3ServerAccessLogsFromTheLake",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"{logs}/{prefix}*",
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": bucket_arn(lake_bucket)},
+                    "StringEquals": {"aws:SourceAccount": account},
+                },
+            },
+        ],
+    }
+
+
 def alerts_topic_policy(topic_arn: str, account: str) -> dict:
     """Only EventBridge, for rules of this account, may publish alerts."""
     return {

@@ -359,7 +359,7 @@ def physical_names(s: Settings) -> dict[str, str]:
         "sns_topic": names.alerts_topic_name(s.stack),
     }
     if s.creates_bucket:
-        found["bucket_prefix"] = names.bucket_prefix(s.stack)
+        found["bucket_prefix"] = max(names.bucket_prefix(s.stack), names.access_log_bucket_prefix(s.stack), key=len)
     return found
 
 

@@ -61,6 +61,11 @@ class Rendered:
         assert len(found) == 1, (type_token, len(found))
         return found[0]
 
+    def named(self, name: str) -> dict:
+        """The inputs of the resource the program named `name` (e.g. silver-to-gold-lake)."""
+        (found,) = [r["inputs"] for r in self.resources if r["name"] == name]
+        return found
+
     def names_of(self, type_token: str) -> list[str]:
         return [r["inputs"]["name"] for r in self.resources if r["type"] == type_token]
 

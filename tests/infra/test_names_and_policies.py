@@ -10,7 +10,7 @@ import pytest
 
 from infra import names
 from infra.pipeline import declared_log_groups, role_log_group_names
-from infra.policies import glue_job_policy, lake_key_policy
+from infra.policies import access_log_bucket_policy, glue_job_policy, lake_key_policy
 from infra.schedule import glue_cron_problem
 from infra.settings import settings_from_config
 
@@ -42,6 +42,8 @@ def test_other_stacks_default_names_carry_the_stack():
 
 def test_fixed_names():
     assert names.bucket_prefix("prod") == "silver-to-gold-prod-"
+    # Not starting with the lake's prefix: each bucket's generated name matches one prefix.
+    assert names.access_log_bucket_prefix("prod") == "silver-to-gold-logs-prod-"
     assert names.role_name("prod") == "silver-to-gold-prod-glue"
     assert names.workgroup_name("prod") == "silver-to-gold-prod"
     assert names.key_alias("prod") == "alias/silver-to-gold-prod"
@@ -293,3 +295,30 @@ def test_bucket_prefix_limit_is_the_bridged_providers():
     package = Path(importlib.util.find_spec("pulumi_aws").origin).parent
     assert "less than or equal to 37 characters" in (package / "s3" / "bucket.py").read_text()
     assert names.LIMITS["bucket_prefix"] == 37
+
+
+def test_access_log_bucket_policy():
+    assert access_log_bucket_policy("logs-b", "lake-b", ACCOUNT, "lake/") == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::logs-b", "arn:aws:s3:::logs-b/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "S3ServerAccessLogsFromTheLake",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": "arn:aws:s3:::logs-b/lake/*",
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": "arn:aws:s3:::lake-b"},
+                    "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                },
+            },
+        ],
+    }

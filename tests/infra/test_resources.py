@@ -71,7 +71,7 @@ def test_prod_is_sized_up_with_a_year_of_logs_and_email_alerts(prod, dev):
 def test_job_arguments_come_from_the_one_builder(stack):
     expected = EXPECTED[stack_name(stack)]
     arguments = stack.one("aws:glue/job:Job")["defaultArguments"]
-    bucket = stack.one("aws:s3/bucket:Bucket")["bucketPrefix"]
+    bucket = stack.named("silver-to-gold-lake")["bucketPrefix"]
     assert arguments["--enable-glue-datacatalog"] == "true"
     # Glue 5.0: a per-stack log group prefix, no Glue 4.0 continuous-logging arguments.
     assert arguments["--custom-logGroup-prefix"] == expected["log_prefix"]
@@ -185,9 +185,7 @@ def test_prod_has_one_rotated_key_with_an_alias(prod, dev):
 
 
 def test_prod_key_encrypts_bucket_logs_glue_athena_and_topic(prod):
-    rule = prod.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")["rules"][
-        0
-    ]
+    rule = prod.named("silver-to-gold-lake-encryption")["rules"][0]
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": PROD_KEY}
     assert rule["bucketKeyEnabled"] is True
     assert {g["kmsKeyId"] for g in prod.of_type("aws:cloudwatch/logGroup:LogGroup")} == {PROD_KEY}
@@ -204,7 +202,7 @@ def test_prod_key_encrypts_bucket_logs_glue_athena_and_topic(prod):
 
 
 def test_dev_without_a_key_uses_s3_managed_encryption_and_no_key_anywhere(dev):
-    rule = dev.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")["rules"][0]
+    rule = dev.named("silver-to-gold-lake-encryption")["rules"][0]
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
     assert all("kmsKeyId" not in g for g in dev.of_type("aws:cloudwatch/logGroup:LogGroup"))
     assert dev.one("aws:glue/securityConfiguration:SecurityConfiguration")["encryptionConfiguration"] == {
@@ -241,7 +239,7 @@ def test_prod_runs_daily_on_a_scheduled_trigger(prod, dev):
 
 
 def test_bucket_retained_on_destroy_by_default(stack):
-    bucket = stack.one("aws:s3/bucket:Bucket")
+    bucket = stack.named("silver-to-gold-lake")
     assert bucket.get("forceDestroy") is False
     assert stack.outputs["lakeOnDestroy"] == "retained"
 
@@ -269,7 +267,7 @@ def test_crawler_registration_flex_and_delete_on_destroy(render_config):
     assert triggers["CONDITIONAL"]["actions"] == [{"crawlerName": "crawler-gold-data-staging"}]
     assert triggers["ON_DEMAND"]["name"] == "job-transform-silver-to-gold-staging-run"
     assert triggers["ON_DEMAND"]["actions"] == [{"jobName": "job-transform-silver-to-gold-staging"}]
-    assert staging.one("aws:s3/bucket:Bucket")["forceDestroy"] is True
+    assert staging.named("silver-to-gold-lake")["forceDestroy"] is True
     assert staging.outputs["lakeOnDestroy"] == "deleted"
     assert staging.outputs["pricePerDpuHour"] == 0.29
     assert staging.outputs["jobRunTrigger"] == "job-transform-silver-to-gold-staging-run"

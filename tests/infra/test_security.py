@@ -23,18 +23,16 @@ def role_policy(stack) -> dict:
 
 
 def test_CKV_AWS_21_lake_bucket_versioning_enabled(stack):
-    assert stack.one("aws:s3/bucketVersioning:BucketVersioning")["versioningConfiguration"]["status"] == "Enabled"
+    assert stack.named("silver-to-gold-lake-versioning")["versioningConfiguration"]["status"] == "Enabled"
 
 
 def test_CKV_AWS_145_lake_bucket_encrypted_by_default(stack):
-    rule = stack.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")["rules"][
-        0
-    ]
+    rule = stack.named("silver-to-gold-lake-encryption")["rules"][0]
     assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in ("AES256", "aws:kms")
 
 
 def test_CKV2_AWS_6_CKV_AWS_53_54_55_56_public_access_block_all_four(stack):
-    block = stack.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    block = stack.named("silver-to-gold-lake-public-access-block")
     assert (
         block["blockPublicAcls"],
         block["blockPublicPolicy"],
@@ -43,15 +41,43 @@ def test_CKV2_AWS_6_CKV_AWS_53_54_55_56_public_access_block_all_four(stack):
     ) == (True, True, True, True)
 
 
+def test_CKV_AWS_18_lake_access_logs_go_to_their_own_private_bucket(stack, dev, prod):
+    logging = stack.named("silver-to-gold-lake-logging")
+    log_bucket = stack.named("silver-to-gold-access-logs")
+    assert log_bucket["bucketPrefix"] == f"silver-to-gold-logs-{'dev' if stack is dev else 'prod'}-"
+    assert logging["targetBucket"] == f"{log_bucket['bucketPrefix']}20261124abcdef"
+    assert logging["bucket"] == f"{stack.named('silver-to-gold-lake')['bucketPrefix']}20261124abcdef"
+    assert logging["targetPrefix"] == "lake/"
+    block = stack.named("silver-to-gold-access-logs-public-access-block")
+    assert all(
+        block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    )
+    assert stack.named("silver-to-gold-access-logs-versioning")["versioningConfiguration"]["status"] == "Enabled"
+    # S3 delivers access logs only to SSE-S3 buckets, so not the stack's key.
+    rule = stack.named("silver-to-gold-access-logs-encryption")["rules"][0]
+    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    (expire,) = stack.named("silver-to-gold-access-logs-lifecycle")["rules"]
+    assert expire["expiration"]["days"] == (14 if stack is dev else 365)
+    policy = json.loads(stack.named("silver-to-gold-access-logs-policy")["policy"])
+    deny, allow = statements(policy)
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert allow["Principal"] == {"Service": "logging.s3.amazonaws.com"} and allow["Action"] == "s3:PutObject"
+    assert allow["Resource"] == f"arn:aws:s3:::{logging['targetBucket']}/lake/*"
+    assert allow["Condition"] == {
+        "ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{logging['bucket']}"},
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+    }
+
+
 def test_CKV_AWS_379_bucket_policy_denies_non_tls(stack):
-    policy = json.loads(stack.one("aws:s3/bucketPolicy:BucketPolicy")["policy"])
+    policy = json.loads(stack.named("silver-to-gold-lake-tls-only")["policy"])
     deny = [s for s in statements(policy) if s["Effect"] == "Deny"]
     assert deny and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert deny[0]["Action"] == "s3:*"
 
 
 def test_CKV2_AWS_61_lifecycle_expires_scratch_and_noncurrent_and_aborts_uploads(stack):
-    rules = {r["id"]: r for r in stack.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")["rules"]}
+    rules = {r["id"]: r for r in stack.named("silver-to-gold-lake-lifecycle")["rules"]}
     assert rules["expire-temp"]["filter"]["prefix"] == "temp/" and rules["expire-temp"]["expiration"]["days"] > 0
     assert rules["expire-athena-results"]["filter"]["prefix"] == "athena-results/"
     assert rules["expire-noncurrent-versions"]["noncurrentVersionExpiration"]["noncurrentDays"] > 0
@@ -80,9 +106,7 @@ def test_CKV_AWS_99_prod_security_configuration_encrypts_everything_with_kms(pro
 
 
 def test_CKV_AWS_145_prod_bucket_kms_by_default(prod):
-    rule = prod.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")["rules"][
-        0
-    ]
+    rule = prod.named("silver-to-gold-lake-encryption")["rules"][0]
     assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
 
 
@@ -188,7 +212,7 @@ def test_CKV_AWS_62_289_290_no_table_or_database_creation_or_deletion(stack):
 
 def test_least_privilege_s3_prefixes(stack):
     by_sid = {s["Sid"]: s for s in statements(role_policy(stack))}
-    bucket = stack.one("aws:s3/bucket:Bucket")["bucketPrefix"]
+    bucket = stack.named("silver-to-gold-lake")["bucketPrefix"]
     read = by_sid["ReadSilverAndJobCode"]
     assert as_list(read["Action"]) == ["s3:GetObject"]
     assert [r.split(":::", 1)[1].split("/", 1)[1] for r in read["Resource"]] == ["silver/*", "artifacts/*"]
@@ -302,7 +326,8 @@ def test_prod_role_uses_only_the_stacks_key(prod):
 
 def test_every_policy_passes_parliament_with_no_findings(stack):
     policies = iam_policies(stack)
-    assert len(policies) == 4  # role trust, role permissions, bucket policy, topic policy
+    # role trust, role permissions, lake and access-log bucket policies, topic policy
+    assert len(policies) == 5
     for name, document in policies.items():
         if name.endswith(".assumeRolePolicy"):
             # Parliament reads identity policies; a trust policy has no Resource by design,

@@ -178,7 +178,7 @@ def test_log_groups_follow_the_security_configuration():
             "a-very-long-stack-name-x",
             {},
             "stack name 'a-very-long-stack-name-x' (or a name setting) makes names too long: "
-            "'silver-to-gold-a-very-long-stack-name-x-' is 40 characters; "
+            "'silver-to-gold-logs-a-very-long-stack-name-x-' is 45 characters; "
             "the Terraform AWS provider's aws_s3_bucket bucket_prefix allows at most 37",
         ),
         (
