@@ -301,3 +301,16 @@ def test_same_pulumi_name_twice_gets_two_addresses():
     }
     addresses = [r["address"] for r in to_plan(rendering)["planned_values"]["root_module"]["resources"]]
     assert addresses == ["aws_s3_bucket.a_b", "aws_s3_bucket.a_b_2"]
+
+
+def test_a_generated_kms_key_arn_points_at_the_stack_key():
+    arn = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8091-a2b3c4d5e6f7"
+    group = {"type": "aws:cloudwatch/logGroup:LogGroup", "name": "logs", "inputs": {"name": "/x", "kmsKeyId": arn}}
+    key = {"type": "aws:kms/key:Key", "name": "key", "inputs": {}}
+    with_key = to_plan({"resources": [key, group]})
+    assert configured(with_key, "aws_cloudwatch_log_group.logs")["expressions"] == {
+        "kms_key_id": {"references": ["aws_kms_key.key.arn", "aws_kms_key.key"]}
+    }
+    # A key the stack does not create (the `kms` setting is an existing key's ARN) stays a literal.
+    without = to_plan({"resources": [group]})
+    assert planned(without, "aws_cloudwatch_log_group.logs")["values"] == {"name": "/x", "kms_key_id": arn}
