@@ -29,14 +29,15 @@ What it undoes, and where the rule comes from:
 - References. In Pulumi the bucket of a `BucketVersioning` is the bucket's Output; the mocks resolve
   it to a string. A string attribute equal to another resource's identity (its `name` input, or
   `bucket` for a bucket; a name built from its `bucketPrefix`/`namePrefix`; its Pulumi name; the
-  mocks' `<name>-id`; an ARN ending in one of those; a KMS key ARN when the stack creates exactly one
-  key) is written as Terraform writes an attribute whose value is unknown until apply: absent from
-  `planned_values`, and a `{"references": ["<type>.<name>.<attr>", "<type>.<name>"]}` expression in
-  `configuration`. When two resources match (a workgroup and a security configuration with one
-  name), the one whose type shares words with the attribute wins (`security_configuration`); a tie
-  stays a literal. Checkov's plan parser puts the reference in the attribute's place
-  (`_add_references`), its graph builder draws the edge, and graph checks such as CKV2_AWS_6 (bucket
-  has a public access block) see the bucket's attached resources.
+  mocks' `<name>-id`; an ARN ending in one of those; a KMS key ARN, or a key id in a `*key_id`
+  attribute, when the stack creates exactly one key) is written as Terraform writes an attribute
+  whose value is unknown until apply: absent from `planned_values`, and a `{"references":
+  ["<type>.<name>.<attr>", "<type>.<name>"]}` expression in `configuration`. When two resources
+  match (a workgroup and a security configuration with one name), the one whose type shares words
+  with the attribute wins (`security_configuration`); a tie stays a literal. Checkov's plan parser
+  puts the reference in the attribute's place (`_add_references`), its graph builder draws the
+  edge, and graph checks such as CKV2_AWS_6 (bucket has a public access block) see the bucket's
+  attached resources.
 
 Plan layout read by Checkov (checkov/terraform/plan_parser.py `parse_tf_plan`, context_parsers/tf_plan,
 plan_utils.create_definitions; checkov 3.3.30): the file must carry `terraform_version` and
@@ -132,6 +133,7 @@ ARN_TYPES = {("kms", "key"): "aws_kms_key"}
 # The input that is a resource's own physical name when it is not `name`.
 OWN_NAME_ATTRIBUTES = {"aws_s3_bucket": "bucket"}
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _CAMEL_KEY = re.compile(r"[a-z][a-zA-Z0-9]*")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -263,20 +265,23 @@ class _Resolver:
             best = max(score for score, _, _ in scored)
             hits = [(t, attr) for score, t, attr in scored if score == best]
         if not hits:
-            hits = self._by_arn_type(value, source)
+            hits = self._by_generated_id(value, tf_key, source)
         if len(hits) != 1:
             return None
         target, attr = hits[0]
         return f"{target.address}.{attr}"
 
-    def _by_arn_type(self, value: str, source: str) -> list[tuple[_Target, str]]:
-        """An ARN of a kind whose id is generated (a KMS key's), when the stack has one resource of that type."""
+    def _by_generated_id(self, value: str, tf_key: str, source: str) -> list[tuple[_Target, str]]:
+        """An id AWS generates (a KMS key's, bare or in an ARN), when the stack has one resource of that type."""
         match = re.fullmatch(r"arn:aws[a-z-]*:([a-z0-9-]+):[^:]*:[^:]*:([a-z-]+)/.+", value)
-        tf_type = match and ARN_TYPES.get((match.group(1), match.group(2)))
-        if not tf_type:
+        if match and (match.group(1), match.group(2)) in ARN_TYPES:
+            tf_type, attr = ARN_TYPES[(match.group(1), match.group(2))], "arn"
+        elif _UUID.fullmatch(value) and tf_key.endswith("key_id"):
+            tf_type, attr = "aws_kms_key", "key_id"
+        else:
             return []
         same = [t for t in self.targets if t.tf_type == tf_type and t.address != source]
-        return [(same[0], "arn")] if len(same) == 1 else []
+        return [(same[0], attr)] if len(same) == 1 else []
 
 
 def _convert(obj: dict, tf_type: str, source: str, resolver: _Resolver, top: bool) -> tuple[dict, dict, dict]:

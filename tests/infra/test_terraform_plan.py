@@ -311,6 +311,14 @@ def test_a_generated_kms_key_arn_points_at_the_stack_key():
     assert configured(with_key, "aws_cloudwatch_log_group.logs")["expressions"] == {
         "kms_key_id": {"references": ["aws_kms_key.key.arn", "aws_kms_key.key"]}
     }
+    alias = {
+        "type": "aws:kms/alias:Alias",
+        "name": "alias",
+        "inputs": {"name": "alias/x", "targetKeyId": "0f1e2d3c-4b5a-6978-8091-a2b3c4d5e6f7"},
+    }
+    assert configured(to_plan({"resources": [key, alias]}), "aws_kms_alias.alias")["expressions"] == {
+        "target_key_id": {"references": ["aws_kms_key.key.key_id", "aws_kms_key.key"]}
+    }
     # A key the stack does not create (the `kms` setting is an existing key's ARN) stays a literal.
     without = to_plan({"resources": [group]})
     assert planned(without, "aws_cloudwatch_log_group.logs")["values"] == {"name": "/x", "kms_key_id": arn}
