@@ -68,7 +68,7 @@ def _ratio(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m automation",
-        description="Run the silver -> gold pipeline locally, or render its infrastructure.",
+        description="Run the silver -> gold pipeline locally, render its infrastructure, or operate a deployed stack.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -117,15 +117,74 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help='print one JSON object: {"resources": [{type, name, inputs}], "outputs": {...}}',
     )
+    _add_stack_commands(commands)
+    _add_aws_commands(commands)
     return parser
+
+
+STACK_COMMANDS = ("deploy", "destroy", "outputs")
+
+
+def _add_stack_commands(commands) -> None:
+    """deploy, destroy, outputs: the Pulumi Automation API (needs the Pulumi CLI); see automation.deploy."""
+    deploy = commands.add_parser(
+        "deploy",
+        help="preview and deploy a stack with the Pulumi Automation API (needs the Pulumi CLI)",
+        description="Create or select the stack, set --config values as `pulumi config set` does (saved in "
+        "Pulumi.<stack>.yaml), preview, ask, update with progress, and print the stack outputs.",
+    )
+    deploy.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
+    deploy.add_argument("--preview", action="store_true", help="only preview: print the changes, deploy nothing")
+    deploy.add_argument("--yes", action="store_true", help="deploy without asking (required when stdin is no terminal)")
+    deploy.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a config value first, e.g. workers=4 or aws:region=eu-west-1 (repeatable)",
+    )
+    deploy.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
+
+    destroy = commands.add_parser(
+        "destroy",
+        help="destroy a stack's resources (says first what happens to the lake bucket and its data)",
+        description="Read the stack's outputs, say what destroy does to the lake bucket (the lakeOnDestroy "
+        "output), ask for the stack name, then delete the stack's resources with progress.",
+    )
+    destroy.add_argument("--stack", required=True, help="stack name, e.g. dev")
+    destroy.add_argument(
+        "--yes", action="store_true", help="destroy without asking (required when stdin is no terminal)"
+    )
+    destroy.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
+
+    outputs = commands.add_parser(
+        "outputs",
+        help="print a stack's outputs; --json writes an outputs file for --outputs-file",
+        description="The stack's outputs through the Automation API. --json prints what `pulumi stack output "
+        "--json --show-secrets` prints: save it as an outputs file for machines without the Pulumi CLI.",
+    )
+    outputs.add_argument("--stack", required=True, help="stack name, e.g. dev")
+    outputs.add_argument(
+        "--json", action="store_true", help="print the outputs as JSON, as `pulumi stack output --json`"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in STACK_COMMANDS:
+        from automation import deploy
+
+        return {"deploy": deploy.deploy_command, "destroy": deploy.destroy_command, "outputs": deploy.outputs_command}[
+            args.command
+        ](args)
     if args.command == "synth":
         from automation.synth import synth_command
 
         return synth_command(args.stack, args.json)
+    if args.command in AWS_COMMANDS:
+        from automation.aws_commands import run_aws_command
+
+        return run_aws_command(args)
     return local_command(args)
 
 
@@ -201,6 +260,111 @@ def _print_summary(console: Console, result) -> None:
     for item, value in rows:
         summary.add_row(item, value)
     console.print(summary)
+
+
+# -- AWS verbs: operate a deployed stack (automation/aws_commands.py does the work) ----------
+AWS_COMMANDS = ("run", "status", "register", "query", "logs", "load-silver", "pipeline")
+
+
+def _stack_options(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--stack", help="stack name (reads its outputs through the Pulumi Automation API)")
+    source.add_argument(
+        "--outputs-file",
+        type=Path,
+        metavar="FILE",
+        help="the JSON of `pulumi stack output --json` (no Pulumi CLI needed)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
+
+
+def _sample_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rows", type=_positive_int, default=1_000_000, help="sample silver rows to generate (default: 1,000,000)"
+    )
+    parser.add_argument("--months", type=_positive_int, default=36, help="months the sample spans (default: 36)")
+    parser.add_argument(
+        "--invalid-fraction", type=_ratio, default=0.01, help="sample rows breaking a quality rule (default: 0.01)"
+    )
+    parser.add_argument("--seed", type=int, default=42, help="sample generator seed (default: 42)")
+    parser.add_argument(
+        "--silver-path",
+        type=Path,
+        metavar="DIR",
+        help="upload this local Parquet dataset in ano=/mes= folders instead of the sample",
+    )
+
+
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mode", choices=MODES, help="the run's --mode (default: the job's, incremental)")
+    parser.add_argument(
+        "--timeout-minutes",
+        type=_positive_int,
+        metavar="N",
+        help="the run's Glue timeout; waiting gives up 10 minutes after it (default: the job's timeout)",
+    )
+
+
+def _add_aws_commands(commands) -> None:
+    run = commands.add_parser("run", help="start the stack's Glue job and wait for it (AWS)")
+    _stack_options(run)
+    _run_options(run)
+    run.add_argument("--no-wait", action="store_true", help="print the run id and return at once")
+
+    status = commands.add_parser("status", help="the last (or a given) job run: state, report, cost (AWS)")
+    _stack_options(status)
+    status.add_argument("--run-id", help="a job run id (default: the newest run)")
+    status.add_argument("--wait", action="store_true", help="wait for the run to finish, as `run` does")
+
+    register = commands.add_parser("register", help="make gold's partitions visible in the Glue catalog (AWS)")
+    _stack_options(register)
+    register.add_argument(
+        "--method",
+        choices=("job", "crawler", "msck"),
+        default="job",
+        help="job: check what the job registered against S3 (default); crawler: run the crawler; "
+        "msck: run the saved MSCK REPAIR TABLE query",
+    )
+
+    query = commands.add_parser("query", help="run SQL in the stack's Athena workgroup (AWS)")
+    _stack_options(query)
+    query.add_argument("--sql", help="the SQL to run (default: the stack's preview query)")
+
+    logs = commands.add_parser("logs", help="a job run's log streams in the Glue 5.0 log groups (AWS)")
+    _stack_options(logs)
+    logs.add_argument("--run-id", help="a job run id (default: the newest run)")
+    logs.add_argument("--follow", action="store_true", help="print the driver's log while the run goes on")
+
+    load = commands.add_parser("load-silver", help="upload silver data and register its partitions (AWS)")
+    _stack_options(load)
+    _sample_options(load)
+
+    pipeline = commands.add_parser(
+        "pipeline",
+        help="deploy, load silver, run, register, verify and query on AWS: `make demo` for a stack",
+    )
+    _stack_options(pipeline)
+    pipeline.add_argument("--skip-deploy", action="store_true", help="use the stack as deployed (no `pulumi up`)")
+    pipeline.add_argument(
+        "--config",
+        action="append",
+        type=_key_value,
+        metavar="KEY=VALUE",
+        help="stack config to set before deploying (repeatable)",
+    )
+    pipeline.add_argument("--load-silver", action="store_true", help="upload the sample (or --silver-path) first")
+    pipeline.add_argument(
+        "--method", choices=("job", "crawler", "msck"), default="job", help="how gold partitions get registered"
+    )
+    _run_options(pipeline)
+    _sample_options(pipeline)
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
 
 
 if __name__ == "__main__":

@@ -74,6 +74,9 @@ class PipelineResult:
     preview: QueryResult | None = None
     preview_sql: str = ""
     steps: dict[str, float] = field(default_factory=dict)
+    # What the run cost and where to look, when the backend knows (AWS): filled by the caller.
+    cost: dict[str, Any] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         document = self.report.to_dict() if self.report else {}
@@ -85,6 +88,10 @@ class PipelineResult:
             preview=self.preview.as_dicts() if self.preview else [],
             steps={name: round(seconds, 3) for name, seconds in self.steps.items()},
         )
+        if self.cost:
+            document["cost"] = self.cost
+        if self.links:
+            document["links"] = self.links
         return document
 
 

@@ -21,6 +21,9 @@ from etl.arguments import LakeLayout, build_job_arguments, to_argv
 from etl.report import RunReport
 from etl.schema import GOLD, SILVER
 
+# The AWS API emulator fixtures (moto server seeded from the Pulumi program).
+pytest_plugins = ["tests.aws_emulator"]
+
 SILVER_ARROW_SCHEMA = pa.schema(
     [("idade", pa.int32()), ("ativo", pa.bool_()), ("salario", pa.float64()), ("nome", pa.string())]
 )

@@ -1,0 +1,106 @@
+"""A deployed stack's outputs, from an outputs file or from the Pulumi stack itself.
+
+`--outputs-file FILE` is the JSON `pulumi stack output --json` prints (for CI and machines
+without the Pulumi CLI); `--stack NAME` reads the same outputs through the Automation API
+(`automation.deploy.stack_outputs`). Output names are the constants of `infra.outputs`.
+Verbs ask for every output they need before touching AWS, so a missing one stops a verb
+before it changes anything.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from etl.errors import PipelineError
+
+
+class OutputsError(PipelineError):
+    """The stack outputs cannot be read, or lack one a verb needs."""
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    """Stack outputs by name, and where they came from (for messages)."""
+
+    values: Mapping[str, Any]
+    source: str
+
+    def require(self, *names: str) -> None:
+        """Fail naming the first output missing (or empty) among `names`.
+
+        Raises:
+            OutputsError: `stack outputs from SOURCE lack 'jobName'`.
+        """
+        for name in names:
+            value = self.values.get(name)
+            if value is None or value == "":
+                raise OutputsError(
+                    f"stack outputs from {self.source} lack {name!r}: redeploy the stack "
+                    "(pulumi up) or regenerate the file with `pulumi stack output --json`"
+                )
+
+    def __getitem__(self, name: str) -> Any:
+        self.require(name)
+        return self.values[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self.values.get(name)
+        return default if value is None or value == "" else value
+
+    def has(self, name: str) -> bool:
+        return self.get(name) is not None
+
+    def uri(self, name: str) -> str:
+        """An `s3://` URI output, with one trailing slash."""
+        value = str(self[name])
+        if not value.startswith("s3://"):
+            raise OutputsError(f"stack output {name!r} from {self.source} is not an s3:// URI: {value!r}")
+        return value.rstrip("/") + "/"
+
+
+def load_outputs_file(path: Path) -> StackOutputs:
+    """Read `pulumi stack output --json`'s JSON.
+
+    Raises:
+        OutputsError: the file is missing, not JSON, or not one JSON object.
+    """
+    try:
+        text = Path(path).read_text()
+    except OSError as error:
+        raise OutputsError(f"cannot read the outputs file {path}: {error.strerror or error}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise OutputsError(
+            f"the outputs file {path} is not JSON ({error.msg} at line {error.lineno}): "
+            "write it with `pulumi stack output --json > FILE`"
+        ) from None
+    if not isinstance(document, dict):
+        raise OutputsError(f"the outputs file {path} holds a JSON {type(document).__name__}, not an object of outputs")
+    return StackOutputs(document, str(path))
+
+
+def stack_outputs(stack: str | None, outputs_file: Path | None) -> StackOutputs:
+    """The outputs named by `--outputs-file` (read as is) or `--stack` (through Pulumi)."""
+    if outputs_file is not None:
+        return load_outputs_file(outputs_file)
+    if not stack:
+        raise OutputsError("name the stack: --stack NAME (needs the Pulumi CLI) or --outputs-file FILE")
+    from automation import deploy  # lazily: the Automation API layer needs the Pulumi CLI
+
+    return StackOutputs(deploy.stack_outputs(stack), f"stack {stack!r}")
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """`s3://bucket/a/b/` -> (`bucket`, `a/b/`)."""
+    if not uri.startswith("s3://"):
+        raise OutputsError(f"not an s3:// URI: {uri!r}")
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    return bucket, key
+
+
+def missing(outputs: StackOutputs, names: Iterable[str]) -> list[str]:
+    return [name for name in names if not outputs.has(name)]

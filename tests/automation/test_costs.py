@@ -1,0 +1,77 @@
+"""Cost arithmetic with the expected values worked out by hand.
+
+Glue: DPUs × billed seconds (whole seconds, 60 s minimum) × price / 3600.
+Athena: billed bytes (whole MB up, 10 MB minimum) × $5 / TB, 1 MB = 2**20 B, 1 TB = 2**40 B.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from automation.costs import (
+    UnknownWorkerType,
+    athena_query_cost,
+    dpus_for,
+    glue_billed_seconds,
+    glue_run_cost,
+)
+
+
+def test_a_45_second_run_on_two_g1x_workers_is_billed_one_minute():
+    cost = glue_run_cost("G.1X", 2, 45, 0.44)
+    assert cost.dpus == 2
+    assert cost.billed_seconds == 60
+    assert cost.dpu_seconds == 120  # 2 DPU × 60 s
+    assert cost.usd == 0.014667  # 120 / 3600 × 0.44 = 0.0146666...
+
+
+def test_a_ten_minute_run_on_two_g1x_workers():
+    cost = glue_run_cost("G.1X", 2, 600, 0.44)
+    assert cost.billed_seconds == 600
+    assert cost.dpu_seconds == 1200  # 2 DPU × 600 s
+    assert cost.usd == 0.146667  # 1200 / 3600 × 0.44 = 0.1466666...
+
+
+def test_an_hour_on_ten_g2x_workers():
+    cost = glue_run_cost("G.2X", 10, 3600, 0.44)
+    assert cost.dpus == 20
+    assert cost.dpu_seconds == 72000  # 20 DPU × 3600 s
+    assert cost.usd == 8.80  # 20 DPU-hours × 0.44
+
+
+def test_partial_seconds_are_billed_as_whole_seconds():
+    assert glue_billed_seconds(60.2) == 61
+    assert glue_billed_seconds(0) == 60
+
+
+@pytest.mark.parametrize(("worker_type", "dpus"), [("G.1X", 1), ("G.2X", 2), ("G.4X", 4), ("G.8X", 8)])
+def test_dpus_per_worker_type(worker_type, dpus):
+    assert dpus_for(worker_type, 3) == 3 * dpus
+
+
+def test_an_unknown_worker_type_is_named():
+    with pytest.raises(UnknownWorkerType, match="'Standard'"):
+        dpus_for("Standard", 2)
+
+
+def test_athena_bills_5_mb_as_the_10_mb_minimum():
+    cost = athena_query_cost(5 * 1024 * 1024)
+    assert cost.billed_bytes == 10_485_760  # 10 × 2**20
+    assert cost.usd == 0.00004768  # 10 / 1024**2 TB × $5 = 0.0000476837...
+
+
+def test_athena_bills_3_tb_at_5_dollars_each():
+    cost = athena_query_cost(3 * 1024**4)
+    assert cost.billed_bytes == 3_298_534_883_328
+    assert cost.usd == 15.0
+
+
+def test_athena_rounds_up_to_the_next_megabyte():
+    assert athena_query_cost(11 * 1024 * 1024 + 1).billed_bytes == 12 * 1024 * 1024
+
+
+def test_athena_ddl_and_failed_queries_are_free():
+    assert athena_query_cost(0, statement_type="DDL").usd == 0
+    assert athena_query_cost(10 * 1024**3, state="FAILED").usd == 0
+    # A cancelled query is billed for what it scanned.
+    assert athena_query_cost(20 * 1024 * 1024, state="CANCELLED").billed_bytes == 20 * 1024 * 1024

@@ -1,0 +1,390 @@
+"""The AWS verbs end to end, as a user runs them: `python -m automation VERB --outputs-file F`
+as a subprocess against moto's server (over HTTP through AWS_ENDPOINT_URL), seeded from
+`automation synth --stack dev --json`. A `GluePlayer` thread plays the Glue job: it writes
+gold, the catalog partitions, the log events and the run report where the job would.
+
+Expected numbers are worked out by hand in each test: the emulator reports every run with
+ExecutionTime 123 s and the job's G.1X x 2 workers, and 0 bytes scanned by every query.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from infra import outputs as out
+from tests.aws_emulator import PROJECT_ROOT, GluePlayer, SeededStack, write_silver_dataset
+
+pytestmark = pytest.mark.e2e
+
+GOLD_COLUMNS = [
+    ("idade", "integer"),
+    ("ativo", "boolean"),
+    ("salario_medio", "double"),
+    ("ano", "integer"),
+    ("mes", "integer"),
+]
+
+# Three silver rows in two months; the second row breaks a quality rule (idade is null).
+SILVER_ROWS = {
+    (2024, 1): [
+        {"idade": 30, "ativo": True, "salario": 1000.0, "nome": "a"},
+        {"idade": None, "ativo": True, "salario": 1.0, "nome": "b"},
+    ],
+    (2024, 2): [{"idade": 40, "ativo": False, "salario": 2000.0, "nome": "c"}],
+}
+
+
+def cli(stack: SeededStack, *args: str, outputs_file: Path | None = None, env: dict | None = None, timeout: int = 300):
+    return subprocess.run(
+        [sys.executable, "-m", "automation", *args, "--outputs-file", str(outputs_file or stack.outputs_file)],
+        capture_output=True,
+        text=True,
+        env=env or stack.emulator.env(),
+        cwd=PROJECT_ROOT,
+        timeout=timeout,
+    )
+
+
+def last_json(result: subprocess.CompletedProcess) -> dict:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> str:
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+    return errors[0]
+
+
+def silver_objects(stack: SeededStack) -> dict[str, int]:
+    bucket, prefix = stack.bucket_and_prefix(out.SILVER_URI)
+    listing = stack.emulator.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix)
+    return {item["Key"][len(prefix) :]: item["Size"] for item in listing.get("Contents", [])}
+
+
+def catalog_partitions(stack: SeededStack, database: str, table: str) -> list[list[str]]:
+    partitions = stack.emulator.client("glue").get_partitions(DatabaseName=stack[database], TableName=stack[table])
+    return sorted(p["Values"] for p in partitions["Partitions"])
+
+
+def load_and_run(stack: SeededStack, tmp_path: Path, **player: object) -> str:
+    """Silver loaded, one run played to SUCCEEDED; returns the run id."""
+    silver = write_silver_dataset(tmp_path / "silver", SILVER_ROWS)
+    last_json(cli(stack, "load-silver", "--silver-path", str(silver), "--json"))
+    with GluePlayer(stack, **player):
+        return last_json(cli(stack, "run", "--json"))["run_id"]
+
+
+# -- load-silver ------------------------------------------------------------------------
+def test_load_silver_uploads_a_dataset_and_registers_its_partitions_once(aws_stack, tmp_path):
+    silver = write_silver_dataset(tmp_path / "silver", SILVER_ROWS)
+
+    first = last_json(cli(aws_stack, "load-silver", "--silver-path", str(silver), "--json"))
+    assert first["files"] == 2 and first["uploaded"] == 2 and first["skipped"] == 0
+    assert first["partitions"] == 2 and first["partitions_added"] == 2
+    assert set(silver_objects(aws_stack)) == {"ano=2024/mes=1/part-0.parquet", "ano=2024/mes=2/part-0.parquet"}
+    assert catalog_partitions(aws_stack, out.SILVER_DATABASE, out.SILVER_TABLE) == [["2024", "1"], ["2024", "2"]]
+    partition = aws_stack.emulator.client("glue").get_partition(
+        DatabaseName="silver_data", TableName="sample_data_partitioned", PartitionValues=["2024", "1"]
+    )["Partition"]
+    assert partition["StorageDescriptor"]["Location"] == aws_stack[out.SILVER_URI] + "ano=2024/mes=1/"
+
+    again = last_json(cli(aws_stack, "load-silver", "--silver-path", str(silver), "--json"))
+    assert again["uploaded"] == 0 and again["skipped"] == 2 and again["partitions_added"] == 0
+    assert catalog_partitions(aws_stack, out.SILVER_DATABASE, out.SILVER_TABLE) == [["2024", "1"], ["2024", "2"]]
+
+
+def test_load_silver_refuses_a_folder_that_is_not_parquet_and_uploads_nothing(aws_stack, tmp_path):
+    folder = tmp_path / "csv" / "ano=2024" / "mes=1"
+    folder.mkdir(parents=True)
+    (folder / "part-0.csv").write_text("idade,ativo,salario\n30,true,1000\n")
+
+    result = cli(aws_stack, "load-silver", "--silver-path", str(tmp_path / "csv"))
+
+    assert_one_line_error(result, "is not Parquet", "ano=2024/mes=1/part-0.csv")
+    assert silver_objects(aws_stack) == {}
+
+
+def test_load_silver_refuses_a_folder_without_partition_folders(aws_stack, tmp_path):
+    (tmp_path / "flat").mkdir()
+    result = cli(aws_stack, "load-silver", "--silver-path", str(tmp_path / "flat"))
+    assert_one_line_error(result, "has no ano=/mes= folders")
+
+
+# -- run and status ---------------------------------------------------------------------
+def test_run_waits_through_running_to_succeeded_and_reports_rows_and_cost(aws_stack, tmp_path):
+    silver = write_silver_dataset(tmp_path / "silver", SILVER_ROWS)
+    last_json(cli(aws_stack, "load-silver", "--silver-path", str(silver), "--json"))
+
+    with GluePlayer(aws_stack):
+        result = cli(aws_stack, "run", "--mode", "full", "--json")
+    run = last_json(result)
+
+    assert run["state"] == "SUCCEEDED"
+    assert run["arguments"]["--mode"] == "full"  # a run argument overriding the job's default
+    assert run["report"]["mode"] == "full"
+    assert run["report"]["rows_read"] == 3 and run["report"]["rows_rejected"] == 1
+    assert run["report"]["partitions_written"] == 2
+    assert run["report_uri"] == f"{aws_stack[out.REPORTS_URI]}{run['run_id']}.json"
+    # G.1X x 2 = 2 DPU for the emulator's 123 s: 246 DPU-s; 246 / 3600 x 0.44 = 0.0300666...
+    assert run["cost"]["dpu_seconds"] == 246
+    assert run["cost"]["usd"] == 0.030067
+    assert run["driver_log_stream"] == f"{run['run_id']}-driver"
+    states = [line.split(": ")[1].split(" after")[0] for line in result.stderr.splitlines() if "after" in line]
+    assert states == ["STARTING", "RUNNING", "SUCCEEDED"]
+
+
+def test_run_is_refused_while_another_run_is_in_progress(aws_stack):
+    glue = aws_stack.emulator.client("glue")
+    running = glue.start_job_run(JobName=aws_stack[out.JOB_NAME])["JobRunId"]
+
+    result = cli(aws_stack, "run")
+
+    assert_one_line_error(result, f"already has run {running}", "one run at a time", "status --run-id")
+    assert [r["Id"] for r in glue.get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"]] == [running]
+
+
+def test_run_no_wait_returns_the_run_id_and_status_waits_for_it(aws_stack, tmp_path):
+    silver = write_silver_dataset(tmp_path / "silver", SILVER_ROWS)
+    last_json(cli(aws_stack, "load-silver", "--silver-path", str(silver), "--json"))
+    with GluePlayer(aws_stack):
+        started = last_json(cli(aws_stack, "run", "--no-wait", "--json"))
+        assert started["state"] == "STARTING"
+        waited = last_json(cli(aws_stack, "status", "--run-id", started["run_id"], "--wait", "--json"))
+    assert waited["run_id"] == started["run_id"]
+    assert waited["state"] == "SUCCEEDED"
+    assert waited["report"]["rows_written"] == 2
+
+    latest = last_json(cli(aws_stack, "status", "--json"))
+    assert latest["run_id"] == started["run_id"]
+
+
+def test_ctrl_c_stops_the_wait_and_never_the_run(aws_stack):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "automation", "run", "--outputs-file", str(aws_stack.outputs_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=aws_stack.emulator.env(),
+        cwd=PROJECT_ROOT,
+    )
+    glue = aws_stack.emulator.client("glue")
+    deadline = time.monotonic() + 60
+    while not glue.get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "goes on" in stderr and "status --run-id" in stderr
+    run = glue.get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"][0]
+    assert run["JobRunState"] in ("STARTING", "RUNNING", "SUCCEEDED")  # not STOPPING or STOPPED
+
+
+# -- register ---------------------------------------------------------------------------
+def test_register_job_checks_the_catalog_against_the_gold_folders(aws_stack, tmp_path):
+    load_and_run(aws_stack, tmp_path)
+    result = last_json(cli(aws_stack, "register", "--method", "job", "--json"))
+    assert result["partitions"] == ["ano=2024/mes=1", "ano=2024/mes=2"]
+
+
+def test_register_job_names_gold_folders_the_catalog_lacks(aws_stack, tmp_path):
+    load_and_run(aws_stack, tmp_path, register_partitions=False)
+    result = cli(aws_stack, "register", "--method", "job")
+    assert_one_line_error(result, "S3 folders the catalog lacks: ano=2024/mes=1, ano=2024/mes=2", "--method crawler")
+
+
+def test_register_crawler_runs_the_crawler_until_ready(aws_stack, tmp_path):
+    load_and_run(aws_stack, tmp_path)
+    result = last_json(cli(aws_stack, "register", "--method", "crawler", "--json"))
+    assert result["method"] == "crawler"
+    assert result["crawl"]["status"] in ("SUCCEEDED", "COMPLETED")
+    assert result["partition_count"] == 2
+    crawler = aws_stack.emulator.client("glue").get_crawler(Name=aws_stack[out.CRAWLER_NAME])["Crawler"]
+    assert crawler["State"] == "READY"
+
+
+def test_register_crawler_refuses_a_crawler_already_running(aws_stack):
+    aws_stack.emulator.client("glue").start_crawler(Name=aws_stack[out.CRAWLER_NAME])
+    result = cli(aws_stack, "register", "--method", "crawler")
+    assert_one_line_error(result, "crawler crawler-gold-data is RUNNING", "wait until it is READY")
+
+
+def test_register_msck_runs_the_saved_repair_query_in_the_workgroup(aws_stack, tmp_path):
+    load_and_run(aws_stack, tmp_path)
+    result = last_json(cli(aws_stack, "register", "--method", "msck", "--json"))
+    query = result["query"]
+    assert query["sql"] == "MSCK REPAIR TABLE gold_data.sample_data_aggregated"
+    assert query["workgroup"] == aws_stack[out.ATHENA_WORKGROUP]
+    assert query["statement_type"] == "DDL" and query["cost_usd"] == 0  # partition statements are free
+    execution = aws_stack.emulator.client("athena").get_query_execution(QueryExecutionId=query["query_id"])
+    assert execution["QueryExecution"]["WorkGroup"] == "silver-to-gold-dev"
+    assert result["partition_count"] == 2
+
+
+# -- query and logs ---------------------------------------------------------------------
+def test_query_runs_the_preview_and_reports_the_10_mb_minimum(aws_stack):
+    aws_stack.emulator.seed_athena_results(GOLD_COLUMNS, [[30, True, 1000.0, 2024, 1], [40, False, None, 2024, 2]])
+
+    result = last_json(cli(aws_stack, "query", "--json"))
+
+    assert result["sql"] == "SELECT * FROM gold_data.sample_data_aggregated LIMIT 10"
+    assert result["rows"] == [
+        {"idade": 30, "ativo": True, "salario_medio": 1000.0, "ano": 2024, "mes": 1},
+        {"idade": 40, "ativo": False, "salario_medio": None, "ano": 2024, "mes": 2},
+    ]
+    # 0 bytes scanned is billed as the 10 MB minimum: 10 x 2**20 B at $5 per 2**40 B.
+    assert result["data_scanned_bytes"] == 0
+    assert result["billed_bytes"] == 10_485_760
+    assert result["cost_usd"] == 0.00004768
+
+
+def test_query_prints_a_table(aws_stack):
+    aws_stack.emulator.seed_athena_results([("n", "bigint")], [[42]])
+    result = cli(aws_stack, "query", "--sql", "SELECT count(*) AS n FROM gold_data.sample_data_aggregated")
+    assert result.returncode == 0, result.stderr
+    assert "│ 42 │" in result.stdout
+    assert "1 rows; scanned 0 B, billed 10.0 MB: $0.00004768" in result.stdout
+
+
+def test_logs_lists_the_driver_and_executor_streams_with_their_error_lines(aws_stack, tmp_path):
+    run_id = load_and_run(aws_stack, tmp_path, error_lines=2)
+    with GluePlayer(aws_stack, error_lines=5):  # a later run whose streams must not be counted
+        later = last_json(cli(aws_stack, "run", "--json"))["run_id"]
+
+    result = last_json(cli(aws_stack, "logs", "--run-id", run_id, "--json"))
+
+    assert result["run_id"] == run_id
+    assert result["groups"] == [aws_stack[out.JOB_ERROR_LOG_GROUP], aws_stack[out.JOB_OUTPUT_LOG_GROUP]]
+    streams = {(s["group"], s["stream"]): s for s in result["streams"]}
+    error_group, output_group = aws_stack[out.JOB_ERROR_LOG_GROUP], aws_stack[out.JOB_OUTPUT_LOG_GROUP]
+    assert set(streams) == {
+        (error_group, f"{run_id}-driver"),
+        (error_group, f"{run_id}-1"),
+        (output_group, f"{run_id}-driver"),
+    }
+    driver = streams[(error_group, f"{run_id}-driver")]
+    assert driver["events"] == 4
+    assert driver["error_lines"] == [
+        "ERROR TaskSetManager: Lost task 0.0 in stage 1.0 (retrying)",
+        "ERROR TaskSetManager: Lost task 1.0 in stage 1.0 (retrying)",
+    ]
+    assert streams[(error_group, f"{run_id}-1")]["events"] == 1
+
+    newest = last_json(cli(aws_stack, "logs", "--json"))  # no --run-id: the newest run
+    assert newest["run_id"] == later
+    assert len(newest["streams"][0]["error_lines"]) == 5
+
+
+def test_logs_follow_prints_the_driver_log_until_the_run_ends(aws_stack, tmp_path):
+    run_id = load_and_run(aws_stack, tmp_path)
+    result = cli(aws_stack, "logs", "--run-id", run_id, "--follow")
+    assert result.returncode == 0, result.stderr
+    assert "INFO SparkContext: Running Spark version 3.5.4-amzn-0" in result.stderr
+    assert "reading silver_data.sample_data_partitioned" in result.stderr  # the output group's driver stream
+
+
+# -- pipeline ---------------------------------------------------------------------------
+def test_pipeline_skip_deploy_load_silver_prints_one_report(aws_stack):
+    """The acceptance: sample silver (the `make demo` generator), run, register, verify, query."""
+    preview = [[20 + i, i % 2 == 0, 1500.0 + i, 2023, 1] for i in range(10)]
+    aws_stack.emulator.seed_athena_results(GOLD_COLUMNS, preview)
+
+    with GluePlayer(aws_stack) as player:
+        result = cli(
+            aws_stack,
+            "pipeline",
+            "--skip-deploy",
+            "--load-silver",
+            "--rows",
+            "3000",
+            "--months",
+            "3",
+            "--json",
+            timeout=600,
+        )
+    report = last_json(result)
+
+    played = next(iter(player.played.values()))
+    assert report["status"] == "succeeded"
+    assert report["run_id"] == played.run_id
+    assert report["rows_read"] == 3000
+    assert report["rows_rejected"] == played.rows_rejected > 0  # the sample injects invalid rows
+    assert report["gold_partitions"] == ["ano=2023/mes=1", "ano=2023/mes=2", "ano=2023/mes=3"]
+    assert report["files_per_partition"] == {"ano=2023/mes=1": 1, "ano=2023/mes=2": 1, "ano=2023/mes=3": 1}
+    assert len(report["preview"]) == 10
+    assert report["preview"][0] == {"idade": 20, "ativo": True, "salario_medio": 1500.0, "ano": 2023, "mes": 1}
+    cost = report["cost"]
+    assert cost["glue_dpu_seconds"] == 246 and cost["glue_usd"] == 0.030067
+    assert cost["athena_data_scanned_bytes"] == 0 and cost["athena_billed_bytes"] == 10_485_760
+    assert cost["total_usd"] == round(0.030067 + 0.00004768, 6)
+    assert report["links"]["job"] == aws_stack[out.JOB_CONSOLE_URL]
+    for step in ("start", "provision catalog", "load silver", "run job", "register partitions", "verify"):
+        assert f"✓ {step}" in result.stderr
+    assert catalog_partitions(aws_stack, out.SILVER_DATABASE, out.SILVER_TABLE) == [
+        ["2023", "1"],
+        ["2023", "2"],
+        ["2023", "3"],
+    ]
+
+
+def test_pipeline_without_silver_data_stops_before_starting_the_job(aws_stack):
+    result = cli(aws_stack, "pipeline", "--skip-deploy")
+    assert_one_line_error(result, "silver_data.sample_data_partitioned has no partitions", "--load-silver")
+    assert aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] == []
+
+
+def test_pipeline_with_an_outputs_file_needs_skip_deploy(aws_stack):
+    result = cli(aws_stack, "pipeline")
+    assert_one_line_error(result, "add --skip-deploy")
+
+
+# -- bad input --------------------------------------------------------------------------
+def test_missing_credentials_are_one_line_and_nothing_starts(aws_stack):
+    env = aws_stack.emulator.env()
+    del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+
+    result = cli(aws_stack, "run", env=env)
+
+    assert_one_line_error(result, "no AWS credentials found", "AWS_PROFILE")
+    assert aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] == []
+
+
+def test_an_outputs_file_without_a_needed_output_names_it(aws_stack, tmp_path):
+    outputs_file = aws_stack.write_outputs(tmp_path / "partial.json", drop=(out.JOB_NAME,))
+    result = cli(aws_stack, "run", outputs_file=outputs_file)
+    assert_one_line_error(result, "lack 'jobName'", str(outputs_file))
+    assert aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] == []
+
+
+def test_an_outputs_file_that_is_not_json_is_one_line(aws_stack, tmp_path):
+    bad = tmp_path / "outputs.json"
+    bad.write_text("jobName: x\n")
+    result = cli(aws_stack, "status", outputs_file=bad)
+    assert_one_line_error(result, "is not JSON", "pulumi stack output --json")
+
+
+def test_stack_without_the_pulumi_cli_is_one_line(aws_stack):
+    env = aws_stack.emulator.env(PATH="/nonexistent")
+    result = subprocess.run(
+        [sys.executable, "-m", "automation", "status", "--stack", "dev"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
+    assert_one_line_error(result)
