@@ -29,7 +29,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 check-java:
 	@command -v java >/dev/null || test -x "$$JAVA_HOME/bin/java" || { echo "Java 17 is required by Spark: install it (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless) and run make again"; exit 1; }
 
-demo: install check-java
+demo: $(STAMP) check-java
 	$(PY) -m automation local --rows $(ROWS)
 
 test: install check-java
@@ -41,7 +41,7 @@ lint: install
 bench: install check-java
 	$(PY) -m benchmarks $(if $(QUICK),--quick,)
 
-synth: install
+synth: $(STAMP)
 	$(PY) -m automation synth --stack dev
 
 # Checkov's failed checks on each stack, offline (the gate is tests/infra/test_checkov.py). Plans in .checkov/.
