@@ -205,7 +205,8 @@ class _Events:
             stream = channel.stream_unary(
                 "/pulumirpc.Events/StreamEvents", request_serializer=_event_request, response_deserializer=bytes
             )
-            self.call = threading.Thread(target=stream, args=(iter(self.queue.get, None),))
+            # A daemon: if this script crashes, the process still exits and the SDK sees the stream end.
+            self.call = threading.Thread(target=stream, args=(iter(self.queue.get, None),), daemon=True)
             self.call.start()
         else:
             self.file = open(target, "a", encoding="utf-8")  # noqa: SIM115 closed in close()
@@ -278,7 +279,8 @@ def _run(state: dict, stack: str, args: list[str], kind: str) -> int:
             meta = _metadata(stack, resource, op)
             events.send(resourcePreEvent={"metadata": meta, "planning": planning})
             time.sleep(float(scenario.get("step_delay", 0)))
-            if kind == "update" and scenario.get("fail_at") in (resource.get("name"), resource["type"]):
+            fail_at = scenario.get("fail_at")
+            if kind == "update" and fail_at is not None and fail_at in (resource.get("name"), resource["type"]):
                 message = scenario["fail_message"]
                 diagnostic = {"urn": meta["urn"], "prefix": "error: ", "message": message + "\n"}
                 events.send(diagnosticEvent={**diagnostic, "color": "never", "severity": "error"})
