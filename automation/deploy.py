@@ -587,12 +587,59 @@ def _stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
+class _CtrlC:
+    """Ctrl-C during an engine operation: let Pulumi stop gracefully, then say so in one line.
+
+    In a terminal, Ctrl-C reaches the whole process group: the Pulumi CLI gets it too and
+    cancels after the steps in flight. Raising KeyboardInterrupt here instead would close
+    the CLI's output pipes under it (the SDK reads them) and could kill it mid-cancel, so
+    the first Ctrl-C only takes note; a second one quits at once, as Pulumi's own does.
+    """
+
+    def __init__(self, console):
+        self.console = console
+        self.interrupted = False
+        self._previous = None
+
+    def __enter__(self):
+        import signal
+
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum, frame) -> None:
+        if self.interrupted:
+            import threading
+
+            threading.excepthook = lambda args: None  # the SDK's pipe readers die with the pipes: no noise
+            raise KeyboardInterrupt
+        self.interrupted = True
+        self.console.print("Ctrl-C: Pulumi stops after the steps in flight (Ctrl-C again to quit now)", highlight=False)
+
+    @contextmanager
+    def prompt(self) -> Iterator[None]:
+        """Ctrl-C at a question quits at once: nothing is running."""
+        import signal
+
+        handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, handler)
+
+
 def deploy_command(args) -> int:
     """`deploy --stack NAME [--preview] [--yes] [--config KEY=VALUE ...] [--json]`."""
     import json
 
     console, err = _consoles()
     display = ProgressDisplay(err)
+    ctrl_c = _CtrlC(err)
 
     def confirm(summary: ChangeSummary) -> bool:
         _print_preview(console, summary)
@@ -603,29 +650,35 @@ def deploy_command(args) -> int:
                 f"refusing to deploy stack {args.stack!r} without confirmation: stdin is not a terminal; "
                 "rerun with --yes"
             )
-        answer = err.input(f"Deploy these changes to stack {args.stack!r}? [y/N] ")
+        with ctrl_c.prompt():
+            answer = err.input(f"Deploy these changes to stack {args.stack!r}? [y/N] ")
         return answer.strip().lower() in ("y", "yes")
 
     try:
         config = parse_config_pairs(args.config or [])
-        if args.preview:
-            summary = preview(args.stack, config)
-            _print_preview(console, summary)
-            if args.json:
-                print(json.dumps(summary.to_dict(), sort_keys=True))
-            return EXIT_OK
-        err.print(f"Previewing stack {args.stack!r} ...", highlight=False)
-        try:
-            result = deploy(args.stack, config, display, confirm)
-        finally:
-            display.close()
+        check_config(args.stack, config)
+        require_pulumi_cli()
+        with ctrl_c:
+            if args.preview:
+                summary = preview(args.stack, config)
+            else:
+                err.print(f"Previewing stack {args.stack!r} ...", highlight=False)
+                try:
+                    result = deploy(args.stack, config, display, confirm)
+                finally:
+                    display.close()
     except DeployError as error:
-        return _fail(err, str(error))
+        return _fail(err, _interrupted(args.stack) if ctrl_c.interrupted else str(error))
     except KeyboardInterrupt:
         display.close()
         return _fail(err, _interrupted(args.stack))
     except Exception as error:  # the SDK's own failures (no summary event, gRPC): one line, no traceback
         return _fail(err, f"deploy of stack {args.stack!r} failed: {describe_failure(error)}")
+    if args.preview:
+        _print_preview(console, summary)
+        if args.json:
+            print(json.dumps(summary.to_dict(), sort_keys=True))
+        return EXIT_OK
     if not result.applied:
         kept = " (the --config values stay set in the stack's config)" if args.config else ""
         return _fail(err, f"deploy declined: stack {args.stack!r} not updated{kept}")
@@ -643,6 +696,7 @@ def destroy_command(args) -> int:
 
     console, err = _consoles()
     display = ProgressDisplay(err)
+    ctrl_c = _CtrlC(err)
     seen: dict[str, Any] = {}
 
     def confirm(outputs: dict[str, Any]) -> bool:
@@ -656,16 +710,18 @@ def destroy_command(args) -> int:
                 f"refusing to destroy stack {args.stack!r} without confirmation: stdin is not a terminal; "
                 "rerun with --yes"
             )
-        answer = err.input(f"Type the stack name ({args.stack}) to destroy it: ")
+        with ctrl_c.prompt():
+            answer = err.input(f"Type the stack name ({args.stack}) to destroy it: ")
         return answer.strip() == args.stack
 
     try:
-        try:
-            result = destroy(args.stack, display, confirm)
-        finally:
-            display.close()
+        with ctrl_c:
+            try:
+                result = destroy(args.stack, display, confirm)
+            finally:
+                display.close()
     except DeployError as error:
-        return _fail(err, str(error))
+        return _fail(err, _interrupted(args.stack) if ctrl_c.interrupted else str(error))
     except KeyboardInterrupt:
         display.close()
         return _fail(err, _interrupted(args.stack))

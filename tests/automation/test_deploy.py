@@ -314,7 +314,10 @@ def test_an_unknown_stack_is_named_with_the_known_ones(fake_pulumi):
             "silver-to-gold:workers = 1 is not allowed: at least 2: the job needs more than one worker to run "
             "in parallel",
         ),
-        ({"aws:region": "Europe"}, "silver-to-gold:aws:region = 'Europe' is not allowed: an AWS region such as us-east-1"),
+        (
+            {"aws:region": "Europe"},
+            "silver-to-gold:aws:region = 'Europe' is not allowed: an AWS region such as us-east-1",
+        ),
         ({"workerz": "3"}, "unknown config key silver-to-gold:workerz (known: "),
         ({"a:b:c": "1"}, "config key 'a:b:c' is not NAME or NAMESPACE:NAME (e.g. workers or aws:region)"),
     ],
@@ -620,8 +623,8 @@ def test_cli_destroy_on_a_terminal_asks_for_the_stack_name(fake_pulumi, answer, 
     assert "Type the stack name (dev) to destroy it:" in result.stderr
     destroyed = any(argv[1:2] == ["destroy"] for argv in fake_pulumi.commands()[1:])
     assert destroyed is (code == 0)
-    if code:
-        assert result.stderr.splitlines()[-1] == "error: destroy declined: stack 'dev' unchanged"
+    if code:  # the typed answer is echoed on the terminal, not into stderr: the error follows the question
+        assert result.stderr.endswith("to destroy it: error: destroy declined: stack 'dev' unchanged\n")
 
 
 def test_cli_ctrl_c_during_the_update_is_one_line(fake_pulumi):
@@ -644,6 +647,7 @@ def test_cli_ctrl_c_during_the_update_is_one_line(fake_pulumi):
 
     assert process.returncode == 1
     assert "Traceback" not in stderr
+    assert "Ctrl-C: Pulumi stops after the steps in flight (Ctrl-C again to quit now)" in stderr.splitlines()
     assert stderr.splitlines()[-1] == (
         "error: interrupted: Pulumi stops after the steps in flight; run the same command again to finish stack "
         "'dev' (`pulumi refresh --stack dev` if Pulumi reports pending operations)"

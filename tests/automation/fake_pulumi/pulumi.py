@@ -270,7 +270,7 @@ def _run(state: dict, stack: str, args: list[str], kind: str) -> int:
     if kind == "destroy":
         steps = [(r, "delete") for r in reversed(_resources(state))] if record["deployed"] else []
     else:
-        op = "same" if record["deployed"] and not scenario.get("changed") else "create"
+        op = "same" if record["deployed"] else "create"
         steps = [(r, "update" if r.get("name") in scenario.get("changed", []) else op) for r in _resources(state)]
     counts: dict[str, int] = {}
     failed = interrupted = False
