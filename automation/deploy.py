@@ -651,7 +651,7 @@ def deploy_command(args) -> int:
                 "rerun with --yes"
             )
         with ctrl_c.prompt():
-            answer = err.input(f"Deploy these changes to stack {args.stack!r}? [y/N] ")
+            answer = err.input(f"Deploy these changes to stack {args.stack!r}? [y/N] ", markup=False)
         return answer.strip().lower() in ("y", "yes")
 
     try:
@@ -711,7 +711,7 @@ def destroy_command(args) -> int:
                 "rerun with --yes"
             )
         with ctrl_c.prompt():
-            answer = err.input(f"Type the stack name ({args.stack}) to destroy it: ")
+            answer = err.input(f"Type the stack name ({args.stack}) to destroy it: ", markup=False)
         return answer.strip() == args.stack
 
     try:

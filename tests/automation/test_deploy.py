@@ -653,3 +653,23 @@ def test_cli_ctrl_c_during_the_update_is_one_line(fake_pulumi):
         "'dev' (`pulumi refresh --stack dev` if Pulumi reports pending operations)"
     )
     assert fake_pulumi.read()["stacks"]["dev"]["history"][-1]["result"] == "failed"
+
+
+@pytest.mark.parametrize("answer, code", [("y", 0), ("n", 1)])
+def test_cli_deploy_on_a_terminal_asks_before_the_update(fake_pulumi, answer, code):
+    controller, terminal = pty.openpty()
+    try:
+        os.write(controller, f"{answer}\n".encode())
+        result = cli("deploy", "--stack", "dev", "--config", "workers=4", stdin=terminal)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+
+    assert result.returncode == code, result.stderr
+    assert "Deploy these changes to stack 'dev'? [y/N] " in result.stderr
+    assert any(argv[1:2] == ["up"] for argv in fake_pulumi.commands()) is (code == 0)
+    if code:
+        assert result.stderr.endswith(
+            "[y/N] error: deploy declined: stack 'dev' not updated (the --config values stay set in the stack's "
+            "config)\n"
+        )
