@@ -6,8 +6,9 @@ as `pulumi config set` sets it, the engine's events turned into progress. The SD
 `pulumi` from PATH; without it every function here raises `DeployError` before the SDK
 is touched. Errors reach the user as one line (`DeployError`), never a traceback.
 
-This module must not call AWS, and must not read or write stack files itself: the CLI
-owns the state, the SDK speaks to the CLI.
+This module must not call AWS and never writes stack files: the CLI owns the state and
+the SDK speaks to the CLI. It reads `Pulumi.<stack>.yaml` once, to validate `--config`
+values before `pulumi config set` saves them there.
 """
 
 from __future__ import annotations
@@ -145,7 +146,8 @@ def check_config(stack: str, config: Mapping[str, str] | None) -> dict[str, str]
     validation, so the message is the one the program would give (key, value, allowed).
     """
     keys = {namespaced(key): str(value) for key, value in (config or {}).items()}
-    in_file = _stack_file_config(stack)
+    # Encrypted values (`secure:` mappings) cannot be checked here; the program checks them.
+    in_file = {key: value for key, value in _stack_file_config(stack).items() if not isinstance(value, Mapping)}
     project = {key.split(":", 1)[1]: value for key, value in in_file.items() if key.startswith(f"{PROJECT}:")}
     region = in_file.get("aws:region")
     for key, value in keys.items():
@@ -163,7 +165,7 @@ def check_config(stack: str, config: Mapping[str, str] | None) -> dict[str, str]
 def _stack_file_config(stack: str) -> dict[str, Any]:
     import yaml
 
-    path = PROJECT_DIR / f"Pulumi.{stack}.yaml"
+    path = PROJECT_DIR / f"Pulumi.{stack.split('/')[-1]}.yaml"  # org/project/dev -> Pulumi.dev.yaml, as the SDK
     if not path.exists():
         return {}
     try:
@@ -279,7 +281,7 @@ class _EngineEvents:
                 meta = event.resource_pre_event.metadata
                 op = _op(meta.op)
                 type_, name = _urn_resource(meta.urn, meta.type)
-                if op in CHANGE_OPS or op in ("create-replacement", "delete-replaced"):
+                if op in CHANGE_OPS:  # a replacement's create-replacement/delete-replaced steps are one "replace"
                     self.steps.append((op, type_, name))
                 self._report(op, f"{type_} {name}", finished=False)
             elif event.res_outputs_event is not None:
@@ -339,7 +341,7 @@ def _engine_errors(stack: str, action: str, events: _EngineEvents | None = None)
 def _command_error_line(text: str) -> str:
     """The first `error:` line of a failed command's output, else its exit code."""
     for line in _clean(text).splitlines():
-        line = line.strip()
+        line = re.sub(r"^(stdout|stderr):", "", line.strip()).strip()  # str(CommandError) labels the streams
         if line.startswith("error:"):
             return line[len("error:") :].strip()
     code = re.search(r"code: (-?\d+)", text)

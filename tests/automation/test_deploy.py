@@ -386,6 +386,18 @@ def test_a_locked_stack_says_what_to_do(fake_pulumi):
     )
 
 
+def test_no_backend_login_is_the_clis_own_error_line(fake_pulumi):
+    fake_pulumi.update(logged_in=False)
+
+    with pytest.raises(DeployError) as raised:
+        deploy.stack_outputs("dev")
+
+    assert str(raised.value) == (
+        "reading the outputs of stack 'dev' failed: PULUMI_ACCESS_TOKEN must be set for login during "
+        "non-interactive CLI sessions"
+    )
+
+
 def test_a_cli_older_than_the_sdk_accepts_is_refused(fake_pulumi):
     fake_pulumi.update(version="v3.0.0")
 

@@ -15,7 +15,8 @@ Engine events go where `--event-log` says, as the real CLI sends them: to a gRPC
 `pulumirpc.Events/StreamEvents` server for `tcp://host:port` (CLI > 3.205), else appended
 to a file as JSON lines; shapes as in `pulumi/automation/events.py`. Scenario keys:
 `fail_at` (a resource name, or pulumi:pulumi:Stack for the program itself) and
-`fail_message` make `up` fail there; `changed` (resource names) are updates; `locked`
+`fail_message` make `up` fail there; `"logged_in": false` (top level) fails every command
+but `version` as a CLI with no backend login does; `changed` (resource names) are updates; `locked`
 refuses every operation as a locked stack does; `step_delay` (seconds) slows every step.
 A command not listed exits 2 with "unsupported command", so a test sees an SDK command it
 did not expect. Only grpcio is imported (no pulumi), and only for tcp event logs.
@@ -44,6 +45,9 @@ def main(argv: list[str]) -> int:
     if args[:1] == ["whoami"]:
         print("fake-user")
         return 0
+    if state.get("logged_in") is False:
+        print("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions", file=sys.stderr)
+        return NOT_FOUND
     stack = _flag(args, "--stack")
     if args[:2] == ["stack", "select"]:
         name = stack or args[2]
