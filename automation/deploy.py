@@ -421,8 +421,8 @@ def up(
     """Create-or-select the stack, set `config` as `pulumi config set` would, update; the outputs.
 
     Keys without a namespace get the project's (`workers` -> `silver-to-gold:workers`);
-    `aws:region` style keys are kept. `on_progress` gets a StepProgress as each resource
-    starts and finishes.
+    `aws:region` style keys are kept. A preview runs first, as in `pulumi up`, for the step
+    count; then `on_progress` gets a StepProgress as each resource starts and finishes.
 
     Raises:
         DeployError: no Pulumi CLI, a bad config key or value, or the engine's failure.

@@ -464,10 +464,17 @@ def test_destroy_deletes_every_resource_with_progress(fake_pulumi):
     ],
 )
 def test_lake_notice_reads_the_lake_on_destroy_output(policy, notice):
+    """The notice `destroy` prints before it asks."""
     outputs = {key: value for key, value in DEV_OUTPUTS.items() if key != "lakeOnDestroy"}
     if policy is not None:
         outputs["lakeOnDestroy"] = policy
     assert deploy.lake_notice("dev", outputs) == notice
+
+
+def test_lake_notice_for_a_stack_without_outputs():
+    assert deploy.lake_notice("dev", {}) == (
+        "Stack 'dev' has no outputs (never deployed, or already destroyed): no lake bucket to lose."
+    )
 
 
 # --- the CLI, as a user runs it -------------------------------------------------------------
