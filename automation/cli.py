@@ -135,7 +135,7 @@ def _add_stack_commands(commands) -> None:
     )
     deploy.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
     deploy.add_argument("--preview", action="store_true", help="only preview: print the changes, deploy nothing")
-    deploy.add_argument("--yes", action="store_true", help="deploy without asking (required when stdin is no terminal)")
+    deploy.add_argument("--yes", action="store_true", help="deploy without asking (required without a terminal)")
     deploy.add_argument(
         "--config",
         action="append",
@@ -152,9 +152,7 @@ def _add_stack_commands(commands) -> None:
         "output), ask for the stack name, then delete the stack's resources with progress.",
     )
     destroy.add_argument("--stack", required=True, help="stack name, e.g. dev")
-    destroy.add_argument(
-        "--yes", action="store_true", help="destroy without asking (required when stdin is no terminal)"
-    )
+    destroy.add_argument("--yes", action="store_true", help="destroy without asking (required without a terminal)")
     destroy.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
 
     outputs = commands.add_parser(

@@ -6,8 +6,9 @@ as `pulumi config set` sets it, the engine's events turned into progress. The SD
 `pulumi` from PATH; without it every function here raises `DeployError` before the SDK
 is touched. Errors reach the user as one line (`DeployError`), never a traceback.
 
-This module must not call AWS, and must not read or write stack files itself: the CLI
-owns the state, the SDK speaks to the CLI.
+This module must not call AWS and never writes stack files: the CLI owns the state and
+the SDK speaks to the CLI. It reads `Pulumi.<stack>.yaml` once, to validate `--config`
+values before `pulumi config set` saves them there.
 """
 
 from __future__ import annotations
@@ -145,7 +146,8 @@ def check_config(stack: str, config: Mapping[str, str] | None) -> dict[str, str]
     validation, so the message is the one the program would give (key, value, allowed).
     """
     keys = {namespaced(key): str(value) for key, value in (config or {}).items()}
-    in_file = _stack_file_config(stack)
+    # Encrypted values (`secure:` mappings) cannot be checked here; the program checks them.
+    in_file = {key: value for key, value in _stack_file_config(stack).items() if not isinstance(value, Mapping)}
     project = {key.split(":", 1)[1]: value for key, value in in_file.items() if key.startswith(f"{PROJECT}:")}
     region = in_file.get("aws:region")
     for key, value in keys.items():
@@ -163,7 +165,7 @@ def check_config(stack: str, config: Mapping[str, str] | None) -> dict[str, str]
 def _stack_file_config(stack: str) -> dict[str, Any]:
     import yaml
 
-    path = PROJECT_DIR / f"Pulumi.{stack}.yaml"
+    path = PROJECT_DIR / f"Pulumi.{stack.split('/')[-1]}.yaml"  # org/project/dev -> Pulumi.dev.yaml, as the SDK
     if not path.exists():
         return {}
     try:
@@ -279,7 +281,7 @@ class _EngineEvents:
                 meta = event.resource_pre_event.metadata
                 op = _op(meta.op)
                 type_, name = _urn_resource(meta.urn, meta.type)
-                if op in CHANGE_OPS or op in ("create-replacement", "delete-replaced"):
+                if op in CHANGE_OPS:  # a replacement's create-replacement/delete-replaced steps are one "replace"
                     self.steps.append((op, type_, name))
                 self._report(op, f"{type_} {name}", finished=False)
             elif event.res_outputs_event is not None:
@@ -339,7 +341,7 @@ def _engine_errors(stack: str, action: str, events: _EngineEvents | None = None)
 def _command_error_line(text: str) -> str:
     """The first `error:` line of a failed command's output, else its exit code."""
     for line in _clean(text).splitlines():
-        line = line.strip()
+        line = re.sub(r"^(stdout|stderr):", "", line.strip()).strip()  # str(CommandError) labels the streams
         if line.startswith("error:"):
             return line[len("error:") :].strip()
     code = re.search(r"code: (-?\d+)", text)
@@ -419,8 +421,8 @@ def up(
     """Create-or-select the stack, set `config` as `pulumi config set` would, update; the outputs.
 
     Keys without a namespace get the project's (`workers` -> `silver-to-gold:workers`);
-    `aws:region` style keys are kept. `on_progress` gets a StepProgress as each resource
-    starts and finishes.
+    `aws:region` style keys are kept. A preview runs first, as in `pulumi up`, for the step
+    count; then `on_progress` gets a StepProgress as each resource starts and finishes.
 
     Raises:
         DeployError: no Pulumi CLI, a bad config key or value, or the engine's failure.
@@ -587,12 +589,59 @@ def _stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
+class _CtrlC:
+    """Ctrl-C during an engine operation: let Pulumi stop gracefully, then say so in one line.
+
+    In a terminal, Ctrl-C reaches the whole process group: the Pulumi CLI gets it too and
+    cancels after the steps in flight. Raising KeyboardInterrupt here instead would close
+    the CLI's output pipes under it (the SDK reads them) and could kill it mid-cancel, so
+    the first Ctrl-C only takes note; a second one quits at once, as Pulumi's own does.
+    """
+
+    def __init__(self, console):
+        self.console = console
+        self.interrupted = False
+        self._previous = None
+
+    def __enter__(self):
+        import signal
+
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum, frame) -> None:
+        if self.interrupted:
+            import threading
+
+            threading.excepthook = lambda args: None  # the SDK's pipe readers die with the pipes: no noise
+            raise KeyboardInterrupt
+        self.interrupted = True
+        self.console.print("Ctrl-C: Pulumi stops after the steps in flight (Ctrl-C again to quit now)", highlight=False)
+
+    @contextmanager
+    def prompt(self) -> Iterator[None]:
+        """Ctrl-C at a question quits at once: nothing is running."""
+        import signal
+
+        handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, handler)
+
+
 def deploy_command(args) -> int:
     """`deploy --stack NAME [--preview] [--yes] [--config KEY=VALUE ...] [--json]`."""
     import json
 
     console, err = _consoles()
     display = ProgressDisplay(err)
+    ctrl_c = _CtrlC(err)
 
     def confirm(summary: ChangeSummary) -> bool:
         _print_preview(console, summary)
@@ -603,29 +652,35 @@ def deploy_command(args) -> int:
                 f"refusing to deploy stack {args.stack!r} without confirmation: stdin is not a terminal; "
                 "rerun with --yes"
             )
-        answer = err.input(f"Deploy these changes to stack {args.stack!r}? [y/N] ")
+        with ctrl_c.prompt():
+            answer = err.input(f"Deploy these changes to stack {args.stack!r}? [y/N] ", markup=False)
         return answer.strip().lower() in ("y", "yes")
 
     try:
         config = parse_config_pairs(args.config or [])
-        if args.preview:
-            summary = preview(args.stack, config)
-            _print_preview(console, summary)
-            if args.json:
-                print(json.dumps(summary.to_dict(), sort_keys=True))
-            return EXIT_OK
-        err.print(f"Previewing stack {args.stack!r} ...", highlight=False)
-        try:
-            result = deploy(args.stack, config, display, confirm)
-        finally:
-            display.close()
+        check_config(args.stack, config)
+        require_pulumi_cli()
+        with ctrl_c:
+            if args.preview:
+                summary = preview(args.stack, config)
+            else:
+                err.print(f"Previewing stack {args.stack!r} ...", highlight=False)
+                try:
+                    result = deploy(args.stack, config, display, confirm)
+                finally:
+                    display.close()
     except DeployError as error:
-        return _fail(err, str(error))
+        return _fail(err, _interrupted(args.stack) if ctrl_c.interrupted else str(error))
     except KeyboardInterrupt:
         display.close()
         return _fail(err, _interrupted(args.stack))
     except Exception as error:  # the SDK's own failures (no summary event, gRPC): one line, no traceback
         return _fail(err, f"deploy of stack {args.stack!r} failed: {describe_failure(error)}")
+    if args.preview:
+        _print_preview(console, summary)
+        if args.json:
+            print(json.dumps(summary.to_dict(), sort_keys=True))
+        return EXIT_OK
     if not result.applied:
         kept = " (the --config values stay set in the stack's config)" if args.config else ""
         return _fail(err, f"deploy declined: stack {args.stack!r} not updated{kept}")
@@ -643,6 +698,7 @@ def destroy_command(args) -> int:
 
     console, err = _consoles()
     display = ProgressDisplay(err)
+    ctrl_c = _CtrlC(err)
     seen: dict[str, Any] = {}
 
     def confirm(outputs: dict[str, Any]) -> bool:
@@ -656,16 +712,18 @@ def destroy_command(args) -> int:
                 f"refusing to destroy stack {args.stack!r} without confirmation: stdin is not a terminal; "
                 "rerun with --yes"
             )
-        answer = err.input(f"Type the stack name ({args.stack}) to destroy it: ")
+        with ctrl_c.prompt():
+            answer = err.input(f"Type the stack name ({args.stack}) to destroy it: ", markup=False)
         return answer.strip() == args.stack
 
     try:
-        try:
-            result = destroy(args.stack, display, confirm)
-        finally:
-            display.close()
+        with ctrl_c:
+            try:
+                result = destroy(args.stack, display, confirm)
+            finally:
+                display.close()
     except DeployError as error:
-        return _fail(err, str(error))
+        return _fail(err, _interrupted(args.stack) if ctrl_c.interrupted else str(error))
     except KeyboardInterrupt:
         display.close()
         return _fail(err, _interrupted(args.stack))

@@ -15,7 +15,8 @@ Engine events go where `--event-log` says, as the real CLI sends them: to a gRPC
 `pulumirpc.Events/StreamEvents` server for `tcp://host:port` (CLI > 3.205), else appended
 to a file as JSON lines; shapes as in `pulumi/automation/events.py`. Scenario keys:
 `fail_at` (a resource name, or pulumi:pulumi:Stack for the program itself) and
-`fail_message` make `up` fail there; `changed` (resource names) are updates; `locked`
+`fail_message` make `up` fail there; `"logged_in": false` (top level) fails every command
+but `version` as a CLI with no backend login does; `changed` (resource names) are updates; `locked`
 refuses every operation as a locked stack does; `step_delay` (seconds) slows every step.
 A command not listed exits 2 with "unsupported command", so a test sees an SDK command it
 did not expect. Only grpcio is imported (no pulumi), and only for tcp event logs.
@@ -44,6 +45,9 @@ def main(argv: list[str]) -> int:
     if args[:1] == ["whoami"]:
         print("fake-user")
         return 0
+    if state.get("logged_in") is False:
+        print("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions", file=sys.stderr)
+        return NOT_FOUND
     stack = _flag(args, "--stack")
     if args[:2] == ["stack", "select"]:
         name = stack or args[2]
@@ -205,7 +209,8 @@ class _Events:
             stream = channel.stream_unary(
                 "/pulumirpc.Events/StreamEvents", request_serializer=_event_request, response_deserializer=bytes
             )
-            self.call = threading.Thread(target=stream, args=(iter(self.queue.get, None),))
+            # A daemon: if this script crashes, the process still exits and the SDK sees the stream end.
+            self.call = threading.Thread(target=stream, args=(iter(self.queue.get, None),), daemon=True)
             self.call.start()
         else:
             self.file = open(target, "a", encoding="utf-8")  # noqa: SIM115 closed in close()
@@ -269,7 +274,7 @@ def _run(state: dict, stack: str, args: list[str], kind: str) -> int:
     if kind == "destroy":
         steps = [(r, "delete") for r in reversed(_resources(state))] if record["deployed"] else []
     else:
-        op = "same" if record["deployed"] and not scenario.get("changed") else "create"
+        op = "same" if record["deployed"] else "create"
         steps = [(r, "update" if r.get("name") in scenario.get("changed", []) else op) for r in _resources(state)]
     counts: dict[str, int] = {}
     failed = interrupted = False
@@ -278,7 +283,8 @@ def _run(state: dict, stack: str, args: list[str], kind: str) -> int:
             meta = _metadata(stack, resource, op)
             events.send(resourcePreEvent={"metadata": meta, "planning": planning})
             time.sleep(float(scenario.get("step_delay", 0)))
-            if kind == "update" and scenario.get("fail_at") in (resource.get("name"), resource["type"]):
+            fail_at = scenario.get("fail_at")
+            if kind == "update" and fail_at is not None and fail_at in (resource.get("name"), resource["type"]):
                 message = scenario["fail_message"]
                 diagnostic = {"urn": meta["urn"], "prefix": "error: ", "message": message + "\n"}
                 events.send(diagnosticEvent={**diagnostic, "color": "never", "severity": "error"})
