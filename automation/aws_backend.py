@@ -306,7 +306,7 @@ def describe_job_run(clients: AwsClients, outputs: StackOutputs, run: dict[str, 
             )
         except UnknownWorkerType:
             outcome.cost = None
-    if outcome.succeeded:
+    if outcome.finished:  # the job publishes its report whether it succeeds or fails
         reports = outputs.uri(out.REPORTS_URI)
         outcome.report_uri = f"{reports}{run_id}.json"
         outcome.report = read_run_report(clients, reports, run_id)

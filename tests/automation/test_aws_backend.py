@@ -5,10 +5,12 @@ catalog and session behaviour against the emulator itself."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import boto3
 import pytest
+from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
 from automation import aws_backend as ops
@@ -86,10 +88,15 @@ def test_a_run_that_does_not_succeed_fails_with_glues_message_the_driver_log_and
         "NumberOfWorkers": 2,
     }
     glue.add_response("get_job_run", {"JobRun": ended}, {"JobName": job, "RunId": "jr_1"})
+    s3_client = clients.session.client("s3")
+    clients._clients["s3"] = s3_client
+    s3 = Stubber(s3_client)
+    # The job crashed before publishing its report.
+    s3.add_client_error("get_object", "NoSuchKey", "The specified key does not exist.", 404)
     backend = ops.AwsBackend(ops.AwsOptions(), outputs(), lambda o: clients)
     backend.outputs, backend.clients = outputs(), clients
 
-    with glue, pytest.raises(ops.JobRunFailed) as failure:
+    with glue, s3, pytest.raises(ops.JobRunFailed) as failure:
         backend.run_job()
 
     text = str(failure.value)
@@ -98,6 +105,7 @@ def test_a_run_that_does_not_succeed_fails_with_glues_message_the_driver_log_and
     assert OUTPUTS[out.JOB_CONSOLE_URL] in text
     # A failed run is billed too: 45 s -> the 60 s minimum, 2 DPU -> 120 DPU-s.
     assert backend.run.cost.dpu_seconds == 120
+    assert backend.run.report is None
     glue.assert_no_pending_responses()
 
 
@@ -374,3 +382,19 @@ def test_stubber_checks_requests_against_the_model():
     glue.add_response("start_job_run", {"JobRunId": "jr_1"}, None)
     with glue, pytest.raises(Exception, match="Unknown parameter"):
         clients.glue.start_job_run(JobName="j", Modee="full")
+
+
+def test_a_failed_runs_own_report_is_read_too():
+    clients, s3 = stubbed("s3")
+    report = {"run_id": "jr_2", "mode": "incremental", "status": "failed", "error": "412 of 1000 rows rejected"}
+    body = json.dumps(report).encode()
+    s3.add_response(
+        "get_object",
+        {"Body": StreamingBody(io.BytesIO(body), len(body))},
+        {"Bucket": "lake", "Key": "gold/_reports/sample_data_aggregated/jr_2.json"},
+    )
+    run = {"Id": "jr_2", "JobRunState": "FAILED", "ErrorMessage": "RejectRatioExceeded", "ExecutionTime": 90}
+    with s3:
+        outcome = ops.describe_job_run(clients, outputs(), {**run, "WorkerType": "G.1X", "NumberOfWorkers": 2})
+    assert outcome.report.error == "412 of 1000 rows rejected"
+    assert outcome.cost.usd == 0.022  # 2 DPU x 90 s = 180 DPU-s; 180 / 3600 x 0.44

@@ -170,6 +170,12 @@ def test_run_no_wait_returns_the_run_id_and_status_waits_for_it(aws_stack, tmp_p
     assert latest["run_id"] == started["run_id"]
 
 
+def test_timeout_minutes_is_the_runs_own_glue_timeout(aws_stack):
+    started = last_json(cli(aws_stack, "run", "--no-wait", "--timeout-minutes", "7", "--json"))
+    run = aws_stack.emulator.client("glue").get_job_run(JobName=aws_stack[out.JOB_NAME], RunId=started["run_id"])
+    assert run["JobRun"]["Timeout"] == 7
+
+
 def test_ctrl_c_stops_the_wait_and_never_the_run(aws_stack):
     process = subprocess.Popen(
         [sys.executable, "-m", "automation", "run", "--outputs-file", str(aws_stack.outputs_file)],
@@ -344,6 +350,20 @@ def test_pipeline_skip_deploy_load_silver_prints_one_report(aws_stack):
 def test_pipeline_without_silver_data_stops_before_starting_the_job(aws_stack):
     result = cli(aws_stack, "pipeline", "--skip-deploy")
     assert_one_line_error(result, "silver_data.sample_data_partitioned has no partitions", "--load-silver")
+    assert aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] == []
+
+
+def test_pipeline_that_cannot_deploy_is_one_line_and_starts_nothing(aws_stack):
+    env = aws_stack.emulator.env(PATH="/nonexistent")  # no Pulumi CLI
+    result = subprocess.run(
+        [sys.executable, "-m", "automation", "pipeline", "--stack", "dev", "--load-silver"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
+    assert_one_line_error(result)
     assert aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] == []
 
 
