@@ -105,6 +105,19 @@ def test_load_silver_uploads_a_dataset_and_registers_its_partitions_once(aws_sta
     assert catalog_partitions(aws_stack, out.SILVER_DATABASE, out.SILVER_TABLE) == [["2024", "1"], ["2024", "2"]]
 
 
+def test_load_silver_uploads_the_demo_sample_and_a_rerun_adds_nothing_twice(aws_stack):
+    first = last_json(cli(aws_stack, "load-silver", "--rows", "2000", "--months", "2", "--json"))
+    objects = silver_objects(aws_stack)
+    assert first["uploaded"] == first["files"] == len(objects) > 0
+    assert {key.rsplit("/", 1)[0] for key in objects} == {"ano=2023/mes=1", "ano=2023/mes=2"}
+    assert all(key.rsplit("/", 1)[1].startswith("sample-") for key in objects)
+    assert catalog_partitions(aws_stack, out.SILVER_DATABASE, out.SILVER_TABLE) == [["2023", "1"], ["2023", "2"]]
+
+    again = last_json(cli(aws_stack, "load-silver", "--rows", "2000", "--months", "2", "--json"))
+    assert again["uploaded"] == 0 and again["skipped"] == first["files"] and again["partitions_added"] == 0
+    assert silver_objects(aws_stack) == objects
+
+
 def test_load_silver_refuses_a_folder_that_is_not_parquet_and_uploads_nothing(aws_stack, tmp_path):
     folder = tmp_path / "csv" / "ano=2024" / "mes=1"
     folder.mkdir(parents=True)
