@@ -398,3 +398,23 @@ def test_a_failed_runs_own_report_is_read_too():
         outcome = ops.describe_job_run(clients, outputs(), {**run, "WorkerType": "G.1X", "NumberOfWorkers": 2})
     assert outcome.report.error == "412 of 1000 rows rejected"
     assert outcome.cost.usd == 0.022  # 2 DPU x 90 s = 180 DPU-s; 180 / 3600 x 0.44
+
+
+def test_the_cli_shows_a_failed_run_as_json_and_one_error_line(capsys):
+    from automation.aws_commands import Screen, _show_run
+
+    run = ops.JobRunOutcome(
+        run_id="jr_3",
+        state="TIMEOUT",
+        error_message="Job run timed out after 30 minutes",
+        driver_log_group="/aws-glue/jobs/silver-to-gold-dev/error",
+        driver_log_stream="jr_3-driver",
+        console_url="https://console/jr_3",
+    )
+    assert _show_run(Screen(as_json=True), run) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out.strip().splitlines()[-1])["state"] == "TIMEOUT"
+    assert captured.err.strip().splitlines() == [
+        "error: job run jr_3 ended TIMEOUT: Job run timed out after 30 minutes (driver log: "
+        "/aws-glue/jobs/silver-to-gold-dev/error stream jr_3-driver; console: https://console/jr_3)"
+    ]
