@@ -117,12 +117,66 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help='print one JSON object: {"resources": [{type, name, inputs}], "outputs": {...}}',
     )
+    _add_stack_commands(commands)
     _add_aws_commands(commands)
     return parser
 
 
+STACK_COMMANDS = ("deploy", "destroy", "outputs")
+
+
+def _add_stack_commands(commands) -> None:
+    """deploy, destroy, outputs: the Pulumi Automation API (needs the Pulumi CLI); see automation.deploy."""
+    deploy = commands.add_parser(
+        "deploy",
+        help="preview and deploy a stack with the Pulumi Automation API (needs the Pulumi CLI)",
+        description="Create or select the stack, set --config values as `pulumi config set` does (saved in "
+        "Pulumi.<stack>.yaml), preview, ask, update with progress, and print the stack outputs.",
+    )
+    deploy.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
+    deploy.add_argument("--preview", action="store_true", help="only preview: print the changes, deploy nothing")
+    deploy.add_argument("--yes", action="store_true", help="deploy without asking (required when stdin is no terminal)")
+    deploy.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a config value first, e.g. workers=4 or aws:region=eu-west-1 (repeatable)",
+    )
+    deploy.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
+
+    destroy = commands.add_parser(
+        "destroy",
+        help="destroy a stack's resources (says first what happens to the lake bucket and its data)",
+        description="Read the stack's outputs, say what destroy does to the lake bucket (the lakeOnDestroy "
+        "output), ask for the stack name, then delete the stack's resources with progress.",
+    )
+    destroy.add_argument("--stack", required=True, help="stack name, e.g. dev")
+    destroy.add_argument(
+        "--yes", action="store_true", help="destroy without asking (required when stdin is no terminal)"
+    )
+    destroy.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
+
+    outputs = commands.add_parser(
+        "outputs",
+        help="print a stack's outputs; --json writes an outputs file for --outputs-file",
+        description="The stack's outputs through the Automation API. --json prints what `pulumi stack output "
+        "--json --show-secrets` prints: save it as an outputs file for machines without the Pulumi CLI.",
+    )
+    outputs.add_argument("--stack", required=True, help="stack name, e.g. dev")
+    outputs.add_argument(
+        "--json", action="store_true", help="print the outputs as JSON, as `pulumi stack output --json`"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in STACK_COMMANDS:
+        from automation import deploy
+
+        return {"deploy": deploy.deploy_command, "destroy": deploy.destroy_command, "outputs": deploy.outputs_command}[
+            args.command
+        ](args)
     if args.command == "synth":
         from automation.synth import synth_command
 

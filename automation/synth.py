@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,11 @@ def _arn(resource_type: str, name: str, inputs: dict, region: str) -> dict[str, 
     if resource_type == "aws:s3/bucket:Bucket":
         bucket = inputs.get("bucket") or f"{inputs.get('bucketPrefix', name)}20261124abcdef"
         return {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
+    if resource_type == "aws:kms/key:Key":
+        key_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{region}/{name}"))
+        return {"id": key_id, "keyId": key_id, "arn": f"arn:aws:kms:{region}:{ACCOUNT}:key/{key_id}"}
+    if resource_type == "aws:kms/alias:Alias":
+        return {"id": physical, "arn": f"arn:aws:kms:{region}:{ACCOUNT}:{physical}"}
     if service == "iam":
         return {"id": physical, "name": physical, "arn": f"arn:aws:iam::{ACCOUNT}:role/{physical}"}
     if service == "sns" and resource_type.endswith(":Topic"):

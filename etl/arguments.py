@@ -112,7 +112,7 @@ def build_job_arguments(
     silver: TableSchema = SILVER,
     gold: TableSchema = GOLD,
     extra_py_files: str | None = None,
-    log_group: str | None = None,
+    log_group_prefix: str | None = None,
 ) -> dict[str, str]:
     """Build the job's full argument set, Glue's special parameters included.
 
@@ -123,7 +123,9 @@ def build_job_arguments(
         silver: the source table.
         gold: the target table.
         extra_py_files: URI of the packaged `etl` code (Glue's --extra-py-files).
-        log_group: the job's continuous-logging log group.
+        log_group_prefix: Glue 5.0's --custom-logGroup-prefix: the job logs to
+            `<prefix>/output` and `<prefix>/error` instead of the account-wide
+            `/aws-glue/jobs/output` and `/aws-glue/jobs/error`.
 
     Returns:
         A mapping `--key` -> value. Glue's own flags are ignored by the job when run
@@ -154,13 +156,15 @@ def build_job_arguments(
         "--job-bookmark-option": "job-bookmark-disable",
         "--enable-metrics": "true",
         "--enable-observability-metrics": "true",
-        "--enable-continuous-cloudwatch-log": "true",
         "--enable-spark-ui": "true",
         "--spark-event-logs-path": layout.spark_event_logs,
         "--TempDir": layout.temp,
     }
-    if log_group:
-        arguments["--continuous-log-logGroup"] = log_group
+    # Glue 5.0 always logs in real time; --enable-continuous-cloudwatch-log and
+    # --continuous-log-logGroup are Glue 4.0-and-earlier arguments ("Logging for AWS Glue
+    # jobs", https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html).
+    if log_group_prefix:
+        arguments["--custom-logGroup-prefix"] = log_group_prefix
     if extra_py_files:
         arguments["--extra-py-files"] = extra_py_files
     return arguments

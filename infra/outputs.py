@@ -29,6 +29,9 @@ ALERTS_TOPIC_ARN = "alertsTopicArn"
 LAKE_ON_DESTROY = "lakeOnDestroy"  # "retained" or "deleted": what `destroy` does to the bucket and its data
 KMS_KEY_ARN = "kmsKeyArn"  # empty when the stack uses no customer-managed key
 PRICE_PER_DPU_HOUR = "pricePerDpuHour"  # USD, for the job's execution class
+# With registrationMethod crawler: start runs with `aws glue start-trigger --name <this>`
+# so the crawler follows a successful run (a StartJobRun run never fires it); else "".
+JOB_RUN_TRIGGER = "jobRunTrigger"
 REGION = "region"
 JOB_CONSOLE_URL = "jobConsoleUrl"
 ATHENA_CONSOLE_URL = "athenaConsoleUrl"

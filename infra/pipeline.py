@@ -1,37 +1,33 @@
-"""The SilverToGoldPipeline component: every AWS resource of one environment.
+"""The SilverToGoldPipeline component: wires one environment's building blocks.
 
-The component wires resources; decisions (names, policies, job arguments, packaging) are
-pure functions in `infra.policies`, `infra.packaging` and `etl.arguments`. It never reads
-configuration: `__main__.py` hands it validated `Settings`.
+Each resource group has its own module and component: `infra.storage` (lake bucket),
+`infra.encryption` (the stack's KMS key), `infra.logs` (log groups), `infra.catalog`
+(gold and optional silver tables), `infra.glue` (job code, role, security configuration,
+job, crawler, triggers), `infra.athena` (workgroup, saved queries), `infra.alerts`
+(failure alerts). Decisions are pure functions: names in `infra.names`, policy documents
+in `infra.policies`, the schedule check in `infra.schedule`, job arguments in
+`etl.arguments`. This component never reads configuration: `__main__.py` hands it
+validated `Settings`.
 """
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
 from etl.arguments import LakeLayout, build_job_arguments
-from etl.schema import (
-    GOLD,
-    PARQUET_INPUT_FORMAT,
-    PARQUET_OUTPUT_FORMAT,
-    PARQUET_SERDE,
-    SILVER,
-    TableSchema,
-    preview_sql,
-    repair_sql,
-)
+from etl.schema import GOLD, SILVER, TableSchema, preview_sql
+from infra import names
 from infra import outputs as out
-from infra.packaging import Package, build_package
-from infra.policies import alerts_topic_policy, deny_insecure_transport_policy, glue_job_policy, glue_trust_policy
+from infra.alerts import FailureAlerts, FailureAlertsArgs
+from infra.athena import GoldQueries, GoldQueriesArgs
+from infra.catalog import LakeCatalog, LakeCatalogArgs
+from infra.encryption import LakeKey, LakeKeyArgs
+from infra.glue import GlueJob, GlueJobArgs, GlueRole, GlueRoleArgs, JobCode, JobCodeArgs
+from infra.logs import JobLogs, JobLogsArgs
+from infra.packaging import build_package
 from infra.settings import Settings
-
-LAKE_PREFIXES = ("bronze/", "silver/", "gold/", "quarantine/", "temp/", "artifacts/", "athena-results/")
-JOB_SCRIPT = Path(__file__).resolve().parents[1] / "etl" / "job.py"
-BUILD_DIR = Path(__file__).resolve().parents[1] / "dist"
+from infra.storage import LakeStorage, LakeStorageArgs
 
 
 def gold_table_schema(settings: Settings) -> TableSchema:
@@ -40,58 +36,212 @@ def gold_table_schema(settings: Settings) -> TableSchema:
     )
 
 
+def silver_table_schema(settings: Settings) -> TableSchema:
+    return TableSchema(
+        settings.silver_database, settings.silver_table, SILVER.columns, SILVER.partition_columns, SILVER.description
+    )
+
+
+def declared_log_groups(settings: Settings) -> dict[str, str]:
+    """The log groups the stack owns (key -> name): the job's two, and the crawler's when
+    it is the stack's own. Unencrypted, crawlers share `/aws-glue/crawlers` with every
+    crawler of the account and region: declaring it would make this stack its owner, and
+    a destroy of either of two stacks would delete the other's crawler logs; so it is
+    granted, not declared."""
+    output, error = settings.job_log_groups
+    groups = {"job-output": output, "job-error": error}
+    if settings.crawler_log_group != names.CRAWLER_LOG_GROUP:
+        groups["crawler"] = settings.crawler_log_group
+    return groups
+
+
+def role_log_group_names(settings: Settings) -> list[str]:
+    """The groups the role may write to: the job's two and the crawler's, plus, when
+    encrypted, the default `/aws-glue/crawlers` too -- AWS documents it as where crawlers
+    log, while the encrypted crawler group's name is only observed (see infra.names);
+    granted until a real account confirms which one an encrypted crawler uses."""
+    groups = [*settings.job_log_groups, settings.crawler_log_group]
+    if names.CRAWLER_LOG_GROUP not in groups:
+        groups.append(names.CRAWLER_LOG_GROUP)
+    return groups
+
+
 class SilverToGoldPipeline(pulumi.ComponentResource):
-    """Lake bucket, job code, IAM role, catalog, Glue job, crawler, Athena, logs, alerts."""
+    """Lake bucket, key, job code, IAM role, catalog, Glue job, crawler, Athena, logs, alerts."""
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None):
         super().__init__("silver-to-gold:index:SilverToGoldPipeline", name, None, opts)
-        self._name = name
-        self._settings = settings
+        s = settings
         child = pulumi.ResourceOptions(parent=self)
-        self._child = child
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        self.account_id = identity.account_id
+        account_id = identity.account_id
+        gold = gold_table_schema(s)
+        log_groups = declared_log_groups(s)
+        role_log_groups = role_log_group_names(s)
 
-        self.bucket_name = self._create_lake_bucket()
-        self.log_groups = self._create_log_groups()
-        self.package = build_package()
-        self.script_object, self.package_object = self._upload_job_code(self.package)
-        self.role = self._create_role()
-        self.security_configuration = self._create_security_configuration()
-        self.gold_database, self.gold_table = self._create_catalog()
-        self.job = self._create_job()
-        self.crawler = self._create_crawler()
-        self.workgroup, self.preview_query, self.repair_query = self._create_athena()
-        self.alerts_topic = self._create_alerts()
+        role = GlueRole(
+            name,
+            GlueRoleArgs(
+                name=s.role_name,
+                account_id=account_id,
+                description=f"Glue job {s.job_name} and crawler {s.crawler_name} ({s.stack})",
+            ),
+            opts=child,
+        )
+        key_arn: pulumi.Input[str] | None = None
+        if s.creates_key:
+            key = LakeKey(
+                name,
+                LakeKeyArgs(
+                    alias=names.key_alias(s.stack),
+                    account_id=account_id,
+                    region=s.region,
+                    role_arn=role.role.arn,
+                    log_groups=list(log_groups.values()),
+                    description=f"silver-to-gold {s.stack}: lake bucket, logs, Glue, Athena results, alerts",
+                ),
+                opts=child,
+            )
+            key_arn = key.arn
+        elif s.uses_kms:
+            key_arn = s.existing_key_arn
 
-        layout = self.bucket_name.apply(lambda b: LakeLayout(f"s3://{b}"))
-        region = settings.region
+        storage = LakeStorage(
+            name,
+            LakeStorageArgs(
+                existing_bucket=s.lake_bucket,
+                bucket_prefix=names.bucket_prefix(s.stack),
+                access_log_bucket_prefix=names.access_log_bucket_prefix(s.stack),
+                account_id=account_id,
+                access_log_retention_days=s.log_retention_days,
+                kms_key_arn=key_arn,
+                on_destroy=s.lake_on_destroy,
+            ),
+            opts=child,
+        )
+        bucket = storage.bucket_name
+        layout = bucket.apply(lambda b: LakeLayout(f"s3://{b}", gold_table=s.gold_table))
+
+        logs = JobLogs(
+            name, JobLogsArgs(groups=log_groups, retention_days=s.log_retention_days, kms_key_arn=key_arn), opts=child
+        )
+        package = build_package()
+        code = JobCode(name, JobCodeArgs(bucket_name=bucket, package=package), opts=child)
+        catalog = LakeCatalog(
+            name,
+            LakeCatalogArgs(
+                gold=gold,
+                gold_location=layout.apply(lambda lake: lake.gold),
+                silver=silver_table_schema(s) if s.creates_silver else None,
+                silver_location=layout.apply(lambda lake: lake.silver) if s.creates_silver else None,
+            ),
+            opts=child,
+        )
+        arguments = bucket.apply(
+            lambda b: build_job_arguments(
+                LakeLayout(f"s3://{b}", gold_table=s.gold_table),
+                max_reject_ratio=s.max_reject_ratio,
+                silver=silver_table_schema(s),
+                gold=gold,
+                extra_py_files=f"s3://{b}/{package.key}",
+                log_group_prefix=s.log_group_prefix,
+            )
+        )
+        crawls_after_job = s.registration_method == "crawler"
+        depends_on = [catalog.table, code.library, *logs.groups.values()]
+        if catalog.silver_table is not None:
+            depends_on.append(catalog.silver_table)
+        glue = GlueJob(
+            name,
+            GlueJobArgs(
+                stack=s.stack,
+                region=s.region,
+                account_id=account_id,
+                bucket_name=bucket,
+                role=role.role,
+                job_name=s.job_name,
+                crawler_name=s.crawler_name,
+                glue_version=s.glue_version,
+                worker_type=s.worker_type,
+                workers=s.workers,
+                execution_class=s.execution_class,
+                timeout_minutes=s.timeout_minutes,
+                max_retries=s.max_retries,
+                max_concurrent_runs=s.max_concurrent_runs,
+                silver=(s.silver_database, s.silver_table),
+                gold=(s.gold_database, s.gold_table),
+                gold_database=catalog.database.name,
+                gold_table=catalog.table.name,
+                log_groups=role_log_groups,
+                encrypted_log_groups=list(log_groups.values()) if s.uses_kms else [],
+                script_location=pulumi.Output.all(bucket, code.script.key).apply(lambda v: f"s3://{v[0]}/{v[1]}"),
+                default_arguments=arguments,
+                security_configuration_name=s.security_configuration_name,
+                encryption=s.encryption_modes,
+                kms_key_arn=key_arn,
+                schedule=s.schedule,
+                schedule_trigger_name=names.schedule_trigger_name(s.job_name),
+                crawl_after_job_trigger_name=names.crawler_trigger_name(s.crawler_name) if crawls_after_job else "",
+                on_demand_trigger_name=names.on_demand_trigger_name(s.job_name) if crawls_after_job else "",
+                depends_on=depends_on,
+            ),
+            opts=child,
+        )
+        athena = GoldQueries(
+            name,
+            GoldQueriesArgs(
+                workgroup_name=names.workgroup_name(s.stack),
+                results_location=layout.apply(lambda lake: lake.athena_results),
+                bytes_scanned_cutoff=s.athena_bytes_scanned_cutoff,
+                gold=gold,
+                gold_database=catalog.database.name,
+                kms_key_arn=key_arn,
+            ),
+            opts=child,
+        )
+        alerts = FailureAlerts(
+            name,
+            FailureAlertsArgs(
+                topic_name=names.alerts_topic_name(s.stack),
+                rule_name=names.failure_rule_name(s.stack),
+                job_name=s.job_name,
+                crawler_name=s.crawler_name,
+                account_id=account_id,
+                alert_email=s.alert_email,
+                # kms none: unencrypted (alias/aws/sns would silence EventBridge; see alerts.py).
+                kms_master_key_id=key_arn,
+            ),
+            opts=child,
+        )
+
+        region = s.region
+        job_output_group, job_error_group = s.job_log_groups
         self.outputs = {
-            out.BUCKET: self.bucket_name,
+            out.BUCKET: bucket,
             out.SILVER_URI: layout.apply(lambda lake: lake.silver),
             out.GOLD_URI: layout.apply(lambda lake: lake.gold),
             out.QUARANTINE_URI: layout.apply(lambda lake: lake.quarantine),
             out.REPORTS_URI: layout.apply(lambda lake: lake.reports),
-            out.JOB_NAME: self.job.name,
-            out.CRAWLER_NAME: self.crawler.name,
-            out.GOLD_DATABASE: self.gold_database.name,
-            out.GOLD_TABLE: self.gold_table.name,
-            out.ATHENA_WORKGROUP: self.workgroup.name,
-            out.PREVIEW_QUERY_ID: self.preview_query.id,
-            out.REPAIR_QUERY_ID: self.repair_query.id,
-            out.PREVIEW_SQL: preview_sql(gold_table_schema(settings)),
-            out.SILVER_DATABASE: settings.silver_database,
-            out.SILVER_TABLE: settings.silver_table,
-            # Interim: Glue 5.0's default groups until the stack declares its own prefix.
-            out.JOB_OUTPUT_LOG_GROUP: "/aws-glue/jobs/output",
-            out.JOB_ERROR_LOG_GROUP: "/aws-glue/jobs/error",
-            out.CRAWLER_LOG_GROUP: "/aws-glue/crawlers",
-            out.KMS_KEY_ARN: settings.kms_key_arn,
-            out.LAKE_ON_DESTROY: "retained",  # interim: the bucket setting comes with issue 8
-            out.PRICE_PER_DPU_HOUR: settings.price_per_dpu_hour,
-            out.ALERTS_TOPIC_ARN: self.alerts_topic.arn,
+            out.JOB_NAME: glue.job.name,
+            out.CRAWLER_NAME: glue.crawler.name,
+            out.GOLD_DATABASE: catalog.database.name,
+            out.GOLD_TABLE: catalog.table.name,
+            out.ATHENA_WORKGROUP: athena.workgroup.name,
+            out.PREVIEW_QUERY_ID: athena.preview_query.id,
+            out.REPAIR_QUERY_ID: athena.repair_query.id,
+            out.PREVIEW_SQL: preview_sql(gold),
+            out.SILVER_DATABASE: s.silver_database,
+            out.SILVER_TABLE: s.silver_table,
+            out.JOB_OUTPUT_LOG_GROUP: job_output_group,
+            out.JOB_ERROR_LOG_GROUP: job_error_group,
+            out.CRAWLER_LOG_GROUP: s.crawler_log_group,
+            out.KMS_KEY_ARN: key_arn if key_arn is not None else "",
+            out.LAKE_ON_DESTROY: s.lake_on_destroy_output,
+            out.PRICE_PER_DPU_HOUR: s.price_per_dpu_hour,
+            out.JOB_RUN_TRIGGER: names.on_demand_trigger_name(s.job_name) if crawls_after_job else "",
+            out.ALERTS_TOPIC_ARN: alerts.topic.arn,
             out.REGION: region,
-            out.JOB_CONSOLE_URL: self.job.name.apply(
+            out.JOB_CONSOLE_URL: glue.job.name.apply(
                 lambda n: (
                     f"https://{region}.console.aws.amazon.com/gluestudio/home?region={region}#/editor/job/{n}/runs"
                 )
@@ -99,411 +249,3 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
             out.ATHENA_CONSOLE_URL: f"https://{region}.console.aws.amazon.com/athena/home?region={region}#/query-editor",
         }
         self.register_outputs(self.outputs)
-
-    # -- storage ---------------------------------------------------------------------
-    def _create_lake_bucket(self) -> pulumi.Output[str]:
-        s, n, child = self._settings, self._name, self._child
-        if not s.creates_bucket:
-            # An existing bucket is the owner's: we only add our prefixes and code to it.
-            return pulumi.Output.from_input(s.lake_bucket)
-        bucket = aws.s3.Bucket(f"{n}-lake", aws.s3.BucketArgs(bucket_prefix=f"silver-to-gold-{s.stack}-"), opts=child)
-        # Versioning keeps overwritten gold and job code recoverable.
-        aws.s3.BucketVersioning(
-            f"{n}-lake-versioning",
-            aws.s3.BucketVersioningInitArgs(
-                bucket=bucket.id,
-                versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            ),
-            opts=child,
-        )
-        sse = (
-            aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                sse_algorithm="aws:kms", kms_master_key_id=s.kms_key_arn
-            )
-            if s.kms_key_arn
-            else aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                sse_algorithm="AES256"
-            )
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{n}-lake-encryption",
-            aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
-                bucket=bucket.id,
-                rules=[
-                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                        apply_server_side_encryption_by_default=sse, bucket_key_enabled=bool(s.kms_key_arn)
-                    )
-                ],
-            ),
-            opts=child,
-        )
-        # The lake is never public, whatever a later ACL or policy says.
-        access_block = aws.s3.BucketPublicAccessBlock(
-            f"{n}-lake-public-access-block",
-            aws.s3.BucketPublicAccessBlockArgs(
-                bucket=bucket.id,
-                block_public_acls=True,
-                block_public_policy=True,
-                ignore_public_acls=True,
-                restrict_public_buckets=True,
-            ),
-            opts=child,
-        )
-        aws.s3.BucketPolicy(
-            f"{n}-lake-tls-only",
-            aws.s3.BucketPolicyArgs(
-                bucket=bucket.id, policy=bucket.bucket.apply(lambda b: json.dumps(deny_insecure_transport_policy(b)))
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[access_block]),
-        )
-        # temp/ and athena-results/ are scratch; old versions and failed uploads cost money.
-        aws.s3.BucketLifecycleConfiguration(
-            f"{n}-lake-lifecycle",
-            aws.s3.BucketLifecycleConfigurationArgs(
-                bucket=bucket.id,
-                rules=[
-                    _expire_prefix("expire-temp", "temp/", 7),
-                    _expire_prefix("expire-athena-results", "athena-results/", 30),
-                    aws.s3.BucketLifecycleConfigurationRuleArgs(
-                        id="expire-noncurrent-versions",
-                        status="Enabled",
-                        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                        noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                            noncurrent_days=90
-                        ),
-                        abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                            days_after_initiation=7
-                        ),
-                    ),
-                ],
-            ),
-            opts=child,
-        )
-        for prefix in LAKE_PREFIXES:
-            aws.s3.BucketObjectv2(
-                f"{n}-prefix-{prefix.rstrip('/')}",
-                aws.s3.BucketObjectv2Args(bucket=bucket.id, key=prefix, content=""),
-                opts=child,
-            )
-        return bucket.bucket
-
-    def _upload_job_code(self, package: Package):
-        n = self._name
-        BUILD_DIR.mkdir(exist_ok=True)
-        archive = BUILD_DIR / Path(package.key).name
-        if not archive.exists():
-            archive.write_bytes(package.data)
-        # Content-addressed keys: a change uploads a new object; old ones stay for rollback.
-        script = aws.s3.BucketObjectv2(
-            f"{n}-job-script",
-            aws.s3.BucketObjectv2Args(
-                bucket=self.bucket_name, key=package.script_key, source=pulumi.FileAsset(str(JOB_SCRIPT))
-            ),
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
-        )
-        library = aws.s3.BucketObjectv2(
-            f"{n}-job-package",
-            aws.s3.BucketObjectv2Args(bucket=self.bucket_name, key=package.key, source=pulumi.FileAsset(str(archive))),
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
-        )
-        return script, library
-
-    # -- logs, IAM -------------------------------------------------------------------
-    def _create_log_groups(self) -> dict[str, aws.cloudwatch.LogGroup]:
-        s, n, child = self._settings, self._name, self._child
-        # Created up front so retention applies from the first run (Glue would create
-        # them with "never expire").
-        groups = {"job": f"/aws-glue/jobs/{s.job_name}", "crawler": f"/aws-glue/crawlers/{s.crawler_name}"}
-        return {
-            key: aws.cloudwatch.LogGroup(
-                f"{n}-{key}-logs",
-                aws.cloudwatch.LogGroupArgs(
-                    name=group, retention_in_days=s.log_retention_days, kms_key_id=s.kms_key_arn or None
-                ),
-                opts=child,
-            )
-            for key, group in groups.items()
-        }
-
-    def _create_role(self) -> aws.iam.Role:
-        s, n, child = self._settings, self._name, self._child
-        role = aws.iam.Role(
-            f"{n}-glue-role",
-            aws.iam.RoleArgs(
-                description=f"Glue job {s.job_name} and crawler {s.crawler_name} ({s.stack})",
-                assume_role_policy=self.account_id.apply(lambda a: json.dumps(glue_trust_policy(a))),
-            ),
-            opts=child,
-        )
-        policy = pulumi.Output.all(self.bucket_name, self.account_id).apply(
-            lambda values: json.dumps(
-                glue_job_policy(
-                    bucket=values[0],
-                    region=s.region,
-                    account=values[1],
-                    silver=(s.silver_database, s.silver_table),
-                    gold=(s.gold_database, s.gold_table),
-                    log_groups=[f"/aws-glue/jobs/{s.job_name}", f"/aws-glue/crawlers/{s.crawler_name}"],
-                    kms_key_arn=s.kms_key_arn,
-                )
-            )
-        )
-        aws.iam.RolePolicy(f"{n}-glue-role-policy", aws.iam.RolePolicyArgs(role=role.id, policy=policy), opts=child)
-        return role
-
-    def _create_security_configuration(self) -> aws.glue.SecurityConfiguration:
-        s, n, child = self._settings, self._name, self._child
-        kms = s.kms_key_arn or None
-        return aws.glue.SecurityConfiguration(
-            f"{n}-security-configuration",
-            aws.glue.SecurityConfigurationArgs(
-                name=f"silver-to-gold-{s.stack}",
-                encryption_configuration=aws.glue.SecurityConfigurationEncryptionConfigurationArgs(
-                    s3_encryption=aws.glue.SecurityConfigurationEncryptionConfigurationS3EncryptionArgs(
-                        s3_encryption_mode="SSE-KMS" if kms else "SSE-S3", kms_key_arn=kms
-                    ),
-                    cloudwatch_encryption=aws.glue.SecurityConfigurationEncryptionConfigurationCloudwatchEncryptionArgs(
-                        cloudwatch_encryption_mode="SSE-KMS" if kms else "DISABLED", kms_key_arn=kms
-                    ),
-                    job_bookmarks_encryption=aws.glue.SecurityConfigurationEncryptionConfigurationJobBookmarksEncryptionArgs(
-                        job_bookmarks_encryption_mode="CSE-KMS" if kms else "DISABLED", kms_key_arn=kms
-                    ),
-                ),
-            ),
-            opts=child,
-        )
-
-    # -- catalog, job, crawler -------------------------------------------------------
-    def _create_catalog(self):
-        s, n, child = self._settings, self._name, self._child
-        schema = gold_table_schema(s)
-        # Pulumi owns the gold table; the job only writes partitions into it.
-        database = aws.glue.CatalogDatabase(
-            f"{n}-gold-database",
-            aws.glue.CatalogDatabaseArgs(name=s.gold_database, description="Gold layer of the silver-to-gold pipeline"),
-            opts=child,
-        )
-        gold_location = self.bucket_name.apply(lambda b: LakeLayout(f"s3://{b}", gold_table=s.gold_table).gold)
-        table = aws.glue.CatalogTable(
-            f"{n}-gold-table",
-            aws.glue.CatalogTableArgs(
-                name=s.gold_table,
-                database_name=database.name,
-                description=schema.description,
-                table_type="EXTERNAL_TABLE",
-                parameters={
-                    "classification": "parquet",
-                    "compressionType": "snappy",
-                    "parquet.compression": "SNAPPY",
-                    "EXTERNAL": "TRUE",
-                },
-                partition_keys=[
-                    aws.glue.CatalogTablePartitionKeyArgs(name=c.name, type=c.type, comment=c.comment)
-                    for c in schema.partition_columns
-                ],
-                storage_descriptor=aws.glue.CatalogTableStorageDescriptorArgs(
-                    location=gold_location,
-                    input_format=PARQUET_INPUT_FORMAT,
-                    output_format=PARQUET_OUTPUT_FORMAT,
-                    compressed=True,
-                    ser_de_info=aws.glue.CatalogTableStorageDescriptorSerDeInfoArgs(
-                        serialization_library=PARQUET_SERDE, parameters={"serialization.format": "1"}
-                    ),
-                    columns=[
-                        aws.glue.CatalogTableStorageDescriptorColumnArgs(name=c.name, type=c.type, comment=c.comment)
-                        for c in schema.columns
-                    ],
-                ),
-            ),
-            opts=child,
-        )
-        return database, table
-
-    def _create_job(self) -> aws.glue.Job:
-        s, n = self._settings, self._name
-        silver = TableSchema(s.silver_database, s.silver_table, SILVER.columns, SILVER.partition_columns)
-        arguments = pulumi.Output.all(self.bucket_name, self.log_groups["job"].name).apply(
-            lambda values: build_job_arguments(
-                LakeLayout(f"s3://{values[0]}", gold_table=s.gold_table),
-                max_reject_ratio=s.max_reject_ratio,
-                silver=silver,
-                gold=gold_table_schema(s),
-                extra_py_files=f"s3://{values[0]}/{self.package.key}",
-                log_group=values[1],
-            )
-        )
-        script_location = self.script_object.key.apply(lambda k: k)
-        return aws.glue.Job(
-            f"{n}-job",
-            aws.glue.JobArgs(
-                name=s.job_name,
-                description="silver -> gold: quality gate, avg(salario) by idade, ativo, ano, mes",
-                role_arn=self.role.arn,
-                glue_version=s.glue_version,
-                worker_type=s.worker_type,
-                number_of_workers=s.workers,
-                # The default timeout is 2880 minutes (two days of DPU charges for a hung job).
-                timeout=s.timeout_minutes,
-                max_retries=s.max_retries,
-                execution_property=aws.glue.JobExecutionPropertyArgs(max_concurrent_runs=s.max_concurrent_runs),
-                security_configuration=self.security_configuration.name,
-                command=aws.glue.JobCommandArgs(
-                    name="glueetl",
-                    python_version="3",
-                    script_location=pulumi.Output.all(self.bucket_name, script_location).apply(
-                        lambda values: f"s3://{values[0]}/{values[1]}"
-                    ),
-                ),
-                default_arguments=arguments,
-                tags={"stack": s.stack, "pipeline": "silver-to-gold"},
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.gold_table, self.package_object]),
-        )
-
-    def _create_crawler(self) -> aws.glue.Crawler:
-        s, n, child = self._settings, self._name, self._child
-        # A catalog target only adds partitions to the existing table: it never creates
-        # tables, and deletions are only logged.
-        return aws.glue.Crawler(
-            f"{n}-crawler",
-            aws.glue.CrawlerArgs(
-                name=s.crawler_name,
-                role=self.role.arn,
-                database_name=self.gold_database.name,
-                description=f"Registers new partitions of {s.gold_database}.{s.gold_table} (tutorial option A)",
-                catalog_targets=[
-                    aws.glue.CrawlerCatalogTargetArgs(
-                        database_name=self.gold_database.name, tables=[self.gold_table.name]
-                    )
-                ],
-                schema_change_policy=aws.glue.CrawlerSchemaChangePolicyArgs(
-                    delete_behavior="LOG", update_behavior="LOG"
-                ),
-                recrawl_policy=aws.glue.CrawlerRecrawlPolicyArgs(recrawl_behavior="CRAWL_EVERYTHING"),
-                configuration=json.dumps(
-                    {
-                        "Version": 1.0,
-                        "CrawlerOutput": {"Partitions": {"AddOrUpdateBehavior": "InheritFromTable"}},
-                        "Grouping": {"TableGroupingPolicy": "CombineCompatibleSchemas"},
-                    }
-                ),
-                security_configuration=self.security_configuration.name,
-            ),
-            opts=child,
-        )
-
-    # -- Athena, alerts ---------------------------------------------------------------
-    def _create_athena(self):
-        s, n, child = self._settings, self._name, self._child
-        kms = s.kms_key_arn or None
-        workgroup = aws.athena.Workgroup(
-            f"{n}-workgroup",
-            aws.athena.WorkgroupArgs(
-                name=f"silver-to-gold-{s.stack}",
-                description="Queries on the gold layer; results encrypted, scans capped",
-                force_destroy=True,
-                configuration=aws.athena.WorkgroupConfigurationArgs(
-                    enforce_workgroup_configuration=True,
-                    publish_cloudwatch_metrics_enabled=True,
-                    bytes_scanned_cutoff_per_query=s.athena_bytes_scanned_cutoff,
-                    engine_version=aws.athena.WorkgroupConfigurationEngineVersionArgs(
-                        selected_engine_version="Athena engine version 3"
-                    ),
-                    result_configuration=aws.athena.WorkgroupConfigurationResultConfigurationArgs(
-                        output_location=self.bucket_name.apply(lambda b: f"s3://{b}/athena-results/"),
-                        encryption_configuration=aws.athena.WorkgroupConfigurationResultConfigurationEncryptionConfigurationArgs(
-                            encryption_option="SSE_KMS" if kms else "SSE_S3", kms_key_arn=kms
-                        ),
-                    ),
-                ),
-            ),
-            opts=child,
-        )
-        schema = gold_table_schema(s)
-        saved = {
-            "preview": ("gold-preview", "The tutorial's check: ten rows of gold", preview_sql(schema)),
-            "repair": (
-                "gold-register-partitions",
-                "Tutorial option B: register gold partitions found in S3",
-                repair_sql(schema),
-            ),
-        }
-        preview, repair = (
-            aws.athena.NamedQuery(
-                f"{n}-{key}-query",
-                aws.athena.NamedQueryArgs(
-                    name=query_name,
-                    description=description,
-                    database=self.gold_database.name,
-                    workgroup=workgroup.id,
-                    query=sql,
-                ),
-                opts=child,
-            )
-            for key, (query_name, description, sql) in saved.items()
-        )
-        return workgroup, preview, repair
-
-    def _create_alerts(self) -> aws.sns.Topic:
-        s, n, child = self._settings, self._name, self._child
-        topic = aws.sns.Topic(
-            f"{n}-alerts",
-            aws.sns.TopicArgs(kms_master_key_id=s.kms_key_arn or "alias/aws/sns"),
-            opts=child,
-        )
-        aws.sns.TopicPolicy(
-            f"{n}-alerts-policy",
-            aws.sns.TopicPolicyArgs(
-                arn=topic.arn,
-                policy=pulumi.Output.all(topic.arn, self.account_id).apply(
-                    lambda values: json.dumps(alerts_topic_policy(values[0], values[1]))
-                ),
-            ),
-            opts=child,
-        )
-        if s.alert_email:
-            aws.sns.TopicSubscription(
-                f"{n}-alerts-email",
-                aws.sns.TopicSubscriptionArgs(topic=topic.arn, protocol="email", endpoint=s.alert_email),
-                opts=child,
-            )
-        rule = aws.cloudwatch.EventRule(
-            f"{n}-failure-rule",
-            aws.cloudwatch.EventRuleArgs(
-                description=f"{s.job_name} failed, timed out or errored, or {s.crawler_name} failed",
-                event_pattern=json.dumps(failure_event_pattern(s.job_name, s.crawler_name)),
-            ),
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{n}-failure-target",
-            aws.cloudwatch.EventTargetArgs(rule=rule.name, arn=topic.arn),
-            opts=child,
-        )
-        return topic
-
-
-def failure_event_pattern(job_name: str, crawler_name: str) -> dict:
-    """EventBridge pattern: the job's FAILED/TIMEOUT/ERROR runs and the crawler's failures."""
-    return {
-        "source": ["aws.glue"],
-        "$or": [
-            {
-                "detail-type": ["Glue Job State Change"],
-                "detail": {"jobName": [job_name], "state": ["FAILED", "TIMEOUT", "ERROR"]},
-            },
-            {
-                "detail-type": ["Glue Crawler State Change"],
-                "detail": {"crawlerName": [crawler_name], "state": ["Failed"]},
-            },
-        ],
-    }
-
-
-def _expire_prefix(rule_id: str, prefix: str, days: int) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
-    return aws.s3.BucketLifecycleConfigurationRuleArgs(
-        id=rule_id,
-        status="Enabled",
-        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=prefix),
-        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
-    )

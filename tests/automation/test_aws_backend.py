@@ -284,7 +284,8 @@ def test_silver_partitions_go_in_batches_of_100_and_a_rerun_adds_none(aws_stack)
 
     assert ops.register_silver_partitions(clients, stack, specs) == (250, 250)
     assert batches == [100, 100, 50]
-    assert len(ops.catalog_partitions(clients, "silver_data", "sample_data_partitioned")) == 250
+    silver = (aws_stack.outputs[out.SILVER_DATABASE], aws_stack.outputs[out.SILVER_TABLE])
+    assert len(ops.catalog_partitions(clients, *silver)) == 250
 
     assert ops.register_silver_partitions(clients, stack, specs) == (250, 0)
     assert batches == [100, 100, 50]  # nothing sent the second time

@@ -96,7 +96,9 @@ def test_load_silver_uploads_a_dataset_and_registers_its_partitions_once(aws_sta
     assert set(silver_objects(aws_stack)) == {"ano=2024/mes=1/part-0.parquet", "ano=2024/mes=2/part-0.parquet"}
     assert catalog_partitions(aws_stack, out.SILVER_DATABASE, out.SILVER_TABLE) == [["2024", "1"], ["2024", "2"]]
     partition = aws_stack.emulator.client("glue").get_partition(
-        DatabaseName="silver_data", TableName="sample_data_partitioned", PartitionValues=["2024", "1"]
+        DatabaseName=aws_stack[out.SILVER_DATABASE],
+        TableName=aws_stack[out.SILVER_TABLE],
+        PartitionValues=["2024", "1"],
     )["Partition"]
     assert partition["StorageDescriptor"]["Location"] == aws_stack[out.SILVER_URI] + "ano=2024/mes=1/"
 
@@ -362,7 +364,8 @@ def test_pipeline_skip_deploy_load_silver_prints_one_report(aws_stack):
 
 def test_pipeline_without_silver_data_stops_before_starting_the_job(aws_stack):
     result = cli(aws_stack, "pipeline", "--skip-deploy")
-    assert_one_line_error(result, "silver_data.sample_data_partitioned has no partitions", "--load-silver")
+    silver = f"{aws_stack[out.SILVER_DATABASE]}.{aws_stack[out.SILVER_TABLE]}"
+    assert_one_line_error(result, f"{silver} has no partitions", "--load-silver")
     assert aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] == []
 
 

@@ -18,11 +18,12 @@ def test_layout_derives_every_location_from_the_root():
 
 def test_builder_sets_glue_flags_and_the_jobs_own_arguments():
     arguments = build_job_arguments(
-        LakeLayout("s3://b"), extra_py_files="s3://b/artifacts/etl-abc.zip", log_group="/aws-glue/jobs/x"
+        LakeLayout("s3://b"), extra_py_files="s3://b/artifacts/etl-abc.zip", log_group_prefix="/aws-glue/jobs/x"
     )
     assert arguments["--enable-glue-datacatalog"] == "true"
     assert arguments["--job-bookmark-option"] == "job-bookmark-disable"
-    assert arguments["--continuous-log-logGroup"] == "/aws-glue/jobs/x"
+    assert arguments["--custom-logGroup-prefix"] == "/aws-glue/jobs/x"
+    assert "--continuous-log-logGroup" not in arguments and "--enable-continuous-cloudwatch-log" not in arguments
     assert arguments["--extra-py-files"] == "s3://b/artifacts/etl-abc.zip"
     assert arguments["--TempDir"] == "s3://b/temp/"
     assert arguments["--mode"] == "incremental"

@@ -24,6 +24,30 @@ def synth(stack: str, project_root, env) -> dict:
     return json.loads(result.stdout)
 
 
+# Renders a stack from a config given inline (not a Pulumi.<stack>.yaml), in a subprocess.
+_RENDER_CONFIG = """
+import json, sys
+from automation.synth import render
+from infra.settings import settings_from_config
+stack, config = sys.argv[1], json.loads(sys.argv[2])
+print(json.dumps(render(settings_from_config(stack, config, "us-east-1"), config).to_dict(), default=str))
+"""
+
+
+def synth_config(stack: str, config: dict, project_root, env) -> dict:
+    """Like `synth`, for a stack named `stack` with project config `config`."""
+    result = subprocess.run(
+        [sys.executable, "-c", _RENDER_CONFIG, stack, json.dumps(config)],
+        capture_output=True,
+        text=True,
+        cwd=project_root,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 class Rendered:
     def __init__(self, rendering: dict):
         self.resources = rendering["resources"]
@@ -36,6 +60,14 @@ class Rendered:
         found = self.of_type(type_token)
         assert len(found) == 1, (type_token, len(found))
         return found[0]
+
+    def named(self, name: str) -> dict:
+        """The inputs of the resource the program named `name` (e.g. silver-to-gold-lake)."""
+        (found,) = [r["inputs"] for r in self.resources if r["name"] == name]
+        return found
+
+    def names_of(self, type_token: str) -> list[str]:
+        return [r["inputs"]["name"] for r in self.resources if r["type"] == type_token]
 
     def policies(self) -> dict[str, dict]:
         """Every IAM-style policy document the program declares, by resource name."""
@@ -60,3 +92,9 @@ def prod(project_root, cli_env) -> Rendered:
 @pytest.fixture(scope="session", params=["dev", "prod"])
 def stack(request) -> Rendered:
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="session")
+def render_config(project_root, cli_env):
+    """`render_config(stack, config)` -> Rendered, for configurations no stack file has."""
+    return lambda stack, config: Rendered(synth_config(stack, config, project_root, cli_env))

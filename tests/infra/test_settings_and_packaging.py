@@ -22,29 +22,186 @@ def test_defaults_are_the_tutorials():
         "5.0",
         "crawler-gold-data",
     )
+    assert (s.gold_database, s.gold_table, s.silver_database, s.silver_table) == (
+        "gold_data",
+        "sample_data_aggregated",
+        "silver_data",
+        "sample_data_partitioned",
+    )
     assert s.creates_bucket and s.timeout_minutes == 60 and s.max_concurrent_runs == 1
+    assert (s.kms, s.lake_on_destroy, s.silver_catalog, s.execution_class, s.registration_method, s.schedule) == (
+        "none",
+        "retain",
+        "reference",
+        "STANDARD",
+        "job",
+        "",
+    )
+    assert s.price_per_dpu_hour == 0.44
+
+
+def test_other_stacks_carry_the_stack_in_every_default_name():
+    s = settings_from_config("prod", {})
+    assert (s.job_name, s.crawler_name, s.gold_database, s.silver_database) == (
+        "job-transform-silver-to-gold-prod",
+        "crawler-gold-data-prod",
+        "gold_data_prod",
+        "silver_data",  # referenced: shared, keeps its name
+    )
+    s = settings_from_config("qa-eu", {"silverCatalog": "create"})
+    assert (s.gold_database, s.silver_database, s.role_name) == (
+        "gold_data_qa_eu",
+        "silver_data_qa_eu",
+        "silver-to-gold-qa-eu-glue",
+    )
+    # Config still overrides.
+    s = settings_from_config("prod", {"jobName": "nightly-gold", "goldDatabase": "gold"})
+    assert (s.job_name, s.gold_database) == ("nightly-gold", "gold")
+
+
+def test_a_created_silver_table_is_the_stacks_own_even_in_dev():
+    assert settings_from_config("dev", {"silverCatalog": "create"}).silver_database == "silver_data_dev"
+
+
+def test_price_follows_the_execution_class_unless_set():
+    assert settings_from_config("dev", {"executionClass": "FLEX"}).price_per_dpu_hour == 0.29
+    assert settings_from_config("dev", {"executionClass": "STANDARD"}).price_per_dpu_hour == 0.44
+    assert settings_from_config("dev", {"executionClass": "FLEX", "pricePerDpuHour": "0.31"}).price_per_dpu_hour == 0.31
+
+
+def test_log_groups_follow_the_security_configuration():
+    dev = settings_from_config("dev", {})
+    assert dev.job_log_groups == (
+        "/aws-glue/jobs/job-transform-silver-to-gold/output",
+        "/aws-glue/jobs/job-transform-silver-to-gold/error",
+    )
+    assert dev.crawler_log_group == "/aws-glue/crawlers"
+    prod = settings_from_config("prod", {"kms": "create"})
+    assert prod.security_configuration_name == "silver-to-gold-prod-442134bc"
+    assert prod.job_log_groups == (
+        "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/output",
+        "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/error",
+    )
+    assert prod.crawler_log_group == "/aws-glue/crawlers-role/silver-to-gold-prod-glue-silver-to-gold-prod-442134bc"
 
 
 @pytest.mark.parametrize(
-    "config, message",
+    "stack, config, message",
     [
-        ({"workers": "1"}, "silver-to-gold:workers = 1 is not allowed: at least 2: the job needs more than one worker"),
-        ({"workerType": "G.3X"}, "silver-to-gold:workerType = 'G.3X' is not allowed: one of G.1X"),
-        ({"glueVersion": "4.0"}, "silver-to-gold:glueVersion = '4.0' is not allowed"),
-        ({"timeoutMinutes": "0"}, "silver-to-gold:timeoutMinutes = 0 is not allowed: 1..2880 minutes"),
-        ({"logRetentionDays": "10"}, "silver-to-gold:logRetentionDays = 10 is not allowed: one of 1, 3, 5"),
-        ({"athenaBytesScannedCutoff": "1000"}, "athenaBytesScannedCutoff = 1000 is not allowed: at least 10485760"),
-        ({"alertEmail": "nobody"}, "alertEmail = 'nobody' is not allowed"),
-        ({"kmsKeyArn": "my-key"}, "kmsKeyArn = 'my-key' is not allowed"),
-        ({"lakeBucket": "Bad_Bucket"}, "lakeBucket = 'Bad_Bucket' is not allowed"),
-        ({"workers": "two"}, "silver-to-gold:workers = 'two' is not a valid int"),
-        ({"wokers": "3"}, "unknown config key silver-to-gold:wokers"),
+        (
+            "dev",
+            {"workers": "1"},
+            "silver-to-gold:workers = 1 is not allowed: at least 2: the job needs more than one worker",
+        ),
+        ("dev", {"workerType": "G.3X"}, "silver-to-gold:workerType = 'G.3X' is not allowed: one of G.1X"),
+        ("dev", {"glueVersion": "4.0"}, "silver-to-gold:glueVersion = '4.0' is not allowed"),
+        ("dev", {"timeoutMinutes": "0"}, "silver-to-gold:timeoutMinutes = 0 is not allowed: 1..2880 minutes"),
+        ("dev", {"logRetentionDays": "10"}, "silver-to-gold:logRetentionDays = 10 is not allowed: one of 1, 3, 5"),
+        (
+            "dev",
+            {"athenaBytesScannedCutoff": "1000"},
+            "athenaBytesScannedCutoff = 1000 is not allowed: at least 10485760",
+        ),
+        ("dev", {"alertEmail": "nobody"}, "alertEmail = 'nobody' is not allowed"),
+        ("dev", {"lakeBucket": "Bad_Bucket"}, "lakeBucket = 'Bad_Bucket' is not allowed"),
+        ("dev", {"workers": "two"}, "silver-to-gold:workers = 'two' is not a valid int"),
+        ("dev", {"wokers": "3"}, "unknown config key silver-to-gold:wokers"),
+        (
+            "dev",
+            {"kmsKeyArn": "my-key"},
+            "silver-to-gold:kmsKeyArn was removed: "
+            "set silver-to-gold:kms (none, create or an existing key ARN) instead",
+        ),
+        (
+            "dev",
+            {"kms": "my-key"},
+            "silver-to-gold:kms = 'my-key' is not allowed: none, create, or a KMS key ARN "
+            "(arn:aws:kms:<region>:<account>:key/<id>)",
+        ),
+        (
+            "dev",
+            {"kms": "arn:aws:kms:eu-west-1:123456789012:key/abcd"},
+            "silver-to-gold:kms = 'arn:aws:kms:eu-west-1:123456789012:key/abcd' is not allowed: "
+            "a key in the stack's region us-east-1 (KMS keys are regional)",
+        ),
+        (
+            "dev",
+            {"lakeOnDestroy": "keep"},
+            "silver-to-gold:lakeOnDestroy = 'keep' is not allowed: one of retain, delete",
+        ),
+        (
+            "dev",
+            {"lakeOnDestroy": "delete", "lakeBucket": "existing-lake"},
+            "silver-to-gold:lakeOnDestroy = 'delete' is not allowed: "
+            "retain when lakeBucket names an existing bucket (not ours to delete)",
+        ),
+        (
+            "dev",
+            {"silverCatalog": "yes"},
+            "silver-to-gold:silverCatalog = 'yes' is not allowed: one of create, reference",
+        ),
+        (
+            "dev",
+            {"executionClass": "SPOT"},
+            "silver-to-gold:executionClass = 'SPOT' is not allowed: one of FLEX, STANDARD (botocore's Glue model)",
+        ),
+        (
+            "dev",
+            {"executionClass": "FLEX", "workerType": "G.4X"},
+            "silver-to-gold:executionClass = 'FLEX' is not allowed: STANDARD with workerType G.4X: "
+            "FLEX runs G.1X or G.2X only",
+        ),
+        (
+            "dev",
+            {"schedule": "0 4 * * *"},
+            "silver-to-gold:schedule = '0 4 * * *' is not allowed: a Glue cron expression such as cron(0 4 * * ? *), "
+            "or empty for none; it must look like cron(Minutes Hours Day-of-month Month Day-of-week Year)",
+        ),
+        (
+            "dev",
+            {"schedule": "cron(0 4 * * * *)"},
+            "silver-to-gold:schedule = 'cron(0 4 * * * *)' is not allowed: a Glue cron expression such as "
+            "cron(0 4 * * ? *), or empty for none; exactly one of Day-of-month and Day-of-week must be '?'",
+        ),
+        (
+            "dev",
+            {"registrationMethod": "athena"},
+            "silver-to-gold:registrationMethod = 'athena' is not allowed: one of job, crawler, msck",
+        ),
+        (
+            "Prod_EU",
+            {},
+            "stack name 'Prod_EU' is not allowed: lowercase letters, digits and single hyphens "
+            "(it becomes part of the bucket prefix, Glue, IAM and log group names)",
+        ),
+        (
+            "a-very-long-stack-name-x",
+            {},
+            "stack name 'a-very-long-stack-name-x' (or a name setting) makes names too long: "
+            "'silver-to-gold-logs-a-very-long-stack-name-x-' is 45 characters; "
+            "the Terraform AWS provider's aws_s3_bucket bucket_prefix allows at most 37",
+        ),
+        (
+            "x" * 44,
+            {"lakeBucket": "existing-lake"},
+            f"stack name '{'x' * 44}' (or a name setting) makes names too long: "
+            f"'silver-to-gold-{'x' * 44}-failures' is 68 characters; EventBridge PutRule Name allows at most 64",
+        ),
+        (
+            "dev",
+            {"jobName": "j" * 250},
+            f"'{'j' * 250}-schedule' is 259 characters; Glue CreateTrigger Name allows at most 255",
+        ),
     ],
 )
-def test_bad_values_name_key_value_and_what_is_allowed(config, message):
+def test_bad_values_name_key_value_and_what_is_allowed(stack, config, message):
     with pytest.raises(SettingsError) as error:
-        settings_from_config("dev", config)
+        settings_from_config(stack, config)
     assert message in str(error.value)
+
+
+def test_the_bucket_prefix_limit_applies_only_to_a_created_bucket():
+    assert settings_from_config("a-very-long-stack-name-x", {"lakeBucket": "existing-lake"}).creates_bucket is False
 
 
 def test_bad_region_is_named():

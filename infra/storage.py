@@ -1,0 +1,245 @@
+"""The lake bucket: versioned, encrypted, private, TLS-only, with scratch lifecycles and
+server access logs to a bucket of their own.
+
+`LakeStorage` wires the buckets' resources; what they say (prefixes, lifecycle rules,
+bucket policies) are plain values and pure functions. It never reads configuration.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.policies import access_log_bucket_policy, deny_insecure_transport_policy
+
+LAKE_PREFIXES = ("bronze/", "silver/", "gold/", "quarantine/", "temp/", "artifacts/", "athena-results/")
+ACCESS_LOG_PREFIX = "lake/"  # where the lake's access logs go in the access-log bucket
+
+
+@dataclass(frozen=True)
+class LakeStorageArgs:
+    """What the lake needs: an existing bucket or the prefix of a new one, and its key."""
+
+    existing_bucket: str  # empty: create one
+    bucket_prefix: str
+    access_log_bucket_prefix: str
+    account_id: pulumi.Input[str]
+    access_log_retention_days: int
+    kms_key_arn: pulumi.Input[str] | None = None  # None: SSE-S3
+    # What `pulumi destroy` does to a created bucket: "retain" leaves the bucket, its
+    # settings and its data in the account (removed from the stack only); "delete" empties
+    # it (every object version) and deletes it.
+    on_destroy: str = "retain"
+
+
+class LakeStorage(pulumi.ComponentResource):
+    """The lake bucket (or an existing one, untouched) and its prefixes."""
+
+    bucket_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: LakeStorageArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("silver-to-gold:index:LakeStorage", name, None, opts)
+        if args.existing_bucket:
+            # An existing bucket is the owner's: we only add our prefixes and code to it.
+            self.bucket_name = pulumi.Output.from_input(args.existing_bucket)
+        else:
+            self.bucket_name = self._create_bucket(name, args)
+        self.register_outputs({"bucketName": self.bucket_name})
+
+    def _create_bucket(self, n: str, args: LakeStorageArgs) -> pulumi.Output[str]:
+        delete = args.on_destroy == "delete"
+        # Retained, the bucket keeps its settings too (a retained bucket whose public access
+        # block or TLS-only policy was deleted would be less protected than before).
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=not delete)
+        bucket = aws.s3.Bucket(
+            f"{n}-lake",
+            # force_destroy: delete every object and version first; without it S3 refuses to
+            # delete a non-empty bucket (BucketNotEmpty) and destroy stops there.
+            aws.s3.BucketArgs(bucket_prefix=args.bucket_prefix, force_destroy=delete),
+            opts=child,
+        )
+        self._create_access_logs(n, args, bucket, child, delete)
+        # Versioning keeps overwritten gold and job code recoverable.
+        aws.s3.BucketVersioning(
+            f"{n}-lake-versioning",
+            aws.s3.BucketVersioningInitArgs(
+                bucket=bucket.id,
+                versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            ),
+            opts=child,
+        )
+        kms = args.kms_key_arn
+        sse = (
+            aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                sse_algorithm="aws:kms", kms_master_key_id=kms
+            )
+            if kms is not None
+            else aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                sse_algorithm="AES256"
+            )
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{n}-lake-encryption",
+            aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
+                bucket=bucket.id,
+                rules=[
+                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                        apply_server_side_encryption_by_default=sse, bucket_key_enabled=kms is not None
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        # The lake is never public, whatever a later ACL or policy says.
+        access_block = aws.s3.BucketPublicAccessBlock(
+            f"{n}-lake-public-access-block",
+            aws.s3.BucketPublicAccessBlockArgs(
+                bucket=bucket.id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
+            ),
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{n}-lake-tls-only",
+            aws.s3.BucketPolicyArgs(
+                bucket=bucket.id, policy=bucket.bucket.apply(lambda b: json.dumps(deny_insecure_transport_policy(b)))
+            ),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=not delete, depends_on=[access_block]),
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{n}-lake-lifecycle",
+            aws.s3.BucketLifecycleConfigurationArgs(bucket=bucket.id, rules=lifecycle_rules()),
+            opts=child,
+        )
+        for prefix in LAKE_PREFIXES:
+            aws.s3.BucketObjectv2(
+                f"{n}-prefix-{prefix.rstrip('/')}",
+                aws.s3.BucketObjectv2Args(bucket=bucket.id, key=prefix, content=""),
+                opts=child,
+            )
+        return bucket.bucket
+
+    def _create_access_logs(
+        self, n: str, args: LakeStorageArgs, lake: aws.s3.Bucket, child: pulumi.ResourceOptions, delete: bool
+    ) -> aws.s3.Bucket:
+        """Server access logs of the lake (who read or changed which object), in a bucket of
+        their own: a bucket logging to itself logs its own log deliveries."""
+        logs = aws.s3.Bucket(
+            f"{n}-access-logs",
+            aws.s3.BucketArgs(bucket_prefix=args.access_log_bucket_prefix, force_destroy=delete),
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{n}-access-logs-versioning",
+            aws.s3.BucketVersioningInitArgs(
+                bucket=logs.id,
+                versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            ),
+            opts=child,
+        )
+        # SSE-S3, not the stack's key: "You can use default bucket encryption on the target
+        # bucket only if you use server-side encryption with Amazon S3 managed keys (SSE-S3)
+        # ... SSE-KMS is not supported" ("Enabling Amazon S3 server access logging",
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{n}-access-logs-encryption",
+            aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
+                bucket=logs.id,
+                rules=[
+                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                        apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                            sse_algorithm="AES256"
+                        )
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        access_block = aws.s3.BucketPublicAccessBlock(
+            f"{n}-access-logs-public-access-block",
+            aws.s3.BucketPublicAccessBlockArgs(
+                bucket=logs.id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
+            ),
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{n}-access-logs-policy",
+            aws.s3.BucketPolicyArgs(
+                bucket=logs.id,
+                policy=pulumi.Output.all(logs.bucket, lake.bucket, args.account_id).apply(
+                    lambda values: json.dumps(
+                        access_log_bucket_policy(values[0], values[1], values[2], ACCESS_LOG_PREFIX)
+                    )
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=not delete, depends_on=[access_block]),
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{n}-access-logs-lifecycle",
+            aws.s3.BucketLifecycleConfigurationArgs(
+                bucket=logs.id, rules=access_log_lifecycle_rules(args.access_log_retention_days)
+            ),
+            opts=child,
+        )
+        aws.s3.BucketLogging(
+            f"{n}-lake-logging",
+            aws.s3.BucketLoggingInitArgs(bucket=lake.id, target_bucket=logs.id, target_prefix=ACCESS_LOG_PREFIX),
+            opts=child,
+        )
+        return logs
+
+
+def access_log_lifecycle_rules(days: int) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+    """Access logs are kept as long as the stack's other logs (logRetentionDays)."""
+    return [
+        aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="expire-access-logs",
+            status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
+            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                noncurrent_days=1
+            ),
+            abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                days_after_initiation=7
+            ),
+        )
+    ]
+
+
+def lifecycle_rules() -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+    """temp/ and athena-results/ are scratch; old versions and failed uploads cost money."""
+    return [
+        _expire_prefix("expire-temp", "temp/", 7),
+        _expire_prefix("expire-athena-results", "athena-results/", 30),
+        aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="expire-noncurrent-versions",
+            status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                noncurrent_days=90
+            ),
+            abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                days_after_initiation=7
+            ),
+        ),
+    ]
+
+
+def _expire_prefix(rule_id: str, prefix: str, days: int) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    return aws.s3.BucketLifecycleConfigurationRuleArgs(
+        id=rule_id,
+        status="Enabled",
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=prefix),
+        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
+    )
