@@ -1083,6 +1083,7 @@ PIPELINE_OUTPUTS = (
     out.ATHENA_WORKGROUP,
     out.PRICE_PER_DPU_HOUR,
     out.JOB_ERROR_LOG_GROUP,
+    out.PREVIEW_SQL,
 )
 METHOD_OUTPUTS = {"job": (), "crawler": (out.CRAWLER_NAME,), "msck": (out.REPAIR_QUERY_ID,)}
 
@@ -1205,6 +1206,11 @@ class AwsBackend:
 
     def stop(self) -> None:
         pass
+
+    @property
+    def preview_sql(self) -> str | None:
+        """The stack's preview query (`previewSql`), once its outputs are known."""
+        return self.outputs.get(out.PREVIEW_SQL) if self.outputs is not None else None
 
     # -- what the summary adds on AWS ------------------------------------------------
     def cost(self) -> dict[str, Any]:

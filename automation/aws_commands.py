@@ -384,13 +384,26 @@ def pipeline_command(args: argparse.Namespace, screen: Screen) -> int:
         outputs,
         lambda o: AwsClients(build_session(o.get(out.REGION))),
         progress=screen.progress,
-        on_deploy_event=lambda event: screen.progress(str(event)),
+        on_deploy_event=_deploy_progress(screen),
     )
     result = run_pipeline(backend, ConsoleProgress(screen.err))
     result.cost = backend.cost()
     result.links = backend.links()
     screen.result(result.to_dict(), lambda: _print_pipeline_summary(screen, result, backend))
     return EXIT_OK
+
+
+def _deploy_progress(screen: Screen) -> Callable[[Any], None]:
+    """The deploy step's resource progress, drawn as `python -m automation deploy` draws it."""
+
+    def show(step: Any) -> None:
+        from automation.deploy import ProgressDisplay  # lazily: only a deploy needs it
+
+        if not hasattr(show, "display"):
+            show.display = ProgressDisplay(screen.err)  # type: ignore[attr-defined]
+        show.display(step)  # type: ignore[attr-defined]
+
+    return show
 
 
 def _print_pipeline_summary(screen: Screen, result, backend: ops.AwsBackend) -> None:

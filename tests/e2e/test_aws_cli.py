@@ -347,6 +347,7 @@ def test_pipeline_skip_deploy_load_silver_prints_one_report(aws_stack):
     assert report["gold_partitions"] == ["ano=2023/mes=1", "ano=2023/mes=2", "ano=2023/mes=3"]
     assert report["files_per_partition"] == {"ano=2023/mes=1": 1, "ano=2023/mes=2": 1, "ano=2023/mes=3": 1}
     assert len(report["preview"]) == 10
+    assert report["preview_sql"] == aws_stack[out.PREVIEW_SQL]
     assert report["preview"][0] == {"idade": 20, "ativo": True, "salario_medio": 1500.0, "ano": 2023, "mes": 1}
     cost = report["cost"]
     assert cost["glue_dpu_seconds"] == 246 and cost["glue_usd"] == 0.030067
