@@ -419,3 +419,28 @@ def test_the_cli_shows_a_failed_run_as_json_and_one_error_line(capsys):
         "error: job run jr_3 ended TIMEOUT: Job run timed out after 30 minutes (driver log: "
         "/aws-glue/jobs/silver-to-gold-dev/error stream jr_3-driver; console: https://console/jr_3)"
     ]
+
+
+def test_big_silver_files_go_up_in_parts_and_are_not_sent_twice(aws_stack, tmp_path):
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    clients = AwsClients(session)
+    clients._clients["s3"] = session.client("s3", endpoint_url=aws_stack.emulator.url)
+    folder = tmp_path / "ano=2024" / "mes=1"
+    folder.mkdir(parents=True)
+    big = folder / "part-0.parquet"
+    big.write_bytes(b"PAR1" + bytes(11 * 2**20) + b"PAR1")  # 11 MiB + 8 B
+    files = [ops.SilverFile(big, "ano=2024/mes=1", "ano=2024/mes=1/part-0.parquet")]
+    sent = []
+    stack = StackOutputs(aws_stack.outputs, "emulator")
+
+    assert ops.upload_silver(clients, stack, files, sent.append, multipart_threshold=5 * 2**20) == (
+        1,
+        0,
+        big.stat().st_size,
+    )
+
+    bucket, prefix = aws_stack.bucket_and_prefix(out.SILVER_URI)
+    head = clients.s3.head_object(Bucket=bucket, Key=prefix + "ano=2024/mes=1/part-0.parquet")
+    assert head["ETag"].strip('"').endswith("-3")  # a multipart upload's ETag: 5 + 5 + 1 MiB parts
+    assert sum(sent) == big.stat().st_size  # the progress callback saw every byte
+    assert ops.upload_silver(clients, stack, files, None, multipart_threshold=5 * 2**20) == (0, 1, 0)
