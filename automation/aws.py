@@ -29,7 +29,8 @@ NO_CREDENTIALS = (
     "no AWS credentials found: set AWS_PROFILE (after `aws configure` or `aws sso login`) "
     "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
 )
-RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+# Standard retry mode, as the AWS CLI v2 uses by default (3 attempts, backoff with jitter).
+RETRY_CONFIG = Config(retries={"mode": "standard"})
 
 
 class AwsError(PipelineError):

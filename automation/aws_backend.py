@@ -223,7 +223,7 @@ def latest_job_run(clients: AwsClients, job_name: str) -> dict[str, Any]:
     for page in clients.glue.get_paginator("get_job_runs").paginate(JobName=job_name):
         runs = page.get("JobRuns", [])
         if runs:  # Glue lists the newest runs first: the first page holds it
-            newest = max(runs, key=lambda r: r.get("StartedOn") or datetime.min)
+            newest = max(runs, key=lambda r: r["StartedOn"].timestamp() if r.get("StartedOn") else 0.0)
             break
     if newest is None:
         raise AwsError(f"job {job_name} has no runs yet: start one with `run`")
@@ -306,7 +306,7 @@ def describe_job_run(clients: AwsClients, outputs: StackOutputs, run: dict[str, 
             )
         except UnknownWorkerType:
             outcome.cost = None
-    if outcome.succeeded:
+    if outcome.finished:  # the job publishes its report whether it succeeds or fails
         reports = outputs.uri(out.REPORTS_URI)
         outcome.report_uri = f"{reports}{run_id}.json"
         outcome.report = read_run_report(clients, reports, run_id)
@@ -786,16 +786,23 @@ def follow_driver_log(
     groups = [outputs[out.JOB_ERROR_LOG_GROUP], outputs[out.JOB_OUTPUT_LOG_GROUP]]
     stream = driver_stream(run_id)
     seen: set[str] = set()
+    since = {group: 0 for group in groups}  # newest event time printed per group: each poll reads on from it
     deadline = time.monotonic() + timeout_minutes * 60
     while True:
         run = get_job_run(clients, job_name, run_id)  # read before the events: nothing logged before the end is missed
         for group in groups:
             try:
                 for event in paginate(
-                    clients.logs, "filter_log_events", "events", logGroupName=group, logStreamNames=[stream]
+                    clients.logs,
+                    "filter_log_events",
+                    "events",
+                    logGroupName=group,
+                    logStreamNames=[stream],
+                    startTime=since[group],
                 ):
                     if event["eventId"] not in seen:
                         seen.add(event["eventId"])
+                        since[group] = max(since[group], int(event.get("timestamp", 0)))
                         emit(f"{_millis_iso(event.get('timestamp'))} {event.get('message', '').rstrip()}")
             except ClientError as error:
                 if error_code(error) != "ResourceNotFoundException":
@@ -1076,6 +1083,7 @@ PIPELINE_OUTPUTS = (
     out.ATHENA_WORKGROUP,
     out.PRICE_PER_DPU_HOUR,
     out.JOB_ERROR_LOG_GROUP,
+    out.PREVIEW_SQL,
 )
 METHOD_OUTPUTS = {"job": (), "crawler": (out.CRAWLER_NAME,), "msck": (out.REPAIR_QUERY_ID,)}
 
@@ -1124,7 +1132,7 @@ class AwsBackend:
         if not self.options.skip_deploy:
             from automation import deploy  # lazily: needs the Pulumi CLI
 
-            values = deploy.up(self.options.stack, self.options.config or None, self.on_deploy_event)
+            values = deploy.up(self.options.stack, config=self.options.config or None, on_progress=self.on_deploy_event)
             self.outputs = StackOutputs(values, f"stack {self.options.stack!r}")
         assert self.outputs is not None
         self.outputs.require(*PIPELINE_OUTPUTS, *METHOD_OUTPUTS.get(self.options.method, ()))
@@ -1198,6 +1206,11 @@ class AwsBackend:
 
     def stop(self) -> None:
         pass
+
+    @property
+    def preview_sql(self) -> str | None:
+        """The stack's preview query (`previewSql`), once its outputs are known."""
+        return self.outputs.get(out.PREVIEW_SQL) if self.outputs is not None else None
 
     # -- what the summary adds on AWS ------------------------------------------------
     def cost(self) -> dict[str, Any]:

@@ -314,9 +314,12 @@ def _sample_options(args: argparse.Namespace) -> ops.SampleOptions:
     return ops.SampleOptions(rows=args.rows, months=args.months, invalid_fraction=args.invalid_fraction, seed=args.seed)
 
 
-def _byte_progress(screen: Screen) -> Callable[[int], Callable[[int], None]] | None:
+@contextmanager
+def _byte_progress(screen: Screen) -> Iterator[Callable[[int], Callable[[int], None]] | None]:
+    """A transfer bar (bytes, speed) on a terminal; None for logs and pipes."""
     if not screen.err.is_terminal:
-        return None
+        yield None
+        return
     bar = Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -331,8 +334,10 @@ def _byte_progress(screen: Screen) -> Callable[[int], Callable[[int], None]] | N
         task = bar.add_task("uploading silver", total=total)
         return lambda sent: bar.update(task, advance=sent)
 
-    screen.stop_bar = bar.stop  # type: ignore[attr-defined]
-    return start
+    try:
+        yield start
+    finally:
+        bar.stop()
 
 
 def load_silver_command(args: argparse.Namespace, screen: Screen) -> int:
@@ -340,17 +345,15 @@ def load_silver_command(args: argparse.Namespace, screen: Screen) -> int:
     if args.silver_path is not None:
         ops.silver_files(args.silver_path)  # a bad path fails before any AWS call
     outputs, clients = _connect(args, *LOAD_SILVER_OUTPUTS)
-    try:
+    with _byte_progress(screen) as bytes_progress:
         outcome = ops.load_silver(
             clients,
             outputs,
             silver_path=args.silver_path,
             sample=_sample_options(args),
             progress=screen.progress,
-            bytes_progress=_byte_progress(screen),
+            bytes_progress=bytes_progress,
         )
-    finally:
-        getattr(screen, "stop_bar", lambda: None)()
     screen.result(outcome.to_dict(), lambda: screen.out.print(f"{outcome.describe()} ({outcome.location})"))
     return EXIT_OK
 
@@ -377,13 +380,30 @@ def pipeline_command(args: argparse.Namespace, screen: Screen) -> int:
         timeout_minutes=args.timeout_minutes,
     )
     backend = ops.AwsBackend(
-        options, outputs, lambda o: AwsClients(build_session(o.get(out.REGION))), progress=screen.progress
+        options,
+        outputs,
+        lambda o: AwsClients(build_session(o.get(out.REGION))),
+        progress=screen.progress,
+        on_deploy_event=_deploy_progress(screen),
     )
     result = run_pipeline(backend, ConsoleProgress(screen.err))
     result.cost = backend.cost()
     result.links = backend.links()
     screen.result(result.to_dict(), lambda: _print_pipeline_summary(screen, result, backend))
     return EXIT_OK
+
+
+def _deploy_progress(screen: Screen) -> Callable[[Any], None]:
+    """The deploy step's resource progress, drawn as `python -m automation deploy` draws it."""
+
+    def show(step: Any) -> None:
+        from automation.deploy import ProgressDisplay  # lazily: only a deploy needs it
+
+        if not hasattr(show, "display"):
+            show.display = ProgressDisplay(screen.err)  # type: ignore[attr-defined]
+        show.display(step)  # type: ignore[attr-defined]
+
+    return show
 
 
 def _print_pipeline_summary(screen: Screen, result, backend: ops.AwsBackend) -> None:

@@ -151,6 +151,8 @@ def run_pipeline(backend: Backend, progress: Progress) -> PipelineResult:
 
         def verify() -> QueryResult:
             result.files_per_partition = check_gold_layout(result.partitions, backend.gold_files())
+            # A deployed stack names its own preview query (its gold database is configurable).
+            result.preview_sql = getattr(backend, "preview_sql", None) or result.preview_sql
             return backend.query(result.preview_sql)
 
         result.preview = timed(

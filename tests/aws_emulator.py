@@ -331,8 +331,8 @@ def seed_stack(emulator: Emulator, rendering: dict[str, Any], folder: Path) -> S
         if created_id and created_id != state["id"]:
             # The emulator named it differently from the mocks: the outputs carry its id.
             outputs = {k: (created_id if v == state["id"] else v) for k, v in outputs.items()}
-    # Until the program declares the silver database and table itself (a fresh account needs
-    # them), create them as the tutorial does, from etl.schema.
+    # A stack configured with `silverCatalog` other than `create` reads a silver table that
+    # already exists in the account: create it as the tutorial does, from etl.schema.
     if (outputs[out.SILVER_DATABASE], outputs[out.SILVER_TABLE]) not in declared_tables:
         _seed_silver_table(emulator, outputs)
         seeded.append("silver database and table (from etl.schema)")

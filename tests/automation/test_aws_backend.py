@@ -5,10 +5,12 @@ catalog and session behaviour against the emulator itself."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import boto3
 import pytest
+from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
 from automation import aws_backend as ops
@@ -86,10 +88,15 @@ def test_a_run_that_does_not_succeed_fails_with_glues_message_the_driver_log_and
         "NumberOfWorkers": 2,
     }
     glue.add_response("get_job_run", {"JobRun": ended}, {"JobName": job, "RunId": "jr_1"})
+    s3_client = clients.session.client("s3")
+    clients._clients["s3"] = s3_client
+    s3 = Stubber(s3_client)
+    # The job crashed before publishing its report.
+    s3.add_client_error("get_object", "NoSuchKey", "The specified key does not exist.", 404)
     backend = ops.AwsBackend(ops.AwsOptions(), outputs(), lambda o: clients)
     backend.outputs, backend.clients = outputs(), clients
 
-    with glue, pytest.raises(ops.JobRunFailed) as failure:
+    with glue, s3, pytest.raises(ops.JobRunFailed) as failure:
         backend.run_job()
 
     text = str(failure.value)
@@ -98,6 +105,7 @@ def test_a_run_that_does_not_succeed_fails_with_glues_message_the_driver_log_and
     assert OUTPUTS[out.JOB_CONSOLE_URL] in text
     # A failed run is billed too: 45 s -> the 60 s minimum, 2 DPU -> 120 DPU-s.
     assert backend.run.cost.dpu_seconds == 120
+    assert backend.run.report is None
     glue.assert_no_pending_responses()
 
 
@@ -375,3 +383,64 @@ def test_stubber_checks_requests_against_the_model():
     glue.add_response("start_job_run", {"JobRunId": "jr_1"}, None)
     with glue, pytest.raises(Exception, match="Unknown parameter"):
         clients.glue.start_job_run(JobName="j", Modee="full")
+
+
+def test_a_failed_runs_own_report_is_read_too():
+    clients, s3 = stubbed("s3")
+    report = {"run_id": "jr_2", "mode": "incremental", "status": "failed", "error": "412 of 1000 rows rejected"}
+    body = json.dumps(report).encode()
+    s3.add_response(
+        "get_object",
+        {"Body": StreamingBody(io.BytesIO(body), len(body))},
+        {"Bucket": "lake", "Key": "gold/_reports/sample_data_aggregated/jr_2.json"},
+    )
+    run = {"Id": "jr_2", "JobRunState": "FAILED", "ErrorMessage": "RejectRatioExceeded", "ExecutionTime": 90}
+    with s3:
+        outcome = ops.describe_job_run(clients, outputs(), {**run, "WorkerType": "G.1X", "NumberOfWorkers": 2})
+    assert outcome.report.error == "412 of 1000 rows rejected"
+    assert outcome.cost.usd == 0.022  # 2 DPU x 90 s = 180 DPU-s; 180 / 3600 x 0.44
+
+
+def test_the_cli_shows_a_failed_run_as_json_and_one_error_line(capsys):
+    from automation.aws_commands import Screen, _show_run
+
+    run = ops.JobRunOutcome(
+        run_id="jr_3",
+        state="TIMEOUT",
+        error_message="Job run timed out after 30 minutes",
+        driver_log_group="/aws-glue/jobs/silver-to-gold-dev/error",
+        driver_log_stream="jr_3-driver",
+        console_url="https://console/jr_3",
+    )
+    assert _show_run(Screen(as_json=True), run) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out.strip().splitlines()[-1])["state"] == "TIMEOUT"
+    assert captured.err.strip().splitlines() == [
+        "error: job run jr_3 ended TIMEOUT: Job run timed out after 30 minutes (driver log: "
+        "/aws-glue/jobs/silver-to-gold-dev/error stream jr_3-driver; console: https://console/jr_3)"
+    ]
+
+
+def test_big_silver_files_go_up_in_parts_and_are_not_sent_twice(aws_stack, tmp_path):
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    clients = AwsClients(session)
+    clients._clients["s3"] = session.client("s3", endpoint_url=aws_stack.emulator.url)
+    folder = tmp_path / "ano=2024" / "mes=1"
+    folder.mkdir(parents=True)
+    big = folder / "part-0.parquet"
+    big.write_bytes(b"PAR1" + bytes(11 * 2**20) + b"PAR1")  # 11 MiB + 8 B
+    files = [ops.SilverFile(big, "ano=2024/mes=1", "ano=2024/mes=1/part-0.parquet")]
+    sent = []
+    stack = StackOutputs(aws_stack.outputs, "emulator")
+
+    assert ops.upload_silver(clients, stack, files, sent.append, multipart_threshold=5 * 2**20) == (
+        1,
+        0,
+        big.stat().st_size,
+    )
+
+    bucket, prefix = aws_stack.bucket_and_prefix(out.SILVER_URI)
+    head = clients.s3.head_object(Bucket=bucket, Key=prefix + "ano=2024/mes=1/part-0.parquet")
+    assert head["ETag"].strip('"').endswith("-3")  # a multipart upload's ETag: 5 + 5 + 1 MiB parts
+    assert sum(sent) == big.stat().st_size  # the progress callback saw every byte
+    assert ops.upload_silver(clients, stack, files, None, multipart_threshold=5 * 2**20) == (0, 1, 0)

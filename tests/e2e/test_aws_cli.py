@@ -107,6 +107,19 @@ def test_load_silver_uploads_a_dataset_and_registers_its_partitions_once(aws_sta
     assert catalog_partitions(aws_stack, out.SILVER_DATABASE, out.SILVER_TABLE) == [["2024", "1"], ["2024", "2"]]
 
 
+def test_load_silver_uploads_the_demo_sample_and_a_rerun_adds_nothing_twice(aws_stack):
+    first = last_json(cli(aws_stack, "load-silver", "--rows", "2000", "--months", "2", "--json"))
+    objects = silver_objects(aws_stack)
+    assert first["uploaded"] == first["files"] == len(objects) > 0
+    assert {key.rsplit("/", 1)[0] for key in objects} == {"ano=2023/mes=1", "ano=2023/mes=2"}
+    assert all(key.rsplit("/", 1)[1].startswith("sample-") for key in objects)
+    assert catalog_partitions(aws_stack, out.SILVER_DATABASE, out.SILVER_TABLE) == [["2023", "1"], ["2023", "2"]]
+
+    again = last_json(cli(aws_stack, "load-silver", "--rows", "2000", "--months", "2", "--json"))
+    assert again["uploaded"] == 0 and again["skipped"] == first["files"] and again["partitions_added"] == 0
+    assert silver_objects(aws_stack) == objects
+
+
 def test_load_silver_refuses_a_folder_that_is_not_parquet_and_uploads_nothing(aws_stack, tmp_path):
     folder = tmp_path / "csv" / "ano=2024" / "mes=1"
     folder.mkdir(parents=True)
@@ -170,6 +183,12 @@ def test_run_no_wait_returns_the_run_id_and_status_waits_for_it(aws_stack, tmp_p
 
     latest = last_json(cli(aws_stack, "status", "--json"))
     assert latest["run_id"] == started["run_id"]
+
+
+def test_timeout_minutes_is_the_runs_own_glue_timeout(aws_stack):
+    started = last_json(cli(aws_stack, "run", "--no-wait", "--timeout-minutes", "7", "--json"))
+    run = aws_stack.emulator.client("glue").get_job_run(JobName=aws_stack[out.JOB_NAME], RunId=started["run_id"])
+    assert run["JobRun"]["Timeout"] == 7
 
 
 def test_ctrl_c_stops_the_wait_and_never_the_run(aws_stack):
@@ -328,6 +347,7 @@ def test_pipeline_skip_deploy_load_silver_prints_one_report(aws_stack):
     assert report["gold_partitions"] == ["ano=2023/mes=1", "ano=2023/mes=2", "ano=2023/mes=3"]
     assert report["files_per_partition"] == {"ano=2023/mes=1": 1, "ano=2023/mes=2": 1, "ano=2023/mes=3": 1}
     assert len(report["preview"]) == 10
+    assert report["preview_sql"] == aws_stack[out.PREVIEW_SQL]
     assert report["preview"][0] == {"idade": 20, "ativo": True, "salario_medio": 1500.0, "ano": 2023, "mes": 1}
     cost = report["cost"]
     assert cost["glue_dpu_seconds"] == 246 and cost["glue_usd"] == 0.030067
@@ -347,6 +367,20 @@ def test_pipeline_without_silver_data_stops_before_starting_the_job(aws_stack):
     result = cli(aws_stack, "pipeline", "--skip-deploy")
     silver = f"{aws_stack[out.SILVER_DATABASE]}.{aws_stack[out.SILVER_TABLE]}"
     assert_one_line_error(result, f"{silver} has no partitions", "--load-silver")
+    assert aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] == []
+
+
+def test_pipeline_that_cannot_deploy_is_one_line_and_starts_nothing(aws_stack):
+    env = aws_stack.emulator.env(PATH="/nonexistent")  # no Pulumi CLI
+    result = subprocess.run(
+        [sys.executable, "-m", "automation", "pipeline", "--stack", "dev", "--load-silver"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
+    assert_one_line_error(result)
     assert aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] == []
 
 
