@@ -62,15 +62,6 @@ class LakeStorage(pulumi.ComponentResource):
             opts=child,
         )
         self._create_access_logs(n, args, bucket, child, delete)
-        # Versioning keeps overwritten gold and job code recoverable.
-        aws.s3.BucketVersioning(
-            f"{n}-lake-versioning",
-            aws.s3.BucketVersioningInitArgs(
-                bucket=bucket.id,
-                versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            ),
-            opts=child,
-        )
         kms = args.kms_key_arn
         sse = (
             aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
@@ -81,30 +72,8 @@ class LakeStorage(pulumi.ComponentResource):
                 sse_algorithm="AES256"
             )
         )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{n}-lake-encryption",
-            aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
-                bucket=bucket.id,
-                rules=[
-                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                        apply_server_side_encryption_by_default=sse, bucket_key_enabled=kms is not None
-                    )
-                ],
-            ),
-            opts=child,
-        )
-        # The lake is never public, whatever a later ACL or policy says.
-        access_block = aws.s3.BucketPublicAccessBlock(
-            f"{n}-lake-public-access-block",
-            aws.s3.BucketPublicAccessBlockArgs(
-                bucket=bucket.id,
-                block_public_acls=True,
-                block_public_policy=True,
-                ignore_public_acls=True,
-                restrict_public_buckets=True,
-            ),
-            opts=child,
-        )
+        # Versioning keeps overwritten gold and job code recoverable.
+        access_block = self._make_private(f"{n}-lake", bucket, sse, kms is not None, child)
         aws.s3.BucketPolicy(
             f"{n}-lake-tls-only",
             aws.s3.BucketPolicyArgs(
@@ -125,6 +94,49 @@ class LakeStorage(pulumi.ComponentResource):
             )
         return bucket.bucket
 
+    def _make_private(
+        self,
+        name: str,
+        bucket: aws.s3.Bucket,
+        sse: aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs,
+        bucket_key: bool | None,
+        child: pulumi.ResourceOptions,
+    ) -> aws.s3.BucketPublicAccessBlock:
+        """Versioning, default encryption and a public access block: what every bucket of
+        the stack has. Returns the access block, which bucket policies must wait for."""
+        aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            aws.s3.BucketVersioningInitArgs(
+                bucket=bucket.id,
+                versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            ),
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
+                bucket=bucket.id,
+                rules=[
+                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                        apply_server_side_encryption_by_default=sse, bucket_key_enabled=bucket_key
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        # Never public, whatever a later ACL or policy says.
+        return aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access-block",
+            aws.s3.BucketPublicAccessBlockArgs(
+                bucket=bucket.id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
+            ),
+            opts=child,
+        )
+
     def _create_access_logs(
         self, n: str, args: LakeStorageArgs, lake: aws.s3.Bucket, child: pulumi.ResourceOptions, delete: bool
     ) -> aws.s3.Bucket:
@@ -135,43 +147,14 @@ class LakeStorage(pulumi.ComponentResource):
             aws.s3.BucketArgs(bucket_prefix=args.access_log_bucket_prefix, force_destroy=delete),
             opts=child,
         )
-        aws.s3.BucketVersioning(
-            f"{n}-access-logs-versioning",
-            aws.s3.BucketVersioningInitArgs(
-                bucket=logs.id,
-                versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            ),
-            opts=child,
-        )
         # SSE-S3, not the stack's key: "You can use default bucket encryption on the target
         # bucket only if you use server-side encryption with Amazon S3 managed keys (SSE-S3)
         # ... SSE-KMS is not supported" ("Enabling Amazon S3 server access logging",
         # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{n}-access-logs-encryption",
-            aws.s3.BucketServerSideEncryptionConfigurationInitArgs(
-                bucket=logs.id,
-                rules=[
-                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                        apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                            sse_algorithm="AES256"
-                        )
-                    )
-                ],
-            ),
-            opts=child,
+        sse_s3 = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+            sse_algorithm="AES256"
         )
-        access_block = aws.s3.BucketPublicAccessBlock(
-            f"{n}-access-logs-public-access-block",
-            aws.s3.BucketPublicAccessBlockArgs(
-                bucket=logs.id,
-                block_public_acls=True,
-                block_public_policy=True,
-                ignore_public_acls=True,
-                restrict_public_buckets=True,
-            ),
-            opts=child,
-        )
+        access_block = self._make_private(f"{n}-access-logs", logs, sse_s3, None, child)
         aws.s3.BucketPolicy(
             f"{n}-access-logs-policy",
             aws.s3.BucketPolicyArgs(
