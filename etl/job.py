@@ -21,6 +21,7 @@ from time import perf_counter
 from typing import Callable, Iterable, Sequence
 
 from pyspark import StorageLevel
+from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -45,7 +46,7 @@ from etl.incremental import (
 )
 from etl.quality import check_contract
 from etl.report import RunReport
-from etl.schema import GOLD, PARTITION_KEYS
+from etl.schema import GOLD, PARTITION_KEYS, SOURCE_FILE_COLUMN, SOURCE_ROW_COLUMN
 from etl.storage import LakeFiles, join
 from etl.transform import gold_rows, partitions_to_rescan, quarantined_rows, summarize, summary_counts
 from etl.tuning import JOB_SPARK_SETTINGS
@@ -167,7 +168,7 @@ def _recompute(
             # The second scan reads only the silver partitions where pass 1 found rejects.
             rescan = partitions_to_rescan(counts, partitions)
             scanned = rows if rescan is None else rows.where(_partition_filter(rescan))
-            rejected = quarantined_rows(scanned)
+            rejected = quarantined_rows(_with_origin(scanned, args.source), args.quarantine_columns)
             writes["quarantine"] = lambda: _write_quarantine(rejected, quarantine, counts.rows_rejected)
         if report.reject_ratio > args.max_reject_ratio:
             _run_writes(writes, report)
@@ -185,6 +186,26 @@ def _recompute(
         return per_partition
     finally:
         summary.unpersist()
+
+
+def _with_origin(rows: DataFrame, source: str) -> DataFrame:
+    """`rows` plus the file each row was read from and its position in that file.
+
+    Spark's Parquet reader gives both as hidden metadata columns (`_metadata.row_index` since
+    Spark 3.5): reading them costs nothing beyond the columns the query already reads.
+    """
+    try:
+        return rows.select(
+            "*",
+            F.col("_metadata.file_path").alias(SOURCE_FILE_COLUMN),
+            F.col("_metadata.row_index").alias(SOURCE_ROW_COLUMN),
+        )
+    except AnalysisException as error:
+        raise PipelineError(
+            f"cannot tell which file and row a rejected row of {source} came from: Spark does not read it "
+            "through its Parquet file source (_metadata.row_index is missing); keep "
+            "spark.sql.hive.convertMetastoreParquet on (the default) and use Spark 3.5 or later"
+        ) from error
 
 
 def _run_writes(writes: dict[str, Callable[[], None]], report: RunReport) -> None:

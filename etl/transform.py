@@ -6,8 +6,9 @@ No I/O, no session creation, no argument parsing here.
 salario per idade, ativo, ano, mes) and counts every row; the caller caches that small
 summary, reads its counts with `summary_counts` (one small action) and derives gold from
 it with `gold_rows`. `quarantined_rows` is the second, filtered pass that finds the
-rejected rows, whole, run only when something was rejected. `aggregate` is the plain
-transformation on valid rows.
+rejected rows, run only when something was rejected: by default lean (id, the silver file
+and row it came from, the columns the rules read, reasons), whole rows on request.
+`aggregate` is the plain transformation on valid rows.
 """
 
 from __future__ import annotations
@@ -20,7 +21,19 @@ from pyspark.sql import functions as F
 
 from etl.incremental import PartitionKey, partition_sort_key
 from etl.quality import is_valid, reject_reasons
-from etl.schema import AGGREGATE_COLUMN, GOLD, GROUP_KEYS, MEASURE_COLUMN, PARTITION_KEYS, REASONS_COLUMN
+from etl.schema import (
+    AGGREGATE_COLUMN,
+    GOLD,
+    GROUP_KEYS,
+    ID_COLUMN,
+    MEASURE_COLUMN,
+    PARTITION_KEYS,
+    QUARANTINE_LEAN_COLUMNS,
+    QUARANTINE_MODES,
+    REASONS_COLUMN,
+    SOURCE_FILE_COLUMN,
+    SOURCE_ROW_COLUMN,
+)
 
 _ROWS = "_rows"
 _VALID_ROWS = "_valid_rows"
@@ -91,9 +104,35 @@ def gold_rows(summary: DataFrame) -> DataFrame:
     )
 
 
-def quarantined_rows(silver: DataFrame) -> DataFrame:
-    """The rows that fail a rule, whole (extra columns too), plus `reject_reasons`."""
-    return silver.where(~is_valid()).select("*", reject_reasons().alias(REASONS_COLUMN))
+def quarantined_rows(silver: DataFrame, columns: str = "lean") -> DataFrame:
+    """The rows that fail a rule, with `reject_reasons` (see `etl.schema` for the columns).
+
+    Args:
+        silver: source rows with their origin as `silver_file` and `silver_row` columns
+            (the job takes them from Spark's `_metadata.file_path` and `_metadata.row_index`).
+        columns: `lean`: id, silver_file, silver_row, the columns the rules read, ano, mes,
+            reasons; silver's columns keep their stored types, and id is null when silver
+            has none. `all`: every silver column as stored, then silver_file, silver_row
+            and reasons.
+    """
+    if columns not in QUARANTINE_MODES:
+        raise ValueError(f"quarantine columns must be one of {', '.join(QUARANTINE_MODES)}, got {columns!r}")
+    rejected = silver.where(~is_valid())
+    reasons = reject_reasons().alias(REASONS_COLUMN)
+    if columns == "all":
+        origin = (SOURCE_FILE_COLUMN, SOURCE_ROW_COLUMN)
+        data = [c for c in silver.columns if c not in origin]
+        return rejected.select(*[F.col(f"`{c}`") for c in data], *origin, reasons)
+    present = {c.lower() for c in silver.columns}
+    selected = []
+    for column in QUARANTINE_LEAN_COLUMNS:
+        if column.name == REASONS_COLUMN:
+            selected.append(reasons)
+        elif column.name == ID_COLUMN and ID_COLUMN not in present:
+            selected.append(F.lit(None).cast(column.type).alias(ID_COLUMN))
+        else:
+            selected.append(F.col(column.name))
+    return rejected.select(*selected)
 
 
 @dataclass(frozen=True)

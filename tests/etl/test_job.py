@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import duckdb
 import pyarrow as pa
@@ -60,6 +62,24 @@ def duckdb_expected(silver_glob: str) -> tuple[dict[tuple, float], int, int]:
     return {(r[0], r[1], r[2], r[3]): r[4] for r in rows}, total, total - valid
 
 
+def local_path(uri: str) -> str:
+    """A `file:` URI as Spark writes it (percent-encoded) -> the local path."""
+    return unquote(urlparse(uri).path)
+
+
+def identities_with(quarantined):
+    return [(local_path(f), r, reasons) for f, r, reasons in quarantined]
+
+
+def duckdb_rejected_positions(silver_glob: str) -> list[tuple[str, int]]:
+    """(file, 0-based row number) of every silver row failing the rules, as DuckDB reads them."""
+    rows = duckdb.sql(
+        f"SELECT filename, file_row_number FROM read_parquet('{silver_glob}', hive_partitioning = true, "
+        f"filename = true, file_row_number = true) WHERE NOT coalesce({DUCKDB_RULES}, false)"
+    ).fetchall()
+    return sorted((str(Path(f).resolve()), int(r)) for f, r in rows)
+
+
 def test_gold_equals_duckdbs_computation_on_sample_data_with_bad_rows(spark, lake):
     write_silver(
         generate_silver(spark, SampleSpec(rows=30_000, months=6, invalid_fraction=0.02, seed=7)), lake.layout.silver
@@ -83,20 +103,22 @@ def test_gold_equals_duckdbs_computation_on_sample_data_with_bad_rows(spark, lak
     assert actual.keys() == expected.keys()
     for key, value in expected.items():
         assert actual[key] == pytest.approx(value, rel=1e-9), key
+    # Every rejected row exactly once: the quarantine's (file, position) pairs are the ones
+    # DuckDB finds failing the rules, each once.
     quarantined = duckdb.sql(
-        f"SELECT nome, reject_reasons FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet')"
+        f"SELECT silver_file, silver_row, reject_reasons FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet')"
     ).fetchall()
-    expected_rejects = duckdb.sql(
-        f"SELECT nome FROM read_parquet('{lake.silver_dir}/*/*/*.parquet', hive_partitioning = true) "
-        f"WHERE NOT coalesce({DUCKDB_RULES}, false)"
-    ).fetchall()
-    assert sorted(r[0] for r in quarantined) == sorted(r[0] for r in expected_rejects)
-    assert len(quarantined) == rejected
-    assert all(reasons for _, reasons in quarantined)
-    reasons = {name: reasons for name, reasons in quarantined}
-    assert reasons["bad-month"] == ["mes outside 1..12"]
-    assert reasons["bad-year"] == ["ano outside 1900..2100"]
-    assert reasons["inf"] == ["salario is infinite"]
+    identities = [(local_path(f), r) for f, r, _ in quarantined]
+    assert len(identities) == len(set(identities)) == rejected
+    assert sorted(identities) == duckdb_rejected_positions(f"{lake.silver_dir}/*/*/*.parquet")
+    assert all(reasons for _, _, reasons in quarantined)
+    reasons = {
+        (str(Path(f).relative_to(lake.silver_dir.resolve())), r): reasons
+        for f, r, reasons in identities_with(quarantined)
+    }
+    assert reasons[("ano=2023/mes=13/extra.parquet", 0)] == ["mes outside 1..12"]
+    assert reasons[("ano=1800/mes=1/extra.parquet", 0)] == ["ano outside 1900..2100"]
+    assert reasons[("ano=2023/mes=1/extra.parquet", 0)] == ["salario is infinite"]
     assert report.rows_written == len(expected)
 
 
@@ -271,11 +293,12 @@ def test_quarantine_holds_exactly_the_rejected_rows_when_only_some_partitions_ha
     report = lake.run(max_reject_ratio=0.5)
     assert (report.rows_read, report.rows_rejected, report.partitions_written) == (122, 2, 4)
     quarantined = duckdb.sql(
-        f"SELECT nome, ano, mes, reject_reasons FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet') ORDER BY nome"
+        f"SELECT silver_file, silver_row, ano, mes, reject_reasons FROM "
+        f"read_parquet('{lake.root}/quarantine/*/*/*.parquet') ORDER BY mes"
     ).fetchall()
-    assert quarantined == [
-        ("no-pay", 2024, 4, ["salario is null"]),
-        ("too-old", 2024, 2, ["idade outside 0..120"]),
+    assert [(Path(local_path(f)).relative_to(lake.silver_dir.resolve()), *rest) for f, *rest in quarantined] == [
+        (Path("ano=2024/mes=2/part-0.parquet"), 30, 2024, 2, ["idade outside 0..120"]),
+        (Path("ano=2024/mes=4/part-0.parquet"), 30, 2024, 4, ["salario is null"]),
     ]
 
 
