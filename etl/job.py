@@ -78,6 +78,7 @@ def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunRe
     spark.catalog.refreshTable(args.source)  # a long-lived session may have cached its files
     source = spark.table(args.source)
     check_contract(source.schema, args.source)
+    _with_origin(source, args.source)  # fails now, before anything is read, if positions are unknowable
     gold_location = _table_location(spark, args.target)
     report.gold_location = gold_location
 
