@@ -48,7 +48,15 @@ from etl.quality import check_contract
 from etl.report import RunReport
 from etl.schema import GOLD, PARTITION_KEYS, SOURCE_FILE_COLUMN, SOURCE_ROW_COLUMN
 from etl.storage import LakeFiles, join
-from etl.transform import gold_rows, partitions_to_rescan, quarantined_rows, summarize, summary_counts
+from etl.transform import (
+    gold_rows,
+    partitions_to_rescan,
+    quarantined_rows,
+    rejected_rows,
+    summarize,
+    summarize_with_rejects,
+    summary_counts,
+)
 from etl.tuning import JOB_SPARK_SETTINGS
 
 log = logging.getLogger("etl.job")
@@ -151,7 +159,15 @@ def _recompute(
     read failure (`read_failed` names it) and nothing has been written yet.
     """
     # Partitioned for the gold write (one Spark partition holds each gold partition's rows).
-    summary = summarize(rows, partitions=spark.sparkContext.defaultParallelism).persist(StorageLevel.MEMORY_AND_DISK)
+    # Lean quarantine: one scan gives gold's sums and every rejected row. Whole rows: the
+    # aggregate counts rejects per partition and a second scan of those partitions finds them.
+    one_pass = args.quarantine_columns == "lean"
+    n = spark.sparkContext.defaultParallelism
+    if one_pass:
+        summary = summarize_with_rejects(_with_origin(rows, args.source), partitions=n)
+    else:
+        summary = summarize(rows, partitions=n)
+    summary = summary.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         phase = perf_counter()
         try:
@@ -166,11 +182,14 @@ def _recompute(
         if counts.rows_rejected:
             quarantine = join(args.quarantine_location, f"run_id={report.run_id}") + "/"
             report.quarantine_location = quarantine
-            # The second scan reads only the silver partitions where pass 1 found rejects.
-            rescan = partitions_to_rescan(counts, partitions)
-            scanned = rows if rescan is None else rows.where(_partition_filter(rescan))
-            rejected = quarantined_rows(_with_origin(scanned, args.source), args.quarantine_columns)
-            writes["quarantine"] = lambda: _write_quarantine(rejected, quarantine, counts.rows_rejected)
+            if one_pass:
+                rejected = rejected_rows(summary)
+            else:
+                # The second scan reads only the silver partitions where pass 1 found rejects.
+                rescan = partitions_to_rescan(counts, partitions)
+                scanned = rows if rescan is None else rows.where(_partition_filter(rescan))
+                rejected = quarantined_rows(_with_origin(scanned, args.source), args.quarantine_columns)
+            writes["quarantine"] = lambda: _write_quarantine(rejected, quarantine, counts.rows_rejected, one_pass)
         if report.reject_ratio > args.max_reject_ratio:
             _run_writes(writes, report)
             raise RejectRatioExceeded(
@@ -244,11 +263,13 @@ def _timed(action: Callable[[], None]) -> float:
     return perf_counter() - started
 
 
-def _write_quarantine(rejected: DataFrame, location: str, rows: int) -> None:
-    # About one file per QUARANTINE_ROWS_PER_FILE rows, through a shuffle of the rejected rows
-    # only: coalesce(files) would also narrow the filtered scan of silver to `files` tasks.
+def _write_quarantine(rejected: DataFrame, location: str, rows: int, cached: bool) -> None:
+    # About one file per QUARANTINE_ROWS_PER_FILE rows. From the cached summary, coalesce
+    # merges its partitions without a shuffle; after a filtered scan of silver, coalesce would
+    # narrow the scan itself to `files` tasks, so only the rejected rows are shuffled.
     files = max(1, -(-rows // QUARANTINE_ROWS_PER_FILE))
-    rejected.repartition(files).write.mode("errorifexists").parquet(location)
+    spread = rejected.coalesce(files) if cached else rejected.repartition(files)
+    spread.write.mode("errorifexists").parquet(location)
 
 
 def _insert_overwrite(spark: SparkSession, gold: DataFrame, target: str) -> None:

@@ -12,7 +12,9 @@ from etl.transform import (
     gold_rows,
     partitions_to_rescan,
     quarantined_rows,
+    rejected_rows,
     summarize,
+    summarize_with_rejects,
     summary_counts,
 )
 
@@ -161,6 +163,66 @@ def test_a_lean_quarantine_of_silver_without_id_has_a_null_id(spark):
 def test_an_unknown_quarantine_mode_is_refused(spark):
     with pytest.raises(ValueError, match="quarantine columns must be one of lean, all, got 'some'"):
         quarantined_rows(with_origin(spark.createDataFrame([], SILVER)), "some")
+
+
+def test_one_pass_gives_gold_and_every_rejected_row_with_its_identity(spark):
+    silver = spark.createDataFrame(
+        [
+            (1, 30, True, 1000.0, 2024, 1, "f1", 0),
+            (2, 30, True, 3000.0, 2024, 1, "f1", 1),
+            (3, 30, True, -5.0, 2024, 1, "f1", 2),
+            (3, 30, True, -5.0, 2024, 1, "f2", 2),  # the same values in another file: another row
+            (4, None, True, 99999.0, 2024, 1, "f2", 0),
+            (5, 200, None, math.nan, 2024, 13, "f3", 7),
+            (6, 41, False, 10.0, 2023, 12, "f3", 8),
+        ],
+        "id bigint, idade int, ativo boolean, salario double, ano int, mes int, silver_file string, silver_row bigint",
+    )
+    summary = summarize_with_rejects(silver, partitions=3)
+    assertDataFrameEqual(
+        gold_rows(summary), spark.createDataFrame([(30, True, 2000.0, 2024, 1), (41, False, 10.0, 2023, 12)], GOLD)
+    )
+    counts = summary_counts(summary)
+    assert (counts.rows_read, counts.rows_rejected, counts.gold_rows) == (7, 4, 2)
+
+    def comparable(row):  # NaN != NaN: compare it as a marker
+        return tuple("NaN" if isinstance(v, float) and math.isnan(v) else v for v in row)
+
+    rejected = sorted(comparable(r) for r in rejected_rows(summary).collect())
+    assert rejected == [
+        (3, "f1", 2, 30, True, -5.0, 2024, 1, ["salario is negative"]),
+        (3, "f2", 2, 30, True, -5.0, 2024, 1, ["salario is negative"]),
+        (4, "f2", 0, None, True, 99999.0, 2024, 1, ["idade is null"]),
+        (
+            5,
+            "f3",
+            7,
+            200,
+            None,
+            "NaN",
+            2024,
+            13,
+            ["mes outside 1..12", "idade outside 0..120", "ativo is null", "salario is NaN"],
+        ),
+    ]
+    assert rejected_rows(summary).columns == quarantined_rows(silver).columns
+
+
+def test_one_pass_keeps_rejected_values_as_stored_and_never_wraps_them(spark):
+    silver = spark.createDataFrame(
+        [
+            (2**32 + 30, True, 1.0, 2024, 1, "f", 0),
+            (30, True, 2.0, 2**32 + 2024, 1, "f", 1),
+            (30, True, 3.0, 2024, 1, "f", 2),
+        ],
+        "idade bigint, ativo boolean, salario double, ano bigint, mes int, silver_file string, silver_row bigint",
+    )
+    summary = summarize_with_rejects(silver)
+    rejected = {r["silver_row"]: r for r in rejected_rows(summary).collect()}
+    assert rejected[0]["idade"] == 2**32 + 30 and rejected[0]["reject_reasons"] == ["idade outside 0..120"]
+    assert rejected[1]["ano"] == 2**32 + 2024 and rejected[1]["reject_reasons"] == ["ano outside 1900..2100"]
+    assert rejected[0]["id"] is None  # silver has no id column
+    assertDataFrameEqual(gold_rows(summary), spark.createDataFrame([(30, True, 3.0, 2024, 1)], GOLD))
 
 
 def test_summary_counts_per_gold_partition_and_per_silver_partition_with_rejects(spark):
