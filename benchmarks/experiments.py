@@ -30,7 +30,7 @@ def variants(spark, data: Path) -> dict:
     from etl.job import _with_origin
     from etl.quality import is_valid
     from etl.schema import GROUP_KEYS
-    from etl.transform import quarantined_rows, summarize
+    from etl.transform import quarantined_rows, summarize, summarize_with_rejects
 
     silver = spark.table("silver_data.sample_data_partitioned")
     files = spark.read.parquet(local_uri(data / "silver"))
@@ -38,21 +38,6 @@ def variants(spark, data: Path) -> dict:
 
     def flagged():
         return origin.select("id", *GROUP_KEYS, "salario", "silver_file", "silver_row", is_valid().alias("_valid"))
-
-    def identity_as_keys():
-        """One pass: each rejected row is its own group, keyed by its raw values and identity
-        (valid rows have null file, row and id), so the aggregate yields gold sums and the
-        quarantine; sum(salario) over a one-row group is that row's salario."""
-        rejected = ~F.col("_valid")
-        keyed = flagged().select(
-            *GROUP_KEYS,
-            F.when(rejected, F.col("silver_file")).alias("silver_file"),
-            F.when(rejected, F.col("silver_row")).alias("silver_row"),
-            F.when(rejected, F.col("id")).alias("id"),
-            "salario",
-        )
-        keys = [*GROUP_KEYS, "silver_file", "silver_row", "id"]
-        return keyed.groupBy(*keys).agg(F.count(F.lit(1)), F.sum("salario")).repartition(2, "ano", "mes")
 
     def identity_packed():
         """One pass with four numeric keys: valid rows (idade, ativo, ano, mes); rejected rows
@@ -80,21 +65,23 @@ def variants(spark, data: Path) -> dict:
 
     return {
         "tutorial: avg by key, 3 columns read": [lambda: files.groupBy(*GROUP_KEYS).agg({"salario": "avg"})],
-        "job pass 1: rules + counts + aggregate (summarize)": [pass_1],
-        "job pass 2, lean quarantine": [lean_pass_2],
-        "job pass 2, whole rows (--quarantine_columns all)": [lambda: quarantined_rows(origin, "all")],
-        "chosen: pass 1 then lean pass 2": [pass_1, lean_pass_2],
-        "not taken: one pass, rejected rows as their own groups": [identity_as_keys],
+        "chosen: one pass, rejected rows as groups of their own (summarize_with_rejects)": [
+            lambda: summarize_with_rejects(origin, partitions=2)
+        ],
         "not taken: one pass, identity packed in numeric keys": [identity_packed],
+        "not taken: two passes, pass 1 (summarize) then lean pass 2": [pass_1, lean_pass_2],
+        "  pass 1 alone: rules + counts + aggregate (summarize)": [pass_1],
+        "  pass 2 alone: lean quarantine, filtered scan": [lean_pass_2],
+        "--quarantine_columns all, pass 2 alone: whole rows": [lambda: quarantined_rows(origin, "all")],
     }
 
 
 # What `--cold` runs, each in a fresh process: the designs, not their parts.
 COLD_VARIANTS = (
     "tutorial: avg by key, 3 columns read",
-    "chosen: pass 1 then lean pass 2",
-    "not taken: one pass, rejected rows as their own groups",
+    "chosen: one pass, rejected rows as groups of their own (summarize_with_rejects)",
     "not taken: one pass, identity packed in numeric keys",
+    "not taken: two passes, pass 1 (summarize) then lean pass 2",
 )
 
 
