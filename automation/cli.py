@@ -20,6 +20,7 @@ from rich.table import Table
 
 from etl.arguments import DEFAULT_MAX_REJECT_RATIO, MODES
 from etl.errors import PipelineError, describe_failure
+from etl.schema import DEFAULT_QUARANTINE_COLUMNS, QUARANTINE_MODES
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -101,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_ratio,
         default=DEFAULT_MAX_REJECT_RATIO,
         help=f"fail before writing gold above this share of rejected rows (default: {DEFAULT_MAX_REJECT_RATIO})",
+    )
+    local.add_argument(
+        "--quarantine-columns",
+        choices=QUARANTINE_MODES,
+        default=DEFAULT_QUARANTINE_COLUMNS,
+        help="what the quarantine keeps of a rejected row: lean (default: id, silver file and row, the rule "
+        "columns, ano, mes, reasons) or all (the whole row)",
     )
     local.add_argument("--workers", type=_positive_int, default=2, help="local Spark cores (default: 2)")
     local.add_argument("--json", action="store_true", help="print the run report as one JSON object on the last line")
@@ -201,6 +209,7 @@ def local_command(args: argparse.Namespace) -> int:
         silver_path=args.silver_path,
         mode=args.mode,
         max_reject_ratio=args.max_reject_ratio,
+        quarantine_columns=args.quarantine_columns,
         workers=args.workers,
     )
     try:

@@ -22,7 +22,7 @@ from etl.arguments import DEFAULT_MAX_REJECT_RATIO, DEFAULT_MODE, LakeLayout, bu
 from etl.errors import PipelineError
 from etl.incremental import partition_key_of_file, partition_spec
 from etl.report import RunReport
-from etl.schema import GOLD, PARQUET_COMPRESSION, SILVER, TableSchema
+from etl.schema import DEFAULT_QUARANTINE_COLUMNS, GOLD, PARQUET_COMPRESSION, SILVER, TableSchema
 from etl.tuning import local_session_settings
 
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
@@ -45,6 +45,7 @@ class LocalOptions:
     silver_path: Path | None = None
     mode: str = DEFAULT_MODE
     max_reject_ratio: float = DEFAULT_MAX_REJECT_RATIO
+    quarantine_columns: str = DEFAULT_QUARANTINE_COLUMNS
     workers: int = 2
 
 
@@ -186,7 +187,10 @@ class LocalBackend:
         from etl import job
 
         arguments = build_job_arguments(
-            self.layout, mode=self.options.mode, max_reject_ratio=self.options.max_reject_ratio
+            self.layout,
+            mode=self.options.mode,
+            max_reject_ratio=self.options.max_reject_ratio,
+            quarantine_columns=self.options.quarantine_columns,
         )
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         run_id = f"local-{stamp}-{uuid.uuid4().hex[:6]}"

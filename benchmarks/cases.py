@@ -1,7 +1,8 @@
 """One benchmark case per process: `python -m benchmarks.cases CASE --data DIR --work DIR`.
 
-Prints one JSON line: the job phase in seconds, gold files per partition, bytes written and
-the driver's peak memory. The parent (`benchmarks.harness`) times the whole process.
+Prints one JSON line: the job phase in seconds, bytes read from silver (Spark's input
+metrics), gold files per partition, bytes written and the driver's peak memory. The parent
+(`benchmarks.harness`) times the whole process.
 
 Cases:
     generate      write the cached silver dataset (36 months) and the 37th month
@@ -11,7 +12,8 @@ Cases:
                   groupBy/agg, default write settings, no validation
     tutorial_month  the same on the 37th month's files only: what any cold Spark job costs
                   for the data an incremental run reads (a floor, not a competitor)
-    duckdb        the same validate + aggregate + partitioned snappy write in DuckDB
+    duckdb        the same validate + aggregate + partitioned snappy write in DuckDB, with the
+                  same lean quarantine (id, file, row number, rule columns)
 """
 
 from __future__ import annotations
@@ -46,6 +48,21 @@ def _peak_rss_mb(pid: int | None = None) -> float:
 
 def _jvm_peak_mb(spark) -> float:
     return _peak_rss_mb(spark.sparkContext._gateway.proc.pid)
+
+
+def input_bytes(spark) -> int:
+    """Bytes Spark's tasks have read from files so far (input metrics of every stage).
+
+    Read from the application's status store, which local mode keeps with the UI off.
+    """
+    context = spark.sparkContext
+    jvm, no_quantiles = context._jvm, context._gateway.new_array(context._jvm.double, 0)
+    every = jvm.java.util.ArrayList()  # no status filter: every stage
+    stages = context._jsc.sc().statusStore().stageList(every, False, False, no_quantiles, every).iterator()
+    total = 0
+    while stages.hasNext():
+        total += int(stages.next().inputBytes())
+    return total
 
 
 def gold_layout(folder: Path) -> dict:
@@ -96,9 +113,12 @@ def _run_ours(spark, work: Path, mode: str) -> dict:
 
     backend = _our_backend(spark, work)
     arguments = build_job_arguments(backend.layout, mode=mode)
+    before = input_bytes(spark)
     report = job.main(to_argv(arguments), spark=spark)
     return {
         "job_seconds": report.seconds["job"],
+        "silver_bytes_read": input_bytes(spark) - before,
+        "quarantine": report.quarantine_location,
         "phases": {k: round(v, 3) for k, v in report.seconds.items()},
         "rows_read": report.rows_read,
         "partitions_processed": report.partitions_processed,
@@ -154,6 +174,7 @@ def tutorial(data: Path, work: Path, source: str = "silver") -> dict:
     seconds = perf_counter() - started
     result = {
         "job_seconds": seconds,
+        "silver_bytes_read": input_bytes(spark),
         **gold_layout(target),
         "peak_driver_mb": round(_jvm_peak_mb(spark) + _peak_rss_mb(), 1),
     }
@@ -174,11 +195,18 @@ def duckdb_case(data: Path, work: Path) -> dict:
     shutil.rmtree(target, ignore_errors=True)
     connection = duckdb.connect()
     connection.execute("SET threads = 2")
-    source = f"read_parquet('{data}/silver/*/*/*.parquet', hive_partitioning = true)"
+    source = (
+        f"read_parquet('{data}/silver/*/*/*.parquet', hive_partitioning = true, filename = true, "
+        "file_row_number = true)"
+    )
     started = perf_counter()
-    connection.execute(f"CREATE TEMP TABLE flagged AS SELECT *, coalesce({DUCKDB_VALID}, false) AS valid FROM {source}")
     connection.execute(
-        f"COPY (SELECT * EXCLUDE (valid) FROM flagged WHERE NOT valid) TO '{quarantine}' (FORMAT parquet)"
+        "CREATE TEMP TABLE flagged AS SELECT id, filename, file_row_number, idade, ativo, salario, ano, mes, "
+        f"coalesce({DUCKDB_VALID}, false) AS valid FROM {source}"
+    )
+    connection.execute(
+        "COPY (SELECT id, filename AS silver_file, file_row_number AS silver_row, idade, ativo, salario, ano, mes "
+        f"FROM flagged WHERE NOT valid) TO '{quarantine}' (FORMAT parquet)"
     )
     connection.execute(
         "COPY (SELECT idade, ativo, avg(salario) AS salario_medio, ano, mes FROM flagged WHERE valid GROUP BY ALL) "

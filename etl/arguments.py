@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from etl.errors import JobArgumentError
-from etl.schema import GOLD, SILVER, TableSchema
+from etl.schema import DEFAULT_QUARANTINE_COLUMNS, GOLD, QUARANTINE_MODES, SILVER, TableSchema
 
 MODES = ("incremental", "full")
 DEFAULT_MODE = "incremental"
@@ -92,6 +92,7 @@ class JobArguments:
     report_location: str = ""
     mode: str = DEFAULT_MODE
     max_reject_ratio: float = DEFAULT_MAX_REJECT_RATIO
+    quarantine_columns: str = DEFAULT_QUARANTINE_COLUMNS
     job_name: str = "job-transform-silver-to-gold"
     job_run_id: str = ""
 
@@ -113,6 +114,7 @@ def build_job_arguments(
     gold: TableSchema = GOLD,
     extra_py_files: str | None = None,
     log_group_prefix: str | None = None,
+    quarantine_columns: str = DEFAULT_QUARANTINE_COLUMNS,
 ) -> dict[str, str]:
     """Build the job's full argument set, Glue's special parameters included.
 
@@ -126,16 +128,19 @@ def build_job_arguments(
         log_group_prefix: Glue 5.0's --custom-logGroup-prefix: the job logs to
             `<prefix>/output` and `<prefix>/error` instead of the account-wide
             `/aws-glue/jobs/output` and `/aws-glue/jobs/error`.
+        quarantine_columns: `lean` (default: id, source file and row, the rule columns,
+            ano, mes, reasons) or `all` (whole rejected rows).
 
     Returns:
         A mapping `--key` -> value. Glue's own flags are ignored by the job when run
         locally, so local and AWS runs share one set.
 
     Raises:
-        JobArgumentError: on a mode or ratio outside what the job accepts.
+        JobArgumentError: on a mode, ratio or quarantine_columns outside what the job accepts.
     """
     _check_mode(mode)
     _check_ratio(max_reject_ratio)
+    _check_quarantine_columns(quarantine_columns)
     arguments = {
         # The job's own arguments.
         "--source_database": silver.database,
@@ -147,6 +152,7 @@ def build_job_arguments(
         "--report_location": layout.reports,
         "--mode": mode,
         "--max_reject_ratio": repr(float(max_reject_ratio)),
+        "--quarantine_columns": quarantine_columns,
         # Glue's special parameters:
         # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html
         "--job-language": "python",
@@ -198,10 +204,12 @@ def parse_job_arguments(argv: Sequence[str]) -> JobArguments:
     parser.add_argument("--report_location", default="")
     parser.add_argument("--mode", default=DEFAULT_MODE)
     parser.add_argument("--max_reject_ratio", default=str(DEFAULT_MAX_REJECT_RATIO))
+    parser.add_argument("--quarantine_columns", default=DEFAULT_QUARANTINE_COLUMNS)
     parser.add_argument("--JOB_NAME", dest="job_name", default=defaults.job_name)
     parser.add_argument("--JOB_RUN_ID", dest="job_run_id", default="")
     known, _glue_extras = parser.parse_known_args(list(argv))
     _check_mode(known.mode)
+    _check_quarantine_columns(known.quarantine_columns)
     try:
         ratio = float(known.max_reject_ratio)
     except ValueError:
@@ -221,3 +229,8 @@ def _check_mode(mode: str) -> None:
 def _check_ratio(ratio: float) -> None:
     if not 0.0 <= ratio <= 1.0:  # also false for NaN
         raise JobArgumentError(f"--max_reject_ratio must be between 0 and 1, got {ratio!r}")
+
+
+def _check_quarantine_columns(columns: str) -> None:
+    if columns not in QUARANTINE_MODES:
+        raise JobArgumentError(f"--quarantine_columns must be one of {', '.join(QUARANTINE_MODES)}, got {columns!r}")

@@ -21,6 +21,7 @@ from time import perf_counter
 from typing import Callable, Iterable, Sequence
 
 from pyspark import StorageLevel
+from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -45,9 +46,17 @@ from etl.incremental import (
 )
 from etl.quality import check_contract
 from etl.report import RunReport
-from etl.schema import GOLD, PARTITION_KEYS
+from etl.schema import GOLD, PARTITION_KEYS, SOURCE_FILE_COLUMN, SOURCE_ROW_COLUMN
 from etl.storage import LakeFiles, join
-from etl.transform import gold_rows, partitions_to_rescan, quarantined_rows, summarize, summary_counts
+from etl.transform import (
+    gold_rows,
+    partitions_to_rescan,
+    quarantined_rows,
+    rejected_rows,
+    summarize,
+    summarize_with_rejects,
+    summary_counts,
+)
 from etl.tuning import JOB_SPARK_SETTINGS
 
 log = logging.getLogger("etl.job")
@@ -77,6 +86,7 @@ def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunRe
     spark.catalog.refreshTable(args.source)  # a long-lived session may have cached its files
     source = spark.table(args.source)
     check_contract(source.schema, args.source)
+    _with_origin(source, args.source)  # fails now, before anything is read, if positions are unknowable
     gold_location = _table_location(spark, args.target)
     report.gold_location = gold_location
 
@@ -149,7 +159,15 @@ def _recompute(
     read failure (`read_failed` names it) and nothing has been written yet.
     """
     # Partitioned for the gold write (one Spark partition holds each gold partition's rows).
-    summary = summarize(rows, partitions=spark.sparkContext.defaultParallelism).persist(StorageLevel.MEMORY_AND_DISK)
+    # Lean quarantine: one scan gives gold's sums and every rejected row. Whole rows: the
+    # aggregate counts rejects per partition and a second scan of those partitions finds them.
+    one_pass = args.quarantine_columns == "lean"
+    n = spark.sparkContext.defaultParallelism
+    if one_pass:
+        summary = summarize_with_rejects(_with_origin(rows, args.source), partitions=n)
+    else:
+        summary = summarize(rows, partitions=n)
+    summary = summary.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         phase = perf_counter()
         try:
@@ -164,11 +182,14 @@ def _recompute(
         if counts.rows_rejected:
             quarantine = join(args.quarantine_location, f"run_id={report.run_id}") + "/"
             report.quarantine_location = quarantine
-            # The second scan reads only the silver partitions where pass 1 found rejects.
-            rescan = partitions_to_rescan(counts, partitions)
-            scanned = rows if rescan is None else rows.where(_partition_filter(rescan))
-            rejected = quarantined_rows(scanned)
-            writes["quarantine"] = lambda: _write_quarantine(rejected, quarantine, counts.rows_rejected)
+            if one_pass:
+                rejected = rejected_rows(summary)
+            else:
+                # The second scan reads only the silver partitions where pass 1 found rejects.
+                rescan = partitions_to_rescan(counts, partitions)
+                scanned = rows if rescan is None else rows.where(_partition_filter(rescan))
+                rejected = quarantined_rows(_with_origin(scanned, args.source), args.quarantine_columns)
+            writes["quarantine"] = lambda: _write_quarantine(rejected, quarantine, counts.rows_rejected, one_pass)
         if report.reject_ratio > args.max_reject_ratio:
             _run_writes(writes, report)
             raise RejectRatioExceeded(
@@ -185,6 +206,26 @@ def _recompute(
         return per_partition
     finally:
         summary.unpersist()
+
+
+def _with_origin(rows: DataFrame, source: str) -> DataFrame:
+    """`rows` plus the file each row was read from and its position in that file.
+
+    Spark's Parquet reader gives both as hidden metadata columns (`_metadata.row_index` since
+    Spark 3.5): reading them costs nothing beyond the columns the query already reads.
+    """
+    try:
+        return rows.select(
+            "*",
+            F.col("_metadata.file_path").alias(SOURCE_FILE_COLUMN),
+            F.col("_metadata.row_index").alias(SOURCE_ROW_COLUMN),
+        )
+    except AnalysisException as error:
+        raise PipelineError(
+            f"cannot tell which file and row a rejected row of {source} came from: Spark does not read it "
+            "through its Parquet file source (_metadata.row_index is missing); keep "
+            "spark.sql.hive.convertMetastoreParquet on (the default) and use Spark 3.5 or later"
+        ) from error
 
 
 def _run_writes(writes: dict[str, Callable[[], None]], report: RunReport) -> None:
@@ -222,11 +263,13 @@ def _timed(action: Callable[[], None]) -> float:
     return perf_counter() - started
 
 
-def _write_quarantine(rejected: DataFrame, location: str, rows: int) -> None:
-    # About one file per QUARANTINE_ROWS_PER_FILE rows, through a shuffle of the rejected rows
-    # only: coalesce(files) would also narrow the filtered scan of silver to `files` tasks.
+def _write_quarantine(rejected: DataFrame, location: str, rows: int, cached: bool) -> None:
+    # About one file per QUARANTINE_ROWS_PER_FILE rows. From the cached summary, coalesce
+    # merges its partitions without a shuffle; after a filtered scan of silver, coalesce would
+    # narrow the scan itself to `files` tasks, so only the rejected rows are shuffled.
     files = max(1, -(-rows // QUARANTINE_ROWS_PER_FILE))
-    rejected.repartition(files).write.mode("errorifexists").parquet(location)
+    spread = rejected.coalesce(files) if cached else rejected.repartition(files)
+    spread.write.mode("errorifexists").parquet(location)
 
 
 def _insert_overwrite(spark: SparkSession, gold: DataFrame, target: str) -> None:

@@ -22,6 +22,11 @@ GROUP_KEYS: tuple[str, ...] = ("idade", "ativo", "ano", "mes")
 MEASURE_COLUMN = "salario"
 AGGREGATE_COLUMN = "salario_medio"
 REASONS_COLUMN = "reject_reasons"
+ID_COLUMN = "id"
+# Where a rejected row came from: its silver file and its position in that file (0-based,
+# counted over the file's rows in order, as Spark's `_metadata.row_index` and pyarrow see it).
+SOURCE_FILE_COLUMN = "silver_file"
+SOURCE_ROW_COLUMN = "silver_row"
 
 PARQUET_COMPRESSION = "snappy"
 
@@ -93,6 +98,41 @@ GOLD = TableSchema(
     partition_columns=_PARTITION_COLUMNS,
     description="Gold layer: average salario by idade, ativo, ano, mes.",
 )
+
+# What the quarantine keeps of a rejected row (`--quarantine_columns`): `lean` (default) the
+# row's identity, where it came from, the values the rules read and why it failed; `all`
+# the whole silver row (every column, `nome` included) plus where it came from and why.
+QUARANTINE_MODES: tuple[str, ...] = ("lean", "all")
+DEFAULT_QUARANTINE_COLUMNS = "lean"
+
+_ORIGIN_COLUMNS = (
+    Column(SOURCE_FILE_COLUMN, "string", "the silver file the row was read from (URI)"),
+    Column(SOURCE_ROW_COLUMN, "bigint", "the row's 0-based position in that file"),
+)
+_REASONS = Column(REASONS_COLUMN, "array<string>", "every quality rule the row fails")
+
+# The lean quarantine's columns, in order. Silver's own columns keep the type silver stores
+# them with (a rejected idade of 2**32 is kept, not wrapped); the types here are those of
+# the standard silver table. `id` is null when silver has no id column.
+QUARANTINE_LEAN_COLUMNS: tuple[Column, ...] = (
+    Column(ID_COLUMN, "bigint", "the row's id in silver"),
+    *_ORIGIN_COLUMNS,
+    *SILVER.columns,
+    *SILVER.partition_columns,
+    _REASONS,
+)
+# With `all`: every silver column as stored, then these.
+QUARANTINE_ALL_EXTRA_COLUMNS: tuple[Column, ...] = (*_ORIGIN_COLUMNS, _REASONS)
+
+
+def quarantine_column_names(mode: str, silver_columns: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The quarantine's column names for `mode`, given silver's columns as read."""
+    if mode == "lean":
+        return tuple(c.name for c in QUARANTINE_LEAN_COLUMNS)
+    if mode == "all":
+        return (*silver_columns, *(c.name for c in QUARANTINE_ALL_EXTRA_COLUMNS))
+    raise ValueError(f"quarantine columns must be one of {', '.join(QUARANTINE_MODES)}, got {mode!r}")
+
 
 # Which stored types the job accepts for each required silver column, by Spark's
 # simpleString. Integral widths widen or narrow safely for the value ranges the quality

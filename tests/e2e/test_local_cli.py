@@ -61,6 +61,11 @@ def test_local_pipeline_end_to_end_then_a_noop_rerun(tmp_path, cli_env):
     assert report["preview_sql"] == "SELECT * FROM gold_data.sample_data_aggregated LIMIT 10"
     assert report["gold_location"].rstrip("/").endswith("gold/sample_data_aggregated")
     assert {"job", "total"} <= set(report["seconds"])
+    # The quarantine is lean by default: no `nome`, the row's origin instead.
+    quarantine = report["quarantine_location"].removeprefix("file://")
+    described = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{quarantine}*.parquet', hive_partitioning = false)")
+    columns = [c[0] for c in described.fetchall()]
+    assert columns == ["id", "silver_file", "silver_row", "idade", "ativo", "salario", "ano", "mes", "reject_reasons"]
     # Every step is shown with its time on stderr.
     for step in ("start", "provision catalog", "load silver", "run job", "register partitions", "verify"):
         assert f"✓ {step}" in first.stderr
@@ -72,6 +77,19 @@ def test_local_pipeline_end_to_end_then_a_noop_rerun(tmp_path, cli_env):
     assert "salario_medio" in second.stdout  # the preview table
     assert "Run summary" in second.stdout
     assert "nothing changed in silver" in second.stderr
+
+
+def test_quarantine_columns_all_keeps_whole_rows(tmp_path, cli_env):
+    lake = tmp_path / "lake"
+    result = run_cli(
+        ["--lake", str(lake), "--rows", "3000", "--months", "2", "--quarantine-columns", "all", "--json"],
+        cli_env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    quarantine = last_json_line(result.stdout)["quarantine_location"].removeprefix("file://")
+    rows = duckdb.sql(f"SELECT nome, id, silver_row FROM read_parquet('{quarantine}*.parquet')").fetchall()
+    assert rows and all(nome == f"pessoa-{id_}" for nome, id_, _ in rows)
 
 
 def test_registered_silver_path_with_text_salario_is_a_contract_violation(tmp_path, cli_env):
@@ -123,3 +141,6 @@ def test_bad_option_values_are_usage_errors(tmp_path, cli_env):
     result = run_cli(["--rows", "0"], cli_env, cwd=tmp_path)
     assert result.returncode == 2
     assert "--rows: must be at least 1" in result.stderr
+    result = run_cli(["--quarantine-columns", "some"], cli_env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--quarantine-columns: invalid choice: 'some' (choose from 'lean', 'all')" in result.stderr

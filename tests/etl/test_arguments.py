@@ -28,6 +28,7 @@ def test_builder_sets_glue_flags_and_the_jobs_own_arguments():
     assert arguments["--TempDir"] == "s3://b/temp/"
     assert arguments["--mode"] == "incremental"
     assert arguments["--max_reject_ratio"] == "0.05"
+    assert arguments["--quarantine_columns"] == "lean"
 
 
 def test_parser_reads_what_the_builder_wrote_and_ignores_glue_extras():
@@ -41,6 +42,9 @@ def test_parser_reads_what_the_builder_wrote_and_ignores_glue_extras():
     assert parsed.source == "silver_data.sample_data_partitioned"
     assert parsed.target == "gold_data.sample_data_aggregated"
     assert parsed.quarantine_location == "s3://b/quarantine/sample_data_aggregated/"
+    assert parsed.quarantine_columns == "lean"
+    whole = to_argv(build_job_arguments(LakeLayout("s3://b"), quarantine_columns="all"))
+    assert parse_job_arguments(whole).quarantine_columns == "all"
 
 
 @pytest.mark.parametrize(
@@ -49,6 +53,7 @@ def test_parser_reads_what_the_builder_wrote_and_ignores_glue_extras():
         (["--mode", "sometimes"], "--mode must be one of incremental, full, got 'sometimes'"),
         (["--max_reject_ratio", "1.5"], "--max_reject_ratio must be between 0 and 1, got 1.5"),
         (["--max_reject_ratio", "lots"], "must be a number between 0 and 1, got 'lots'"),
+        (["--quarantine_columns", "some"], "--quarantine_columns must be one of lean, all, got 'some'"),
     ],
 )
 def test_bad_values_are_named(extra, message):
@@ -65,3 +70,8 @@ def test_missing_locations_are_named():
 def test_builder_refuses_a_bad_mode():
     with pytest.raises(JobArgumentError, match="--mode"):
         build_job_arguments(LakeLayout("s3://b"), mode="partial")
+
+
+def test_builder_refuses_unknown_quarantine_columns():
+    with pytest.raises(JobArgumentError, match="--quarantine_columns must be one of lean, all, got 'nome'"):
+        build_job_arguments(LakeLayout("s3://b"), quarantine_columns="nome")

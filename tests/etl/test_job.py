@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from etl import job
+from etl.arguments import build_job_arguments, to_argv
 from etl.errors import (
     EmptySilverError,
     LakeWriteError,
+    PipelineError,
     RejectRatioExceeded,
     SchemaContractError,
     SilverReadError,
 )
 from etl.sample import SampleSpec, generate_silver, write_silver
+from etl.schema import QUARANTINE_LEAN_COLUMNS
 
 
 def people(n: int, seed: int, salary_base: float = 1000.0) -> list[dict]:
@@ -60,6 +66,24 @@ def duckdb_expected(silver_glob: str) -> tuple[dict[tuple, float], int, int]:
     return {(r[0], r[1], r[2], r[3]): r[4] for r in rows}, total, total - valid
 
 
+def local_path(uri: str) -> str:
+    """A `file:` URI as Spark writes it (percent-encoded) -> the local path."""
+    return unquote(urlparse(uri).path)
+
+
+def identities_with(quarantined):
+    return [(local_path(f), r, reasons) for f, r, reasons in quarantined]
+
+
+def duckdb_rejected_positions(silver_glob: str) -> list[tuple[str, int]]:
+    """(file, 0-based row number) of every silver row failing the rules, as DuckDB reads them."""
+    rows = duckdb.sql(
+        f"SELECT filename, file_row_number FROM read_parquet('{silver_glob}', hive_partitioning = true, "
+        f"filename = true, file_row_number = true) WHERE NOT coalesce({DUCKDB_RULES}, false)"
+    ).fetchall()
+    return sorted((str(Path(f).resolve()), int(r)) for f, r in rows)
+
+
 def test_gold_equals_duckdbs_computation_on_sample_data_with_bad_rows(spark, lake):
     write_silver(
         generate_silver(spark, SampleSpec(rows=30_000, months=6, invalid_fraction=0.02, seed=7)), lake.layout.silver
@@ -83,20 +107,22 @@ def test_gold_equals_duckdbs_computation_on_sample_data_with_bad_rows(spark, lak
     assert actual.keys() == expected.keys()
     for key, value in expected.items():
         assert actual[key] == pytest.approx(value, rel=1e-9), key
+    # Every rejected row exactly once: the quarantine's (file, position) pairs are the ones
+    # DuckDB finds failing the rules, each once.
     quarantined = duckdb.sql(
-        f"SELECT nome, reject_reasons FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet')"
+        f"SELECT silver_file, silver_row, reject_reasons FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet')"
     ).fetchall()
-    expected_rejects = duckdb.sql(
-        f"SELECT nome FROM read_parquet('{lake.silver_dir}/*/*/*.parquet', hive_partitioning = true) "
-        f"WHERE NOT coalesce({DUCKDB_RULES}, false)"
-    ).fetchall()
-    assert sorted(r[0] for r in quarantined) == sorted(r[0] for r in expected_rejects)
-    assert len(quarantined) == rejected
-    assert all(reasons for _, reasons in quarantined)
-    reasons = {name: reasons for name, reasons in quarantined}
-    assert reasons["bad-month"] == ["mes outside 1..12"]
-    assert reasons["bad-year"] == ["ano outside 1900..2100"]
-    assert reasons["inf"] == ["salario is infinite"]
+    identities = [(local_path(f), r) for f, r, _ in quarantined]
+    assert len(identities) == len(set(identities)) == rejected
+    assert sorted(identities) == duckdb_rejected_positions(f"{lake.silver_dir}/*/*/*.parquet")
+    assert all(reasons for _, _, reasons in quarantined)
+    reasons = {
+        (str(Path(f).relative_to(lake.silver_dir.resolve())), r): reasons
+        for f, r, reasons in identities_with(quarantined)
+    }
+    assert reasons[("ano=2023/mes=13/extra.parquet", 0)] == ["mes outside 1..12"]
+    assert reasons[("ano=1800/mes=1/extra.parquet", 0)] == ["ano outside 1900..2100"]
+    assert reasons[("ano=2023/mes=1/extra.parquet", 0)] == ["salario is infinite"]
     assert report.rows_written == len(expected)
 
 
@@ -271,11 +297,12 @@ def test_quarantine_holds_exactly_the_rejected_rows_when_only_some_partitions_ha
     report = lake.run(max_reject_ratio=0.5)
     assert (report.rows_read, report.rows_rejected, report.partitions_written) == (122, 2, 4)
     quarantined = duckdb.sql(
-        f"SELECT nome, ano, mes, reject_reasons FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet') ORDER BY nome"
+        f"SELECT silver_file, silver_row, ano, mes, reject_reasons FROM "
+        f"read_parquet('{lake.root}/quarantine/*/*/*.parquet') ORDER BY mes"
     ).fetchall()
-    assert quarantined == [
-        ("no-pay", 2024, 4, ["salario is null"]),
-        ("too-old", 2024, 2, ["idade outside 0..120"]),
+    assert [(Path(local_path(f)).relative_to(lake.silver_dir.resolve()), *rest) for f, *rest in quarantined] == [
+        (Path("ano=2024/mes=2/part-0.parquet"), 30, 2024, 2, ["idade outside 0..120"]),
+        (Path("ano=2024/mes=4/part-0.parquet"), 30, 2024, 4, ["salario is null"]),
     ]
 
 
@@ -340,3 +367,140 @@ def test_sample_generator_is_deterministic_whatever_the_partitioning(spark):
         or math.isnan(r["salario"])
     )
     assert 150 <= invalid <= 250  # 10% of 2,000, give or take the hash's spread
+
+
+WITH_ID = pa.schema(
+    [("id", pa.int64()), ("idade", pa.int32()), ("ativo", pa.bool_()), ("salario", pa.float64()), ("nome", pa.string())]
+)
+
+
+def quarantine_rows(lake) -> list[dict]:
+    relation = duckdb.sql(
+        f"SELECT * FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet', hive_partitioning = false)"
+    )
+    return [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
+
+
+def test_a_rejected_row_is_traced_back_to_its_silver_file_and_position_with_pyarrow(spark, lake):
+    # Several files per partition, several row groups per file, rejects scattered through them.
+    schema = WITH_ID
+    rng = random.Random(5)
+    for mes in (1, 2):
+        for part in range(2):
+            rows = []
+            for i in range(500):
+                row = dict(id=mes * 10_000 + part * 1_000 + i, idade=rng.randint(20, 60), ativo=True)
+                row.update(salario=rng.random() * 1000, nome=f"p-{mes}-{part}-{i}")
+                if i % 97 == 13:
+                    row["salario"] = -1.0
+                if i % 131 == 7:
+                    row["idade"] = None
+                rows.append(row)
+            folder = lake.silver_dir / "ano=2024" / f"mes={mes}"
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(
+                pa.Table.from_pylist(rows, schema=schema), folder / f"part-{part}.parquet", row_group_size=64
+            )
+    report = lake.run(max_reject_ratio=0.5)
+    quarantined = quarantine_rows(lake)
+    assert report.rows_rejected == len(quarantined) == 4 * (6 + 4)
+    for row in quarantined:
+        # Read the original row independently: pyarrow, the file named, the position given.
+        original = pq.read_table(local_path(row["silver_file"])).slice(row["silver_row"], 1).to_pylist()[0]
+        assert original["id"] == row["id"]
+        assert original["idade"] == row["idade"]
+        assert original["salario"] == row["salario"]
+        assert original["ativo"] == row["ativo"]
+        position = original["id"] % 1_000
+        assert row["silver_row"] == position  # ids were written in file order
+        assert original["nome"].endswith(f"-{position}")
+        assert row["reject_reasons"] in (["idade is null"], ["salario is negative"])
+
+
+@pytest.mark.parametrize("columns", ["lean", "all"])
+def test_quarantine_columns_in_both_modes(spark, lake, columns):
+    schema = WITH_ID
+    rows = [
+        dict(id=1, idade=30, ativo=True, salario=10.0, nome="ok"),
+        dict(id=2, idade=30, ativo=None, salario=1.0, nome="x"),
+    ]
+    lake.write_partition(2024, 1, rows, schema=schema)
+    lake.register()
+    arguments = build_job_arguments(lake.layout, max_reject_ratio=0.9, quarantine_columns=columns)
+    job.main(to_argv(arguments), spark=spark)
+    described = duckdb.sql(
+        f"DESCRIBE SELECT * FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet', hive_partitioning = false)"
+    ).fetchall()
+    types = {name: type_ for name, type_, *_ in described}
+    if columns == "lean":
+        assert list(types) == [c.name for c in QUARANTINE_LEAN_COLUMNS]
+        assert "nome" not in types
+    else:
+        assert list(types) == [
+            "id",
+            "idade",
+            "ativo",
+            "salario",
+            "nome",
+            "ano",
+            "mes",
+            "silver_file",
+            "silver_row",
+            "reject_reasons",
+        ]
+    assert (types["id"], types["silver_file"], types["silver_row"]) == ("BIGINT", "VARCHAR", "BIGINT")
+    assert (types["idade"], types["ativo"], types["salario"], types["ano"], types["mes"]) == (
+        "INTEGER",
+        "BOOLEAN",
+        "DOUBLE",
+        "INTEGER",
+        "INTEGER",
+    )
+    assert types["reject_reasons"] == "VARCHAR[]"
+    (row,) = quarantine_rows(lake)
+    assert (row["id"], row["silver_row"], row["reject_reasons"]) == (2, 1, ["ativo is null"])
+    assert local_path(row["silver_file"]).endswith("silver/sample_data_partitioned/ano=2024/mes=1/part-0.parquet")
+
+
+def test_the_quarantine_holds_every_rejected_row_exactly_once_by_count_and_identity(spark, lake):
+    # Sample data as the benchmark makes it (ids, several files per partition), plus exact
+    # duplicates of rejected rows in a file of their own: same id, same values, other rows.
+    write_silver(
+        generate_silver(spark, SampleSpec(rows=40_000, months=4, invalid_fraction=0.03, seed=11)), lake.layout.silver
+    )
+    duplicate = dict(id=7, nome="twin", idade=None, ativo=True, salario=1.0)
+    schema = pa.schema(
+        [
+            ("id", pa.int64()),
+            ("nome", pa.string()),
+            ("idade", pa.int32()),
+            ("ativo", pa.bool_()),
+            ("salario", pa.float64()),
+        ]
+    )
+    lake.write_partition(2023, 2, [duplicate] * 3, name="twins.parquet", schema=schema)
+    report = lake.run(mode="full")
+    silver_glob = f"{lake.silver_dir}/*/*/*.parquet"
+    expected = duckdb.sql(
+        f"SELECT filename, file_row_number, id FROM read_parquet('{silver_glob}', hive_partitioning = true, "
+        f"filename = true, file_row_number = true) WHERE NOT coalesce({DUCKDB_RULES}, false)"
+    ).fetchall()
+    quarantined = duckdb.sql(
+        f"SELECT silver_file, silver_row, id FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet')"
+    ).fetchall()
+    assert report.rows_rejected == len(quarantined) == len(expected) > 1_000
+    identities = sorted((local_path(f), r, i) for f, r, i in quarantined)
+    assert len({(f, r) for f, r, _ in identities}) == len(identities)  # no row twice
+    assert identities == sorted((str(Path(f).resolve()), int(r), i) for f, r, i in expected)
+    assert sorted(r for f, r, i in identities if f.endswith("twins.parquet")) == [0, 1, 2]
+
+
+def test_a_source_spark_cannot_give_positions_for_is_refused_clearly(spark, lake):
+    lake.write_partition(2024, 1, people(20, seed=1) + [dict(idade=None, ativo=True, salario=1.0, nome="bad")])
+    spark.conf.set("spark.sql.hive.convertMetastoreParquet", "false")  # Hive's SerDe reader: no _metadata
+    try:
+        with pytest.raises(PipelineError, match=r"cannot tell which file and row a rejected row .* came from"):
+            lake.run(max_reject_ratio=0.5)
+    finally:
+        spark.conf.unset("spark.sql.hive.convertMetastoreParquet")
+    assert lake.gold_files() == {}

@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
@@ -11,9 +12,17 @@ from etl.transform import (
     gold_rows,
     partitions_to_rescan,
     quarantined_rows,
+    rejected_rows,
     summarize,
+    summarize_with_rejects,
     summary_counts,
 )
+
+
+def with_origin(silver):
+    """Inline rows have no file: stand-ins for the origin columns the job reads from `_metadata`."""
+    return silver.select("*", F.lit("inline").alias("silver_file"), F.monotonically_increasing_id().alias("silver_row"))
+
 
 SILVER = "idade int, ativo boolean, salario double, ano int, mes int, nome string"
 GOLD = "idade int, ativo boolean, salario_medio double, ano int, mes int"
@@ -44,7 +53,7 @@ def test_aggregate_averages_salario_by_idade_ativo_ano_mes(spark):
     assertDataFrameEqual(aggregate(silver), expected)
 
 
-def test_invalid_rows_are_left_out_of_gold_and_kept_whole_in_quarantine(spark):
+def test_invalid_rows_are_left_out_of_gold_and_kept_whole_in_an_all_columns_quarantine(spark):
     silver = spark.createDataFrame(
         [
             (30, True, 1000.0, 2024, 1, "ok-1"),
@@ -59,7 +68,7 @@ def test_invalid_rows_are_left_out_of_gold_and_kept_whole_in_quarantine(spark):
     )
     summary = summarize(silver)
     assertDataFrameEqual(gold_rows(summary), spark.createDataFrame([(30, True, 2000.0, 2024, 1)], GOLD))
-    quarantine = {r["nome"]: r for r in quarantined_rows(silver).collect()}
+    quarantine = {r["nome"]: r for r in quarantined_rows(with_origin(silver), "all").collect()}
     assert sorted(quarantine) == ["nan", "negative", "no-age", "no-ativo", "old-and-bad-month"]
     assert quarantine["negative"]["reject_reasons"] == ["salario is negative"]
     assert quarantine["nan"]["reject_reasons"] == ["salario is NaN"]
@@ -75,7 +84,7 @@ def test_invalid_rows_are_left_out_of_gold_and_kept_whole_in_quarantine(spark):
 def test_identical_invalid_rows_are_each_quarantined(spark):
     silver = spark.createDataFrame([(None, True, 1.0, 2024, 1, "same")] * 3, SILVER)
     summary = summarize(silver)
-    assert quarantined_rows(silver).count() == 3
+    assert quarantined_rows(with_origin(silver)).count() == 3
     assert (summary_counts(summary).rows_read, summary_counts(summary).rows_rejected) == (3, 3)
     assert gold_rows(summary).count() == 0
 
@@ -94,7 +103,7 @@ def test_out_of_int_range_age_is_rejected_not_wrapped(spark):
     )
     summary = summarize(silver)
     assert (summary_counts(summary).rows_read, summary_counts(summary).rows_rejected) == (1, 1)
-    assert quarantined_rows(silver).first()["idade"] == 2**32 + 30
+    assert quarantined_rows(with_origin(silver)).first()["idade"] == 2**32 + 30
     assert gold_rows(summary).count() == 0
 
 
@@ -104,9 +113,116 @@ def test_rejected_rows_keep_columns_of_any_type(spark):
         "idade int, ativo boolean, salario double, ano int, mes int, tags map<string,int>",
     )
     summary = summarize(silver)
-    rejected = quarantined_rows(silver).collect()
+    rejected = quarantined_rows(with_origin(silver), "all").collect()
     assert [(r["tags"], r["reject_reasons"]) for r in rejected] == [({"k": 2}, ["salario is negative"])]
     assertDataFrameEqual(gold_rows(summary), spark.createDataFrame([(30, True, 10.0, 2024, 1)], GOLD))
+
+
+def test_a_lean_quarantine_holds_identity_origin_rule_columns_and_reasons_only(spark):
+    silver = spark.createDataFrame(
+        [(7, "ana", 30, True, 10.0, 2024, 1, "f1", 0), (8, "bia", 30, True, -1.0, 2024, 1, "f1", 1)],
+        "id bigint, nome string, idade int, ativo boolean, salario double, ano int, mes int, "
+        "silver_file string, silver_row bigint",
+    )
+    lean = quarantined_rows(silver)
+    assert lean.columns == [
+        "id",
+        "silver_file",
+        "silver_row",
+        "idade",
+        "ativo",
+        "salario",
+        "ano",
+        "mes",
+        "reject_reasons",
+    ]
+    assert [tuple(r) for r in lean.collect()] == [(8, "f1", 1, 30, True, -1.0, 2024, 1, ["salario is negative"])]
+    whole = quarantined_rows(silver, "all")
+    assert whole.columns == [
+        "id",
+        "nome",
+        "idade",
+        "ativo",
+        "salario",
+        "ano",
+        "mes",
+        "silver_file",
+        "silver_row",
+        "reject_reasons",
+    ]
+    assert whole.first()["nome"] == "bia"
+
+
+def test_a_lean_quarantine_of_silver_without_id_has_a_null_id(spark):
+    silver = with_origin(spark.createDataFrame([(None, True, 1.0, 2024, 1, "x")], SILVER))
+    row = quarantined_rows(silver).first()
+    assert row["id"] is None
+    assert dict(quarantined_rows(silver).dtypes)["id"] == "bigint"
+
+
+def test_an_unknown_quarantine_mode_is_refused(spark):
+    with pytest.raises(ValueError, match="quarantine columns must be one of lean, all, got 'some'"):
+        quarantined_rows(with_origin(spark.createDataFrame([], SILVER)), "some")
+
+
+def test_one_pass_gives_gold_and_every_rejected_row_with_its_identity(spark):
+    silver = spark.createDataFrame(
+        [
+            (1, 30, True, 1000.0, 2024, 1, "f1", 0),
+            (2, 30, True, 3000.0, 2024, 1, "f1", 1),
+            (3, 30, True, -5.0, 2024, 1, "f1", 2),
+            (3, 30, True, -5.0, 2024, 1, "f2", 2),  # the same values in another file: another row
+            (4, None, True, 99999.0, 2024, 1, "f2", 0),
+            (5, 200, None, math.nan, 2024, 13, "f3", 7),
+            (6, 41, False, 10.0, 2023, 12, "f3", 8),
+        ],
+        "id bigint, idade int, ativo boolean, salario double, ano int, mes int, silver_file string, silver_row bigint",
+    )
+    summary = summarize_with_rejects(silver, partitions=3)
+    assertDataFrameEqual(
+        gold_rows(summary), spark.createDataFrame([(30, True, 2000.0, 2024, 1), (41, False, 10.0, 2023, 12)], GOLD)
+    )
+    counts = summary_counts(summary)
+    assert (counts.rows_read, counts.rows_rejected, counts.gold_rows) == (7, 4, 2)
+
+    def comparable(row):  # NaN != NaN: compare it as a marker
+        return tuple("NaN" if isinstance(v, float) and math.isnan(v) else v for v in row)
+
+    rejected = sorted(comparable(r) for r in rejected_rows(summary).collect())
+    assert rejected == [
+        (3, "f1", 2, 30, True, -5.0, 2024, 1, ["salario is negative"]),
+        (3, "f2", 2, 30, True, -5.0, 2024, 1, ["salario is negative"]),
+        (4, "f2", 0, None, True, 99999.0, 2024, 1, ["idade is null"]),
+        (
+            5,
+            "f3",
+            7,
+            200,
+            None,
+            "NaN",
+            2024,
+            13,
+            ["mes outside 1..12", "idade outside 0..120", "ativo is null", "salario is NaN"],
+        ),
+    ]
+    assert rejected_rows(summary).columns == quarantined_rows(silver).columns
+
+
+def test_one_pass_keeps_rejected_values_as_stored_and_never_wraps_them(spark):
+    silver = spark.createDataFrame(
+        [
+            (2**32 + 30, True, 1.0, 2024, 1, "f", 0),
+            (30, True, 2.0, 2**32 + 2024, 1, "f", 1),
+            (30, True, 3.0, 2024, 1, "f", 2),
+        ],
+        "idade bigint, ativo boolean, salario double, ano bigint, mes int, silver_file string, silver_row bigint",
+    )
+    summary = summarize_with_rejects(silver)
+    rejected = {r["silver_row"]: r for r in rejected_rows(summary).collect()}
+    assert rejected[0]["idade"] == 2**32 + 30 and rejected[0]["reject_reasons"] == ["idade outside 0..120"]
+    assert rejected[1]["ano"] == 2**32 + 2024 and rejected[1]["reject_reasons"] == ["ano outside 1900..2100"]
+    assert rejected[0]["id"] is None  # silver has no id column
+    assertDataFrameEqual(gold_rows(summary), spark.createDataFrame([(30, True, 3.0, 2024, 1)], GOLD))
 
 
 def test_summary_counts_per_gold_partition_and_per_silver_partition_with_rejects(spark):
