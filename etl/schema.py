@@ -99,6 +99,17 @@ GOLD = TableSchema(
     description="Gold layer: average salario by idade, ativo, ano, mes.",
 )
 
+# The silver table a stack declares for a fresh account (`silverCatalog: create`) holds
+# what `etl.sample` writes and `load-silver` uploads: the row's identity and a name besides
+# the columns the job reads. On Glue the job sees only the catalog's columns, so without
+# `id` here the lean quarantine could not say which row was rejected. `nome` is declared so
+# the table describes its files; the job never reads it unless `--quarantine_columns all`.
+SILVER_TABLE_COLUMNS: tuple[Column, ...] = (
+    Column(ID_COLUMN, "bigint", "the row's identity"),
+    Column("nome", "string", "the person's name (personal data)"),
+    *SILVER.columns,
+)
+
 # What the quarantine keeps of a rejected row (`--quarantine_columns`): `lean` (default) the
 # row's identity, where it came from, the values the rules read and why it failed; `all`
 # the whole silver row (every column, `nome` included) plus where it came from and why.

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from etl.arguments import LakeLayout, build_job_arguments
-from etl.schema import GOLD, SILVER, TableSchema, preview_sql
+from etl.schema import GOLD, SILVER, SILVER_TABLE_COLUMNS, TableSchema, preview_sql
 from infra import names
 from infra import outputs as out
 from infra.alerts import FailureAlerts, FailureAlertsArgs
@@ -37,8 +37,13 @@ def gold_table_schema(settings: Settings) -> TableSchema:
 
 
 def silver_table_schema(settings: Settings) -> TableSchema:
+    """The silver table as a stack declares it: the columns the sample data has."""
     return TableSchema(
-        settings.silver_database, settings.silver_table, SILVER.columns, SILVER.partition_columns, SILVER.description
+        settings.silver_database,
+        settings.silver_table,
+        SILVER_TABLE_COLUMNS,
+        SILVER.partition_columns,
+        SILVER.description,
     )
 
 

@@ -126,6 +126,8 @@ def test_dev_declares_the_silver_table_a_fresh_account_lacks(dev):
     descriptor = table["storageDescriptor"]
     assert table["databaseName"] == "silver_data_dev" and table["tableType"] == "EXTERNAL_TABLE"
     assert [(c["name"], c["type"]) for c in descriptor["columns"]] == [
+        ("id", "bigint"),
+        ("nome", "string"),
         ("idade", "int"),
         ("ativo", "boolean"),
         ("salario", "double"),
