@@ -189,27 +189,25 @@ DUCKDB_VALID = (
 
 
 def duckdb_case(data: Path, work: Path) -> dict:
+    """DuckDB doing the same work: the lean quarantine (id, file, row number, rule columns)
+    and the gold aggregate, each one statement over the silver files (DuckDB reads only the
+    columns and, for the quarantine, materializes file names only for the rows it keeps)."""
     import duckdb
 
     target, quarantine = work / "duckdb_gold", work / "duckdb_quarantine.parquet"
     shutil.rmtree(target, ignore_errors=True)
     connection = duckdb.connect()
     connection.execute("SET threads = 2")
-    source = (
-        f"read_parquet('{data}/silver/*/*/*.parquet', hive_partitioning = true, filename = true, "
-        "file_row_number = true)"
-    )
+    files = f"'{data}/silver/*/*/*.parquet', hive_partitioning = true"
     started = perf_counter()
     connection.execute(
-        "CREATE TEMP TABLE flagged AS SELECT id, filename, file_row_number, idade, ativo, salario, ano, mes, "
-        f"coalesce({DUCKDB_VALID}, false) AS valid FROM {source}"
-    )
-    connection.execute(
         "COPY (SELECT id, filename AS silver_file, file_row_number AS silver_row, idade, ativo, salario, ano, mes "
-        f"FROM flagged WHERE NOT valid) TO '{quarantine}' (FORMAT parquet)"
+        f"FROM read_parquet({files}, filename = true, file_row_number = true) "
+        f"WHERE NOT coalesce({DUCKDB_VALID}, false)) TO '{quarantine}' (FORMAT parquet)"
     )
     connection.execute(
-        "COPY (SELECT idade, ativo, avg(salario) AS salario_medio, ano, mes FROM flagged WHERE valid GROUP BY ALL) "
+        f"COPY (SELECT idade, ativo, avg(salario) AS salario_medio, ano, mes FROM read_parquet({files}) "
+        f"WHERE coalesce({DUCKDB_VALID}, false) GROUP BY ALL) "
         f"TO '{target}' (FORMAT parquet, PARTITION_BY (ano, mes), COMPRESSION snappy)"
     )
     seconds = perf_counter() - started

@@ -76,11 +76,18 @@ class Lake:
             self.spark.sql(create_table_sql(SILVER, self.layout.silver))
 
     def run(
-        self, mode: str = "incremental", max_reject_ratio: float = 0.05, register: bool = True, run_id: str = ""
+        self,
+        mode: str = "incremental",
+        max_reject_ratio: float = 0.05,
+        register: bool = True,
+        run_id: str = "",
+        quarantine_columns: str = "lean",
     ) -> RunReport:
         if register:
             self.register()
-        arguments = build_job_arguments(self.layout, mode=mode, max_reject_ratio=max_reject_ratio)
+        arguments = build_job_arguments(
+            self.layout, mode=mode, max_reject_ratio=max_reject_ratio, quarantine_columns=quarantine_columns
+        )
         if run_id:
             arguments["--JOB_RUN_ID"] = run_id
         return job.main(to_argv(arguments), spark=self.spark)

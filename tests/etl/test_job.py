@@ -289,12 +289,13 @@ def test_too_many_rejects_fail_before_gold_is_written(spark, lake):
     assert quarantined == 10
 
 
-def test_quarantine_holds_exactly_the_rejected_rows_when_only_some_partitions_have_them(spark, lake):
+@pytest.mark.parametrize("columns", ["lean", "all"])  # one pass; or a second scan of the partitions with rejects
+def test_quarantine_holds_exactly_the_rejected_rows_when_only_some_partitions_have_them(spark, lake, columns):
     lake.write_partition(2024, 1, people(30, seed=1))
     lake.write_partition(2024, 2, people(30, seed=2) + [dict(idade=500, ativo=True, salario=1.0, nome="too-old")])
     lake.write_partition(2024, 3, people(30, seed=3))
     lake.write_partition(2024, 4, people(30, seed=4) + [dict(idade=30, ativo=True, salario=None, nome="no-pay")])
-    report = lake.run(max_reject_ratio=0.5)
+    report = lake.run(max_reject_ratio=0.5, quarantine_columns=columns)
     assert (report.rows_read, report.rows_rejected, report.partitions_written) == (122, 2, 4)
     quarantined = duckdb.sql(
         f"SELECT silver_file, silver_row, ano, mes, reject_reasons FROM "
