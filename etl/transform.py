@@ -139,18 +139,6 @@ def summarize_with_rejects(silver: DataFrame, partitions: int | None = None) -> 
     return summary if partitions is None else summary.repartition(partitions, *PARTITION_KEYS)
 
 
-_IDENTITY = (SOURCE_FILE_COLUMN, SOURCE_ROW_COLUMN, ID_COLUMN)
-_LEAN_TYPES = {c.name: c.type for c in QUARANTINE_LEAN_COLUMNS}
-
-
-def _identity_columns(identity):
-    return [
-        (SOURCE_FILE_COLUMN, F.col(SOURCE_FILE_COLUMN)),
-        (SOURCE_ROW_COLUMN, F.col(SOURCE_ROW_COLUMN)),
-        (ID_COLUMN, identity),
-    ]
-
-
 def rejected_rows(summary: DataFrame) -> DataFrame:
     """The lean quarantine from a `summarize_with_rejects` summary: one row per rejected
     silver row, columns as `quarantined_rows(..., "lean")` gives (salario as double)."""
