@@ -635,6 +635,22 @@ class _CtrlC:
             signal.signal(signal.SIGINT, handler)
 
 
+def _ask(err, ctrl_c, args, action: str, question: str) -> str | None:
+    """The user's answer to `question`; None when `--yes` answered it already.
+
+    Raises:
+        DeployError: nobody can answer (stdin is not a terminal) and `--yes` was not given.
+    """
+    if args.yes:
+        return None
+    if not _stdin_is_terminal():
+        raise DeployError(
+            f"refusing to {action} stack {args.stack!r} without confirmation: stdin is not a terminal; rerun with --yes"
+        )
+    with ctrl_c.prompt():
+        return err.input(question, markup=False)
+
+
 def deploy_command(args) -> int:
     """`deploy --stack NAME [--preview] [--yes] [--config KEY=VALUE ...] [--json]`."""
     import json
@@ -645,16 +661,8 @@ def deploy_command(args) -> int:
 
     def confirm(summary: ChangeSummary) -> bool:
         _print_preview(console, summary)
-        if args.yes:
-            return True
-        if not _stdin_is_terminal():
-            raise DeployError(
-                f"refusing to deploy stack {args.stack!r} without confirmation: stdin is not a terminal; "
-                "rerun with --yes"
-            )
-        with ctrl_c.prompt():
-            answer = err.input(f"Deploy these changes to stack {args.stack!r}? [y/N] ", markup=False)
-        return answer.strip().lower() in ("y", "yes")
+        answer = _ask(err, ctrl_c, args, "deploy", f"Deploy these changes to stack {args.stack!r}? [y/N] ")
+        return answer is None or answer.strip().lower() in ("y", "yes")
 
     try:
         config = parse_config_pairs(args.config or [])
@@ -705,16 +713,8 @@ def destroy_command(args) -> int:
         seen.update(outputs)
         console.print(f"Destroying stack {args.stack!r} deletes every resource it manages.", highlight=False)
         console.print(lake_notice(args.stack, outputs), highlight=False, soft_wrap=True)
-        if args.yes:
-            return True
-        if not _stdin_is_terminal():
-            raise DeployError(
-                f"refusing to destroy stack {args.stack!r} without confirmation: stdin is not a terminal; "
-                "rerun with --yes"
-            )
-        with ctrl_c.prompt():
-            answer = err.input(f"Type the stack name ({args.stack}) to destroy it: ", markup=False)
-        return answer.strip() == args.stack
+        answer = _ask(err, ctrl_c, args, "destroy", f"Type the stack name ({args.stack}) to destroy it: ")
+        return answer is None or answer.strip() == args.stack
 
     try:
         with ctrl_c:
