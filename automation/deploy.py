@@ -651,6 +651,14 @@ def _ask(err, ctrl_c, args, action: str, question: str) -> str | None:
         return err.input(question, markup=False)
 
 
+def _failure_line(error: Exception, stack: str, action: str, interrupted: bool) -> str:
+    """The one line a failed deploy or destroy prints: ours as they are, the SDK's own
+    failures (no summary event, gRPC) summarized, never a traceback."""
+    if isinstance(error, DeployError):
+        return _interrupted(stack) if interrupted else str(error)
+    return f"{action} of stack {stack!r} failed: {describe_failure(error)}"
+
+
 def deploy_command(args) -> int:
     """`deploy --stack NAME [--preview] [--yes] [--config KEY=VALUE ...] [--json]`."""
     import json
@@ -677,13 +685,11 @@ def deploy_command(args) -> int:
                     result = deploy(args.stack, config, display, confirm)
                 finally:
                     display.close()
-    except DeployError as error:
-        return _fail(err, _interrupted(args.stack) if ctrl_c.interrupted else str(error))
     except KeyboardInterrupt:
         display.close()
         return _fail(err, _interrupted(args.stack))
-    except Exception as error:  # the SDK's own failures (no summary event, gRPC): one line, no traceback
-        return _fail(err, f"deploy of stack {args.stack!r} failed: {describe_failure(error)}")
+    except Exception as error:
+        return _fail(err, _failure_line(error, args.stack, "deploy", ctrl_c.interrupted))
     if args.preview:
         _print_preview(console, summary)
         if args.json:
@@ -722,13 +728,11 @@ def destroy_command(args) -> int:
                 result = destroy(args.stack, display, confirm)
             finally:
                 display.close()
-    except DeployError as error:
-        return _fail(err, _interrupted(args.stack) if ctrl_c.interrupted else str(error))
     except KeyboardInterrupt:
         display.close()
         return _fail(err, _interrupted(args.stack))
-    except Exception as error:  # the SDK's own failures: one line, no traceback
-        return _fail(err, f"destroy of stack {args.stack!r} failed: {describe_failure(error)}")
+    except Exception as error:
+        return _fail(err, _failure_line(error, args.stack, "destroy", ctrl_c.interrupted))
     if result is None:
         return _fail(err, f"destroy declined: stack {args.stack!r} unchanged")
     console.print(f"Destroyed stack {args.stack!r}: {result.count('delete')} resources deleted.", highlight=False)

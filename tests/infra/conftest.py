@@ -12,16 +12,7 @@ import pytest
 
 def synth(stack: str, project_root, env) -> dict:
     """`{"resources": [{type, name, inputs}, ...], "outputs": {...}}` of one stack."""
-    result = subprocess.run(
-        [sys.executable, "-m", "automation", "synth", "--stack", stack, "--json"],
-        capture_output=True,
-        text=True,
-        cwd=project_root,
-        env=env,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return _json_of([sys.executable, "-m", "automation", "synth", "--stack", stack, "--json"], project_root, env)
 
 
 # Renders a stack from a config given inline (not a Pulumi.<stack>.yaml), in a subprocess.
@@ -36,14 +27,12 @@ print(json.dumps(render(settings_from_config(stack, config, "us-east-1"), config
 
 def synth_config(stack: str, config: dict, project_root, env) -> dict:
     """Like `synth`, for a stack named `stack` with project config `config`."""
-    result = subprocess.run(
-        [sys.executable, "-c", _RENDER_CONFIG, stack, json.dumps(config)],
-        capture_output=True,
-        text=True,
-        cwd=project_root,
-        env=env,
-        timeout=300,
-    )
+    return _json_of([sys.executable, "-c", _RENDER_CONFIG, stack, json.dumps(config)], project_root, env)
+
+
+def _json_of(argv: list[str], project_root, env) -> dict:
+    """Run `argv` in a subprocess (Pulumi's mock runtime keeps global state); its JSON stdout."""
+    result = subprocess.run(argv, capture_output=True, text=True, cwd=project_root, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
