@@ -152,11 +152,15 @@ def ours_incremental(data: Path, work: Path) -> dict:
 def tutorial(data: Path, work: Path, source: str = "silver") -> dict:
     from pyspark.sql import SparkSession
 
+    from automation.local import LOCAL_JVM_OPTIONS
+
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     spark = (
         SparkSession.builder.master("local[2]")
         .appName("tutorial-equivalent")
         .config("spark.driver.memory", "2g")
+        # The same JVM as our cases (the local runner's collector): the ratios compare plans.
+        .config("spark.driver.extraJavaOptions", " ".join(LOCAL_JVM_OPTIONS))
         .config("spark.ui.enabled", "false")
         .getOrCreate()
     )

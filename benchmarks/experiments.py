@@ -57,6 +57,17 @@ def variants(spark, data: Path) -> dict:
         buffers = [F.count(F.lit(1)), F.sum("salario"), F.max("id"), F.max("idade"), F.max("ativo")]
         return keyed.groupBy("k1", "k2", "ano", "mes").agg(*buffers).repartition(2, "ano", "mes")
 
+    def identity_nullable():
+        """The chosen plan as first built: the identity columns null for valid rows."""
+        rejected = ~F.col("_valid")
+        keyed = flagged().select(
+            *GROUP_KEYS,
+            *[F.when(rejected, F.col(c)).alias(c) for c in ("silver_file", "silver_row", "id")],
+            F.col("salario").cast("double").alias("salario"),
+        )
+        summary = keyed.groupBy(*GROUP_KEYS, "silver_file", "silver_row", "id")
+        return summary.agg(F.count(F.lit(1)), F.sum("salario")).repartition(2, "ano", "mes")
+
     def pass_1():
         return summarize(silver, partitions=2)
 
@@ -69,6 +80,7 @@ def variants(spark, data: Path) -> dict:
             lambda: summarize_with_rejects(origin, partitions=2)
         ],
         "not taken: one pass, identity packed in numeric keys": [identity_packed],
+        "before: one pass, identity null for valid rows": [identity_nullable],
         "not taken: two passes, pass 1 (summarize) then lean pass 2": [pass_1, lean_pass_2],
         "  pass 1 alone: rules + counts + aggregate (summarize)": [pass_1],
         "  pass 2 alone: lean quarantine, filtered scan": [lean_pass_2],
@@ -81,6 +93,7 @@ COLD_VARIANTS = (
     "tutorial: avg by key, 3 columns read",
     "chosen: one pass, rejected rows as groups of their own (summarize_with_rejects)",
     "not taken: one pass, identity packed in numeric keys",
+    "before: one pass, identity null for valid rows",
     "not taken: two passes, pass 1 (summarize) then lean pass 2",
 )
 

@@ -45,6 +45,7 @@ _SUM = "_salario_sum"
 _VALID = "_valid"
 _GOLD_TYPES = {c.name: c.type for c in GOLD.all_columns}
 _LEAN_TYPES = {c.name: c.type for c in QUARANTINE_LEAN_COLUMNS}
+_VALID_ROW = -1  # the position valid rows group under in `summarize_with_rejects`
 
 
 def aggregate(valid_rows: DataFrame) -> DataFrame:
@@ -102,8 +103,8 @@ def summarize_with_rejects(silver: DataFrame, partitions: int | None = None) -> 
     """One pass over silver that gives gold's sums and counts and every rejected row.
 
     Valid rows group by (idade, ativo, ano, mes) as in `summarize`. Each rejected row is a
-    group of its own: its identity (silver_file, silver_row, id; null for valid rows) is
-    part of the key, beside its own idade, ativo, ano and mes as stored, and the sum of
+    group of its own: its identity (silver_file, silver_row, id; constants for valid rows)
+    is part of the key, beside its own idade, ativo, ano and mes as stored, and the sum of
     salario over its one row is its salario (as double). So the summary holds about one row
     per gold row plus one per rejected row, whatever the size of silver; the aggregate keeps
     flat numeric buffers (count, sum), so Spark keeps a hash aggregate with partial
@@ -118,31 +119,40 @@ def summarize_with_rejects(silver: DataFrame, partitions: int | None = None) -> 
     """
     flagged = silver.select(*[F.col(f"`{c}`") for c in silver.columns], is_valid().alias(_VALID))
     rejected = ~F.col(_VALID)
-    present = {c.lower() for c in silver.columns}
+    stored = {f.name.lower(): f.dataType for f in silver.schema.fields}
+    id_type = stored.get(ID_COLUMN, _LEAN_TYPES[ID_COLUMN])
+    # Each column: (a rejected row's value, the constant valid rows group under). No silver
+    # row has an empty path or a negative position, so a group is valid rows exactly when
+    # its position is -1. The constants are never null: a group key that is null for most
+    # rows costs Spark's hash aggregate about a quarter more per row (docs/benchmarks.md).
     identity = {
-        SOURCE_FILE_COLUMN: F.col(SOURCE_FILE_COLUMN),
-        SOURCE_ROW_COLUMN: F.col(SOURCE_ROW_COLUMN),
-        ID_COLUMN: F.col(ID_COLUMN) if ID_COLUMN in present else F.lit(None).cast(_LEAN_TYPES[ID_COLUMN]),
+        SOURCE_FILE_COLUMN: (F.col(SOURCE_FILE_COLUMN), F.lit("")),
+        SOURCE_ROW_COLUMN: (F.col(SOURCE_ROW_COLUMN), F.lit(_VALID_ROW).cast("long")),
+        ID_COLUMN: (F.col(ID_COLUMN) if ID_COLUMN in stored else F.lit(None).cast(id_type), F.lit(0).cast(id_type)),
     }
     keyed = flagged.select(
         *[F.col(name) for name in GROUP_KEYS],
-        *[F.when(rejected, column).alias(name) for name, column in identity.items()],
+        *[F.when(rejected, value).otherwise(constant).alias(name) for name, (value, constant) in identity.items()],
         F.col(MEASURE_COLUMN).cast("double").alias(MEASURE_COLUMN),
     )
     summary = keyed.groupBy(*GROUP_KEYS, *identity).agg(
         F.count(F.lit(1)).alias(_ROWS),
         F.sum(MEASURE_COLUMN).alias(_SUM),
     )
-    # A rejected row's group has its (never null) position; every other group is valid rows.
-    valid_rows = F.when(F.col(SOURCE_ROW_COLUMN).isNull(), F.col(_ROWS)).otherwise(F.lit(0))
+    # A rejected row's group has its position (>= 0); every other group is valid rows.
+    valid_rows = F.when(_is_valid_group(), F.col(_ROWS)).otherwise(F.lit(0))
     summary = summary.withColumn(_VALID_ROWS, valid_rows)
     return summary if partitions is None else summary.repartition(partitions, *PARTITION_KEYS)
+
+
+def _is_valid_group():
+    return F.col(SOURCE_ROW_COLUMN) == F.lit(_VALID_ROW)
 
 
 def rejected_rows(summary: DataFrame) -> DataFrame:
     """The lean quarantine from a `summarize_with_rejects` summary: one row per rejected
     silver row, columns as `quarantined_rows(..., "lean")` gives (salario as double)."""
-    rows = summary.where(F.col(SOURCE_ROW_COLUMN).isNotNull()).withColumn(MEASURE_COLUMN, F.col(_SUM))
+    rows = summary.where(~_is_valid_group()).withColumn(MEASURE_COLUMN, F.col(_SUM))
     return rows.select(
         *[F.col(c.name) for c in QUARANTINE_LEAN_COLUMNS if c.name != REASONS_COLUMN],
         reject_reasons().alias(REASONS_COLUMN),

@@ -208,6 +208,28 @@ def test_one_pass_gives_gold_and_every_rejected_row_with_its_identity(spark):
     assert rejected_rows(summary).columns == quarantined_rows(silver).columns
 
 
+@pytest.mark.parametrize("id_type, ids", [("bigint", (0, None, 0)), ("string", ("0", None, "0"))])
+def test_one_pass_never_merges_a_rejected_row_into_the_valid_rows_group(spark, id_type, ids):
+    # Valid rows group under a constant identity (empty file, position -1, id 0): a rejected
+    # row with id 0 (or "0"), or a null id, at the first position of a file, in the same
+    # (idade, ativo, ano, mes) as valid rows, stays a row of its own and out of gold.
+    silver = spark.createDataFrame(
+        [
+            (ids[0], 30, True, -1.0, 2024, 1, "f", 0),
+            (ids[1], 30, True, None, 2024, 1, "f", 1),
+            (ids[2], 30, True, 10.0, 2024, 1, "f", 2),
+            (ids[2], 30, True, 20.0, 2024, 1, "f", 3),
+        ],
+        f"id {id_type}, idade int, ativo boolean, salario double, ano int, mes int, silver_file string, silver_row bigint",
+    )
+    summary = summarize_with_rejects(silver)
+    assertDataFrameEqual(gold_rows(summary), spark.createDataFrame([(30, True, 15.0, 2024, 1)], GOLD))
+    rejected = sorted((r["silver_row"], r["id"], r["salario"]) for r in rejected_rows(summary).collect())
+    assert rejected == [(0, ids[0], -1.0), (1, None, None)]
+    assert dict(rejected_rows(summary).dtypes)["id"] == id_type
+    assert summary_counts(summary).rows_rejected == 2
+
+
 def test_one_pass_keeps_rejected_values_as_stored_and_never_wraps_them(spark):
     silver = spark.createDataFrame(
         [
