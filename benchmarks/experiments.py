@@ -4,8 +4,9 @@ One JVM, the cached silver dataset of `--rows` registered in a fresh catalog; ea
 is planned and run to Spark's `noop` sink (no write cost), first once to warm the JVM, then
 `--reps` times in turn; the median (and the fastest run, the least disturbed by other work
 on the machine) is printed. These are the numbers docs/benchmarks.md uses to choose the
-plan: what the job's two passes cost next to the tutorial's one, and what the one-pass
-designs that carry rejected rows through the aggregate cost instead.
+plan: what the job's two passes cost next to the tutorial's one, what the one-pass
+designs that carry rejected rows through the aggregate cost instead, and what reading
+`id` and the row position costs on its own.
 """
 
 from __future__ import annotations
@@ -74,8 +75,15 @@ def variants(spark, data: Path) -> dict:
     def lean_pass_2():
         return quarantined_rows(origin, "lean")
 
+    def tutorial_plus(*columns):
+        """The tutorial's aggregate over the catalog table, also reading `columns` of every row."""
+        return lambda: origin.groupBy(*GROUP_KEYS).agg(F.avg("salario"), *[F.max(c) for c in columns])
+
     return {
         "tutorial: avg by key, 3 columns read": [lambda: files.groupBy(*GROUP_KEYS).agg({"salario": "avg"})],
+        "  tutorial's aggregate + max(id): what reading id costs": [tutorial_plus("id")],
+        "  tutorial's aggregate + max(silver_row): what the position costs": [tutorial_plus("silver_row")],
+        "  tutorial's aggregate + both": [tutorial_plus("id", "silver_row")],
         "chosen: one pass, rejected rows as groups of their own (summarize_with_rejects)": [
             lambda: summarize_with_rejects(origin, partitions=2)
         ],
