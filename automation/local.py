@@ -28,8 +28,8 @@ from etl.tuning import local_session_settings
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
 SAMPLE_MARKER = "_sample.json"
 # The local session's JVM is a short batch job on a few cores: the throughput collector
-# instead of G1 (Java 17's default) made the job phase 15-20 % faster, cold, at 1e7 and 5e7
-# rows, and kept the driver's peak flatter (docs/benchmarks.md). On Glue the JVM is Glue's.
+# instead of G1 (Java 17's default) made the cold one-pass scan at 5e7 rows about 20 %
+# faster and kept the driver's peak flatter (docs/benchmarks.md). On Glue the JVM is Glue's.
 LOCAL_JVM_OPTIONS: tuple[str, ...] = ("-XX:+UseParallelGC",)
 
 
