@@ -32,11 +32,13 @@ check-java:
 demo: $(STAMP) check-java
 	$(PY) -m automation local --rows $(ROWS)
 
-test: install check-java
+test: install check-java lint
 	$(PY) -m pytest
 
-lint: install
+# Style (ruff) and the architecture's import rules (import-linter: the contracts in pyproject.toml).
+lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: install check-java
 	$(PY) -m benchmarks $(if $(QUICK),--quick,)

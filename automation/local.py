@@ -2,7 +2,8 @@
 
 Everything lives inside the lake directory (default `.lake/`): the Derby metastore, the
 warehouse, Spark's scratch space, silver, gold, quarantine, state and reports. Nothing is
-written to the working directory. Needs Java 17 and no AWS account.
+written to the working directory. Needs Java 17 and no AWS account. Also the sample maker
+the AWS `load-silver` is handed (`generate_sample`): the sample is made with Spark here.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Sequence
 
-from automation.pipeline import QueryResult
+from automation.lake import SAMPLE_MARKER, SilverFile, local_files_by_partition, silver_files, sorted_specs
+from automation.pipeline import Notify, QueryResult, silent
 from etl.arguments import DEFAULT_MAX_REJECT_RATIO, DEFAULT_MODE, LakeLayout, build_job_arguments, to_argv
 from etl.errors import PipelineError
-from etl.incremental import partition_key_of_file, partition_spec
+from etl.files import is_data_file
+from etl.incremental import partition_key_of_folder
 from etl.report import RunReport
+from etl.sample import SampleSpec
 from etl.schema import DEFAULT_QUARANTINE_COLUMNS, GOLD, PARQUET_COMPRESSION, SILVER, TableSchema
 from etl.tuning import local_session_settings
 
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
-SAMPLE_MARKER = "_sample.json"
 # The local session's JVM is a short batch job on a few cores: the throughput collector
 # instead of G1 (Java 17's default) made the cold one-pass scan at 5e7 rows about 20 %
 # faster and kept the driver's peak flatter (docs/benchmarks.md). On Glue the JVM is Glue's.
@@ -42,10 +45,10 @@ class LocalOptions:
     """What `python -m automation local` was asked to do."""
 
     lake: Path = Path(".lake")
-    rows: int = 1_000_000
-    months: int = 36
-    invalid_fraction: float = 0.01
-    seed: int = 42
+    rows: int = SampleSpec.rows
+    months: int = SampleSpec.months
+    invalid_fraction: float = SampleSpec.invalid_fraction
+    seed: int = SampleSpec.seed
     silver_path: Path | None = None
     mode: str = DEFAULT_MODE
     max_reject_ratio: float = DEFAULT_MAX_REJECT_RATIO
@@ -167,7 +170,7 @@ class LocalBackend:
     # -- steps ---------------------------------------------------------------------
     def start(self) -> str:
         if self.options.silver_path is not None:
-            self._check_silver_path(self.options.silver_path)
+            silver_files(self.options.silver_path)  # a bad path fails before Spark starts
         self.spark = start_spark(self.lake, self.options.workers)
         return f"Spark {self.spark.version}, local[{self.options.workers}], lake {self.lake}"
 
@@ -185,7 +188,7 @@ class LocalBackend:
         else:
             location = self.layout.silver
             detail = self._ensure_sample(Path(self.lake, "silver", SILVER.table))
-        partitions = self._register_silver(location)
+        partitions = self.register_silver(location)
         return f"{detail}; {partitions} partitions in {SILVER.qualified_name}"
 
     def run_job(self) -> RunReport:
@@ -205,16 +208,10 @@ class LocalBackend:
     def register_partitions(self) -> list[str]:
         # The job registered its partitions through the catalog as it wrote them.
         rows = self.spark.sql(f"SHOW PARTITIONS {GOLD.qualified_name}").collect()
-        keys = sorted(partition_key_of_file(row[0] + "/_") for row in rows)
-        return [partition_spec(key) for key in keys]
+        return sorted_specs(partition_key_of_folder(row[0]) for row in rows)
 
     def gold_files(self) -> dict[str, list[str]]:
-        root = Path(self.lake, "gold", GOLD.table)
-        files: dict[str, list[str]] = {}
-        for folder in sorted(root.glob("ano=*/mes=*"), key=lambda f: partition_key_of_file(str(f) + "/_")):
-            spec = partition_spec(partition_key_of_file(str(folder) + "/_"))
-            files[spec] = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(("_", ".")))
-        return files
+        return local_files_by_partition(Path(self.lake, "gold", GOLD.table))
 
     def query(self, sql: str) -> QueryResult:
         frame = self.spark.sql(sql)
@@ -227,27 +224,8 @@ class LocalBackend:
             self.spark = None
 
     # -- helpers -------------------------------------------------------------------
-    @staticmethod
-    def _check_silver_path(path: Path) -> None:
-        if not path.exists():
-            raise SetupError(f"--silver-path {path} does not exist")
-        if not path.is_dir():
-            raise SetupError(f"--silver-path {path} is not a directory of ano=/mes= folders")
-        if not any(path.glob("ano=*/mes=*")):
-            raise SetupError(f"--silver-path {path} has no ano=/mes= folders")
-        data = [p for p in path.glob("ano=*/mes=*/*") if p.is_file() and not p.name.startswith(("_", "."))]
-        if not data:
-            raise SetupError(f"--silver-path {path} has ano=/mes= folders but no data files")
-        for file in data[:20]:
-            with open(file, "rb") as handle:
-                head = handle.read(4)
-                handle.seek(-4 if file.stat().st_size >= 8 else 0, os.SEEK_END)
-                tail = handle.read(4)
-            if head != b"PAR1" or tail != b"PAR1":
-                raise SetupError(f"--silver-path {path} is not Parquet: {file.relative_to(path)} is not a Parquet file")
-
     def _ensure_sample(self, folder: Path) -> str:
-        from etl.sample import SampleSpec, generate_silver, write_silver
+        from etl.sample import generate_silver, write_silver
 
         spec = SampleSpec(
             rows=self.options.rows,
@@ -262,7 +240,7 @@ class LocalBackend:
         marker.write_text(json.dumps(spec.to_dict(), sort_keys=True))
         return f"generated {spec.rows:,} sample rows over {spec.months} months"
 
-    def _register_silver(self, location: str) -> int:
+    def register_silver(self, location: str) -> int:
         """(Re)register silver with the columns its files have, then its partitions."""
         inferred = self.spark.read.parquet(location).schema
         partition_names = {c.name for c in SILVER.partition_columns}
@@ -271,3 +249,26 @@ class LocalBackend:
         self.spark.sql(create_table_sql(SILVER, location, columns))
         self.spark.sql(f"MSCK REPAIR TABLE {SILVER.qualified_name}")
         return self.spark.sql(f"SHOW PARTITIONS {SILVER.qualified_name}").count()
+
+
+def generate_sample(spec: SampleSpec, folder: Path, progress: Notify = silent) -> list[SilverFile]:
+    """Generate the sample silver rows with the same generator as `make demo` (local Spark).
+
+    The AWS `load-silver` is handed this function by the CLI. Files are named
+    `sample-NNNNN.snappy.parquet` in each folder, so generating the same sample again gives
+    the same keys and an upload of it adds nothing twice.
+    """
+    from etl.sample import generate_silver, write_silver
+
+    progress(f"generating {spec.rows:,} sample rows over {spec.months} months with local Spark")
+    spark = start_spark(folder / "spark", workers=2, app_name="silver-to-gold-sample")
+    try:
+        data = folder / "silver"
+        write_silver(generate_silver(spark, spec), local_uri(data))
+    finally:
+        spark.stop()
+    for partition in data.glob("ano=*/mes=*"):
+        parts = sorted(p for p in partition.iterdir() if p.is_file() and is_data_file(p.name))
+        for index, part in enumerate(parts):
+            part.rename(partition / f"sample-{index:05d}.snappy.parquet")
+    return silver_files(data)

@@ -17,6 +17,14 @@ from etl.errors import PipelineError
 from etl.report import RunReport
 from etl.schema import GOLD, preview_sql
 
+# A progress line: what a long operation is doing now ("started job run jr_1"). Operations
+# take one and default to `silent`; the CLI hands in one that prints.
+Notify = Callable[[str], None]
+
+
+def silent(_: str) -> None:
+    """A Notify that says nothing."""
+
 
 class VerificationError(PipelineError):
     """The job said it succeeded but the gold layer does not look right."""

@@ -131,7 +131,7 @@ def ours_full(data: Path, work: Path) -> dict:
     spark = _spark(work)
     backend = _our_backend(spark, work)
     backend.provision_catalog()
-    backend._register_silver(local_uri(data / "silver"))
+    backend.register_silver(local_uri(data / "silver"))
     result = _run_ours(spark, work, "full")
     spark.stop()
     return result

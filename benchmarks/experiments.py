@@ -28,14 +28,14 @@ from benchmarks.harness import PROJECT_ROOT, dataset
 def variants(spark, data: Path) -> dict:
     from pyspark.sql import functions as F
 
-    from etl.job import _with_origin
+    from etl.job import with_origin
     from etl.quality import is_valid
     from etl.schema import GROUP_KEYS
     from etl.transform import quarantined_rows, summarize, summarize_with_rejects
 
     silver = spark.table("silver_data.sample_data_partitioned")
     files = spark.read.parquet(local_uri(data / "silver"))
-    origin = _with_origin(silver, "silver")
+    origin = with_origin(silver, "silver")
 
     def flagged():
         return origin.select("id", *GROUP_KEYS, "salario", "silver_file", "silver_row", is_valid().alias("_valid"))
@@ -113,7 +113,7 @@ def _session(cache: Path, rows: int, name: str):
     spark = _spark(work)
     backend = _our_backend(spark, work)
     backend.provision_catalog()
-    backend._register_silver(local_uri(data / "silver"))
+    backend.register_silver(local_uri(data / "silver"))
     return spark, data
 
 

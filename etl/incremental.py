@@ -64,6 +64,11 @@ def partition_key_of_file(path: str) -> PartitionKey:
     return tuple(_partition_value(found[name], path) for name in PARTITION_KEYS)
 
 
+def partition_key_of_folder(path: str) -> PartitionKey:
+    """The (ano, mes) of a partition folder (`.../ano=2024/mes=1`, with or without a slash)."""
+    return partition_key_of_file(path.rstrip("/") + "/_")
+
+
 def _partition_value(raw: str, where: str) -> int | None:
     if raw == HIVE_NULL:
         return None

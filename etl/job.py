@@ -40,7 +40,7 @@ from etl.incremental import (
     SilverPartition,
     State,
     parse_partition_spec,
-    partition_key_of_file,
+    partition_key_of_folder,
     partition_spec,
     plan_run,
 )
@@ -86,7 +86,7 @@ def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunRe
     spark.catalog.refreshTable(args.source)  # a long-lived session may have cached its files
     source = spark.table(args.source)
     check_contract(source.schema, args.source)
-    _with_origin(source, args.source)  # fails now, before anything is read, if positions are unknowable
+    with_origin(source, args.source)  # fails now, before anything is read, if positions are unknowable
     gold_location = _table_location(spark, args.target)
     report.gold_location = gold_location
 
@@ -164,7 +164,7 @@ def _recompute(
     one_pass = args.quarantine_columns == "lean"
     n = spark.sparkContext.defaultParallelism
     if one_pass:
-        summary = summarize_with_rejects(_with_origin(rows, args.source), partitions=n)
+        summary = summarize_with_rejects(with_origin(rows, args.source), partitions=n)
     else:
         summary = summarize(rows, partitions=n)
     summary = summary.persist(StorageLevel.MEMORY_AND_DISK)
@@ -188,7 +188,7 @@ def _recompute(
                 # The second scan reads only the silver partitions where pass 1 found rejects.
                 rescan = partitions_to_rescan(counts, partitions)
                 scanned = rows if rescan is None else rows.where(_partition_filter(rescan))
-                rejected = quarantined_rows(_with_origin(scanned, args.source), args.quarantine_columns)
+                rejected = quarantined_rows(with_origin(scanned, args.source), args.quarantine_columns)
             writes["quarantine"] = lambda: _write_quarantine(rejected, quarantine, counts.rows_rejected, one_pass)
         if report.reject_ratio > args.max_reject_ratio:
             _run_writes(writes, report)
@@ -208,7 +208,7 @@ def _recompute(
         summary.unpersist()
 
 
-def _with_origin(rows: DataFrame, source: str) -> DataFrame:
+def with_origin(rows: DataFrame, source: str) -> DataFrame:
     """`rows` plus the file each row was read from and its position in that file.
 
     Spark's Parquet reader gives both as hidden metadata columns (`_metadata.row_index` since
@@ -321,7 +321,7 @@ def _silver_partitions(
     partitions: dict[PartitionKey, list] = {}
     paths: dict[PartitionKey, list[str]] = {}
     for folder, names in by_folder.items():
-        key = partition_key_of_file(folder + "/_")
+        key = partition_key_of_folder(folder)
         entries = [e for e in files.list_data_files(folder) if e.name in names]
         partitions.setdefault(key, []).extend((e.name, e.size, e.modified_ms) for e in entries)
         paths.setdefault(key, []).extend(e.path for e in entries)

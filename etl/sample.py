@@ -9,9 +9,10 @@ salario), so the quality gate has something to catch.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-from pyspark.sql import Column, DataFrame, SparkSession
-from pyspark.sql import functions as F
+if TYPE_CHECKING:  # pyspark is imported by the generator only: SampleSpec is read without Spark
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 # The kinds of invalid row the generator injects, in order of the hash that picks one.
 INVALID_KINDS = (
@@ -51,6 +52,8 @@ class SampleSpec:
 
 def _uniform(seed: int, salt: int, modulus: int) -> Column:
     """A deterministic integer in [0, modulus) from the row id."""
+    from pyspark.sql import functions as F
+
     return F.pmod(F.xxhash64(F.col("id"), F.lit(seed), F.lit(salt)), F.lit(modulus))
 
 
@@ -62,6 +65,8 @@ def generate_silver(spark: SparkSession, spec: SampleSpec, partitions: int | Non
         spec: what to generate.
         partitions: Spark partitions of the id range (does not change the rows).
     """
+    from pyspark.sql import functions as F
+
     partitions = partitions or max(1, spark.sparkContext.defaultParallelism)
     month_index = F.col("id") % spec.months + (spec.first_month - 1)
     invalid = _uniform(spec.seed, 4, 1_000_000) < int(round(spec.invalid_fraction * 1_000_000))

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
 
+from etl.files import PARQUET_HEAD_BYTES, PARQUET_TAIL_BYTES, is_data_file, parquet_frame_problem
+
 
 @dataclass(frozen=True)
 class FileEntry:
@@ -19,11 +21,6 @@ class FileEntry:
     name: str
     size: int
     modified_ms: int
-
-
-def _is_data_file(name: str) -> bool:
-    # Hadoop, Spark, Hive and Athena all skip names starting with '_' or '.'.
-    return not name.startswith(("_", "."))
 
 
 class LakeFiles:
@@ -52,7 +49,7 @@ class LakeFiles:
                 continue
             file_path = status.getPath()
             name = file_path.getName()
-            if _is_data_file(name):
+            if is_data_file(name):
                 entries.append(
                     FileEntry(
                         path=file_path.toString(),
@@ -64,28 +61,20 @@ class LakeFiles:
         return sorted(entries, key=lambda e: e.name)
 
     def parquet_problem(self, uri: str) -> str | None:
-        """Why a file is not a readable Parquet file by its frame alone, or None.
-
-        Checks the magic bytes at both ends and that the footer fits in the file: what a
-        truncated, overwritten or non-Parquet file breaks. Reads 12 bytes.
-        """
+        """Why a file is not a readable Parquet file by its frame alone, or None
+        (`etl.files.parquet_frame_problem`; reads 12 bytes)."""
         path, fs = self._path(uri)
         size = int(fs.getFileStatus(path).getLen())
-        if size < 12:
-            return f"is not a Parquet file ({size} bytes)"
+        if size < PARQUET_HEAD_BYTES + PARQUET_TAIL_BYTES:
+            return parquet_frame_problem(size, b"", b"")
         stream = fs.open(path)
         try:
-            head = bytes(stream.read() & 0xFF for _ in range(4))
-            stream.seek(size - 8)
-            tail = bytes(stream.read() & 0xFF for _ in range(8))
+            head = bytes(stream.read() & 0xFF for _ in range(PARQUET_HEAD_BYTES))
+            stream.seek(size - PARQUET_TAIL_BYTES)
+            tail = bytes(stream.read() & 0xFF for _ in range(PARQUET_TAIL_BYTES))
         finally:
             stream.close()
-        if head != b"PAR1" or tail[4:] != b"PAR1":
-            return "is not a Parquet file (no PAR1 magic bytes)"
-        footer = int.from_bytes(tail[:4], "little")
-        if footer <= 0 or footer > size - 12:
-            return f"is a corrupt Parquet file (footer length {footer} does not fit in {size} bytes)"
-        return None
+        return parquet_frame_problem(size, head, tail)
 
     def read_text(self, uri: str) -> str | None:
         """The file's text, or None when it does not exist."""

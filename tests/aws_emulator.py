@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from automation.synth import _arn as rendered_state
+from automation.stack import mock_state as rendered_state
 from etl.report import RunReport
 from etl.schema import SILVER
 from infra import outputs as out

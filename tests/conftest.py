@@ -70,7 +70,7 @@ class Lake:
     def register(self) -> None:
         """Register silver as the local backend does (columns from the files, then partitions)."""
         if any(self.silver_dir.glob("ano=*/mes=*/*.parquet")):
-            self.backend._register_silver(self.layout.silver)
+            self.backend.register_silver(self.layout.silver)
         else:
             self.spark.sql(f"DROP TABLE IF EXISTS {SILVER.qualified_name}")
             self.spark.sql(create_table_sql(SILVER, self.layout.silver))

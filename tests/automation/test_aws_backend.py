@@ -13,10 +13,11 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from automation import aws_backend as ops
+from automation import aws as ops
 from automation.aws import AwsClients, AwsError, WaitTimeout, build_session, wait_for
+from automation.lake import SilverFile
+from automation.outputs import OutputsError, StackOutputs, load_outputs_file
 from automation.pipeline import run_pipeline
-from automation.stack_outputs import OutputsError, StackOutputs, load_outputs_file
 from infra import outputs as out
 
 OUTPUTS = {
@@ -44,7 +45,7 @@ def stubbed(service: str) -> tuple[AwsClients, Stubber]:
     session = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1")
     clients = AwsClients(session)
     client = session.client(service)
-    clients._clients[service] = client
+    clients.use(service, client)
     return clients, Stubber(client)
 
 
@@ -59,7 +60,7 @@ def no_sleep(_: float) -> None:
 @pytest.fixture(autouse=True)
 def instant_waits(monkeypatch):
     """Polls in these tests answer from stubs: no need to sleep between them."""
-    monkeypatch.setattr("automation.aws.time.sleep", no_sleep)
+    monkeypatch.setattr("automation.aws.session.time.sleep", no_sleep)
 
 
 # -- job runs -------------------------------------------------------------------------------
@@ -89,7 +90,7 @@ def test_a_run_that_does_not_succeed_fails_with_glues_message_the_driver_log_and
     }
     glue.add_response("get_job_run", {"JobRun": ended}, {"JobName": job, "RunId": "jr_1"})
     s3_client = clients.session.client("s3")
-    clients._clients["s3"] = s3_client
+    clients.use("s3", s3_client)
     s3 = Stubber(s3_client)
     # The job crashed before publishing its report.
     s3.add_client_error("get_object", "NoSuchKey", "The specified key does not exist.", 404)
@@ -173,7 +174,7 @@ def test_the_crawl_summary_gives_partitions_added_and_updated():
         {"CrawlerName": "crawler-gold-data", "MaxResults": 1},
     )
     with glue:
-        assert ops._last_crawl_summary(clients, "crawler-gold-data") == {
+        assert ops.last_crawl_summary(clients, "crawler-gold-data") == {
             "crawl_id": "c1",
             "dpu_hours": 0.1,
             "partitions_added": 3,
@@ -273,7 +274,7 @@ def test_query_results_are_paged_and_typed():
 def test_silver_partitions_go_in_batches_of_100_and_a_rerun_adds_none(aws_stack):
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
     clients = AwsClients(session)
-    clients._clients["glue"] = session.client("glue", endpoint_url=aws_stack.emulator.url)
+    clients.use("glue", session.client("glue", endpoint_url=aws_stack.emulator.url))
     batches = []
     clients.glue.meta.events.register(
         "provide-client-params.glue.BatchCreatePartition",
@@ -297,7 +298,7 @@ def test_a_pipeline_against_a_stack_without_its_tables_stops_at_the_catalog_step
     glue.delete_table(DatabaseName="gold_data", Name="sample_data_aggregated")
     clients = AwsClients(session)
     for service in ("glue", "sts", "s3", "athena"):
-        clients._clients[service] = session.client(service, endpoint_url=aws_stack.emulator.url)
+        clients.use(service, session.client(service, endpoint_url=aws_stack.emulator.url))
 
     class Quiet:
         def step(self, title):
@@ -402,7 +403,9 @@ def test_a_failed_runs_own_report_is_read_too():
 
 
 def test_the_cli_shows_a_failed_run_as_json_and_one_error_line(capsys):
-    from automation.aws_commands import Screen, _show_run
+    from automation.cli import run_handler
+    from automation.cli.aws import show_run
+    from automation.cli.console import Screen
 
     run = ops.JobRunOutcome(
         run_id="jr_3",
@@ -412,7 +415,7 @@ def test_the_cli_shows_a_failed_run_as_json_and_one_error_line(capsys):
         driver_log_stream="jr_3-driver",
         console_url="https://console/jr_3",
     )
-    assert _show_run(Screen(as_json=True), run) == 1
+    assert run_handler(lambda: show_run(Screen(as_json=True), run)) == 1
     captured = capsys.readouterr()
     assert json.loads(captured.out.strip().splitlines()[-1])["state"] == "TIMEOUT"
     assert captured.err.strip().splitlines() == [
@@ -424,12 +427,12 @@ def test_the_cli_shows_a_failed_run_as_json_and_one_error_line(capsys):
 def test_big_silver_files_go_up_in_parts_and_are_not_sent_twice(aws_stack, tmp_path):
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
     clients = AwsClients(session)
-    clients._clients["s3"] = session.client("s3", endpoint_url=aws_stack.emulator.url)
+    clients.use("s3", session.client("s3", endpoint_url=aws_stack.emulator.url))
     folder = tmp_path / "ano=2024" / "mes=1"
     folder.mkdir(parents=True)
     big = folder / "part-0.parquet"
     big.write_bytes(b"PAR1" + bytes(11 * 2**20) + b"PAR1")  # 11 MiB + 8 B
-    files = [ops.SilverFile(big, "ano=2024/mes=1", "ano=2024/mes=1/part-0.parquet")]
+    files = [SilverFile(big, "ano=2024/mes=1", "ano=2024/mes=1/part-0.parquet")]
     sent = []
     stack = StackOutputs(aws_stack.outputs, "emulator")
 

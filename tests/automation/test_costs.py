@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from automation.costs import (
+from automation.aws import (
     UnknownWorkerType,
     athena_query_cost,
     dpus_for,

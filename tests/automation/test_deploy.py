@@ -23,12 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from automation import deploy
-from automation.deploy import ChangeSummary, DeployError, StepProgress
+from automation import stack as deploy
+from automation.stack import PROJECT_DIR, ChangeSummary, DeployError, StepProgress
 
 HERE = Path(__file__).parent
 FAKE = HERE / "fake_pulumi"
-PROJECT_DIR = Path(deploy.__file__).resolve().parents[1]
 DEV_RESOURCES = json.loads((FAKE / "fixtures" / "dev_resources.json").read_text())
 DEV_OUTPUTS = json.loads((FAKE / "fixtures" / "dev_outputs.json").read_text())
 STEPS = 34  # the stack, the default aws provider, the component and its 31 resources

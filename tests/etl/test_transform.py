@@ -220,7 +220,8 @@ def test_one_pass_never_merges_a_rejected_row_into_the_valid_rows_group(spark, i
             (ids[2], 30, True, 10.0, 2024, 1, "f", 2),
             (ids[2], 30, True, 20.0, 2024, 1, "f", 3),
         ],
-        f"id {id_type}, idade int, ativo boolean, salario double, ano int, mes int, silver_file string, silver_row bigint",
+        f"id {id_type}, idade int, ativo boolean, salario double, ano int, mes int, "
+        "silver_file string, silver_row bigint",
     )
     summary = summarize_with_rejects(silver)
     assertDataFrameEqual(gold_rows(summary), spark.createDataFrame([(30, True, 15.0, 2024, 1)], GOLD))

@@ -18,7 +18,7 @@ def synth(stack: str, project_root, env) -> dict:
 # Renders a stack from a config given inline (not a Pulumi.<stack>.yaml), in a subprocess.
 _RENDER_CONFIG = """
 import json, sys
-from automation.synth import render
+from automation.stack import render
 from infra.settings import settings_from_config
 stack, config = sys.argv[1], json.loads(sys.argv[2])
 print(json.dumps(render(settings_from_config(stack, config, "us-east-1"), config).to_dict(), default=str))

@@ -65,6 +65,10 @@ class AwsClients:
     session: boto3.Session
     _clients: dict[str, Any] = field(default_factory=dict)
 
+    def use(self, service: str, client: Any) -> None:
+        """Hand in the client for `service` (one pointed at an emulator, or wrapped in a Stubber)."""
+        self._clients[service] = client
+
     def client(self, service: str) -> Any:
         if service not in self._clients:
             try:
@@ -126,6 +130,16 @@ def paginate(client: Any, operation: str, result_key: str, **kwargs: Any) -> Ite
     """Every item of `result_key` over all pages of a list call, through its paginator."""
     for page in client.get_paginator(operation).paginate(**kwargs):
         yield from page.get(result_key, [])
+
+
+def transfer_config(multipart_threshold: int = 64 * 2**20) -> Any:
+    """S3 managed-transfer settings for uploads: files from `multipart_threshold` bytes go
+    multipart in parts of that size, four at a time."""
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(
+        multipart_threshold=multipart_threshold, multipart_chunksize=multipart_threshold, max_concurrency=4
+    )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`python -m automation synth --stack NAME`: the Pulumi program rendered offline.
+"""The Pulumi program rendered offline (`python -m automation synth --stack NAME`).
 
 Runs the real program under Pulumi's mock runtime with `Pulumi.<stack>.yaml`, with no AWS
 account and no Pulumi CLI, and records every resource the program declares: type token,
@@ -9,19 +9,15 @@ Pulumi's runtime state is global: run one synth per process.
 
 from __future__ import annotations
 
-import json
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from automation.stack.config import PROJECT_DIR, project_config, stack_file, stack_file_config
 from etl.errors import PipelineError
 from infra.settings import PROJECT, Settings, settings_from_config
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "123456789012"
 
 
@@ -29,22 +25,16 @@ class SynthError(PipelineError):
     """The stack cannot be rendered (unknown stack, unreadable config)."""
 
 
-def read_stack_config(stack: str, root: Path = PROJECT_ROOT) -> tuple[dict[str, Any], str | None]:
-    """The project config keys and `aws:region` of `Pulumi.<stack>.yaml`."""
-    path = root / f"Pulumi.{stack}.yaml"
+def read_stack_config(stack: str, root: Path = PROJECT_DIR) -> tuple[dict[str, Any], str | None]:
+    """The project config keys and `aws:region` of `Pulumi.<stack>.yaml`, which must exist."""
+    path = stack_file(stack, root)
     if not path.exists():
         known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise SynthError(f"unknown stack {stack!r}: no {path.name} (known stacks: {', '.join(known)})")
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise SynthError(f"{path.name} is not valid YAML: {str(error).splitlines()[0]}") from None
-    config = document.get("config") or {}
-    project = {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith(f"{PROJECT}:")}
-    return project, config.get("aws:region")
+    return project_config(stack_file_config(stack, root))
 
 
-def _arn(resource_type: str, name: str, inputs: dict, region: str) -> dict[str, Any]:
+def mock_state(resource_type: str, name: str, inputs: dict, region: str) -> dict[str, Any]:
     """Realistic ids and ARNs for the resource types the program declares."""
     service = resource_type.split(":")[1].split("/")[0]
     physical = inputs.get("name") or name
@@ -103,7 +93,7 @@ def render(settings: Settings, config: dict[str, Any]) -> Rendering:
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
             inputs = dict(args.inputs)
             resources.append({"type": args.typ, "name": args.name, "inputs": inputs})
-            state = _arn(args.typ, args.name, inputs, settings.region)
+            state = mock_state(args.typ, args.name, inputs, settings.region)
             return state["id"], {**inputs, **state}
 
         def call(self, args: pulumi.runtime.MockCallArgs):
@@ -131,28 +121,12 @@ def render(settings: Settings, config: dict[str, Any]) -> Rendering:
     return Rendering(resources, dict(sorted(outputs.items())))
 
 
-def synth_command(stack: str, as_json: bool) -> int:
-    """Print every resource of `stack`; one-line reason on stderr and 1 on a bad stack."""
-    try:
-        config, region = read_stack_config(stack)
-        settings = settings_from_config(stack, config, region)
-        rendering = render(settings, config)
-    except PipelineError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    if as_json:
-        print(json.dumps(rendering.to_dict(), sort_keys=True, default=str))
-        return 0
-    resources = rendering.resources
-    for resource in resources:
-        print(f"{resource['type']}  {resource['name']}")
-        for key, value in sorted(resource["inputs"].items()):
-            text = json.dumps(value, sort_keys=True, default=str)
-            print(f"    {key}: {text if len(text) < 400 else text[:397] + '...'}")
-    print("outputs:")
-    for key, value in rendering.outputs.items():
-        print(f"    {key}: {value}")
-    print(
-        f"{len(resources)} resources for stack {stack} ({settings.worker_type} x {settings.workers}, {settings.region})"
-    )
-    return 0
+def synth(stack: str) -> tuple[Settings, Rendering]:
+    """The stack's validated settings and its rendering under mocks.
+
+    Raises:
+        PipelineError: an unknown stack, unreadable config or a bad setting, in one line.
+    """
+    config, region = read_stack_config(stack)
+    settings = settings_from_config(stack, config, region)
+    return settings, render(settings, config)

@@ -1,10 +1,11 @@
 """A deployed stack's outputs, from an outputs file or from the Pulumi stack itself.
 
 `--outputs-file FILE` is the JSON `pulumi stack output --json` prints (for CI and machines
-without the Pulumi CLI); `--stack NAME` reads the same outputs through the Automation API
-(`automation.deploy.stack_outputs`). Output names are the constants of `infra.outputs`.
-Verbs ask for every output they need before touching AWS, so a missing one stops a verb
-before it changes anything.
+without the Pulumi CLI); `--stack NAME` reads the same outputs through the Automation API,
+with the reader the CLI hands in (`automation.stack.stack_outputs`): this module sits below
+both `automation.aws` and `automation.stack` and imports neither. Output names are the
+constants of `infra.outputs`. Verbs ask for every output they need before touching AWS, so
+a missing one stops a verb before it changes anything.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 from etl.errors import PipelineError
 
@@ -83,15 +84,19 @@ def load_outputs_file(path: Path) -> StackOutputs:
     return StackOutputs(document, str(path))
 
 
-def stack_outputs(stack: str | None, outputs_file: Path | None) -> StackOutputs:
-    """The outputs named by `--outputs-file` (read as is) or `--stack` (through Pulumi)."""
+# Reads a stack's outputs by name (through Pulumi); handed in by the CLI.
+StackReader = Callable[[str], Mapping[str, Any]]
+
+
+def stack_outputs(stack: str | None, outputs_file: Path | None, read_stack: StackReader | None = None) -> StackOutputs:
+    """The outputs named by `--outputs-file` (read as is) or `--stack` (through `read_stack`)."""
     if outputs_file is not None:
         return load_outputs_file(outputs_file)
     if not stack:
         raise OutputsError("name the stack: --stack NAME (needs the Pulumi CLI) or --outputs-file FILE")
-    from automation import deploy  # lazily: the Automation API layer needs the Pulumi CLI
-
-    return StackOutputs(deploy.stack_outputs(stack), f"stack {stack!r}")
+    if read_stack is None:
+        raise OutputsError(f"stack {stack!r}: no way to read a stack's outputs here; use --outputs-file FILE")
+    return StackOutputs(read_stack(stack), f"stack {stack!r}")
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -100,7 +105,3 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
         raise OutputsError(f"not an s3:// URI: {uri!r}")
     bucket, _, key = uri[len("s3://") :].partition("/")
     return bucket, key
-
-
-def missing(outputs: StackOutputs, names: Iterable[str]) -> list[str]:
-    return [name for name in names if not outputs.has(name)]

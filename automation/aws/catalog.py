@@ -1,0 +1,261 @@
+"""Gold partitions on a deployed stack: the Glue catalog against S3, and the three ways to
+register them (the job's own registration checked, the crawler, the saved MSCK REPAIR).
+
+Takes clients and the stack's outputs; never creates or deletes what Pulumi owns.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from automation.aws.athena import run_query
+from automation.aws.session import AwsClients, AwsError, error_code, error_message, paginate, wait_for
+from automation.lake import files_by_partition, sorted_specs, spec_order
+from automation.outputs import StackOutputs, split_s3_uri
+from automation.pipeline import Notify, VerificationError, silent
+from etl.errors import PipelineError
+from etl.incremental import parse_partition_spec
+from infra import outputs as out
+from infra.settings import REGISTRATION_METHODS
+
+# A crawler's last crawl: SUCCEEDED, CANCELLED or FAILED (the emulator says COMPLETED).
+CRAWL_OK_STATES = ("SUCCEEDED", "COMPLETED")
+
+
+class CrawlFailed(AwsError):
+    """The crawler's crawl failed or was cancelled."""
+
+
+class CrawlerBusy(AwsError):
+    """The crawler is already crawling."""
+
+
+def catalog_partitions(clients: AwsClients, database: str, table: str) -> list[str]:
+    """The table's partitions in the Glue catalog, as sorted `ano=/mes=` specs."""
+    try:
+        values = [
+            p["Values"]
+            for p in paginate(clients.glue, "get_partitions", "Partitions", DatabaseName=database, TableName=table)
+        ]
+    except ClientError as error:
+        raise catalog_error(error, database, table) from None
+    return sorted_specs(parse_partition_spec(f"ano={v[0]}/mes={v[1]}") for v in values)
+
+
+def catalog_error(error: ClientError, database: str, table: str) -> AwsError:
+    if error_code(error) == "EntityNotFoundException":
+        return AwsError(
+            f"the table {database}.{table} is not in the Glue catalog: deploy the stack "
+            "(`python -m automation deploy --stack NAME`) before this step"
+        )
+    return AwsError(f"the Glue catalog refused a request on {database}.{table}: {error_message(error)}")
+
+
+def s3_data_files(clients: AwsClients, uri: str) -> dict[str, list[tuple[str, int]]]:
+    """Data objects under `uri` by `ano=/mes=` folder: (name, size) pairs, sorted.
+
+    What is data is the lake's rule (`automation.lake.is_data_path`): markers, state files,
+    folder placeholders and anything under `_temporary/` or `.spark-staging-*/` are not.
+    """
+    bucket, prefix = split_s3_uri(uri)
+    try:
+        items = [
+            (item["Key"][len(prefix) :], int(item.get("Size", 0)))
+            for item in paginate(clients.s3, "list_objects_v2", "Contents", Bucket=bucket, Prefix=prefix)
+        ]
+    except ClientError as error:
+        raise AwsError(f"cannot list {uri}: {error_message(error)}") from None
+    return files_by_partition(items)
+
+
+def gold_layout(clients: AwsClients, outputs: StackOutputs) -> tuple[list[str], dict[str, list[str]]]:
+    """Gold partitions in the catalog, and gold data files by folder in S3."""
+    partitions = catalog_partitions(clients, outputs[out.GOLD_DATABASE], outputs[out.GOLD_TABLE])
+    files = {
+        spec: [name for name, _ in items] for spec, items in s3_data_files(clients, outputs.uri(out.GOLD_URI)).items()
+    }
+    return partitions, files
+
+
+@dataclass
+class RegisterOutcome:
+    """What a registration method did, and the catalog's gold partitions after it."""
+
+    method: str
+    partitions: list[str]
+    detail: str
+    crawl: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "partitions": self.partitions,
+            "partition_count": len(self.partitions),
+            "detail": self.detail,
+            "crawl": self.crawl,
+            "query": self.query,
+        }
+
+
+def register_with_job(clients: AwsClients, outputs: StackOutputs) -> RegisterOutcome:
+    """Check the partitions the job registered against the `ano=/mes=` prefixes in S3.
+
+    Raises:
+        VerificationError: naming the partitions on one side only.
+    """
+    partitions, files = gold_layout(clients, outputs)
+    missing = sorted(set(partitions) - set(files), key=spec_order)
+    unregistered = sorted(set(files) - set(partitions), key=spec_order)
+    problems = []
+    if missing:
+        problems.append(f"catalog partitions with no files in S3: {', '.join(missing[:5])}")
+    if unregistered:
+        problems.append(
+            f"S3 folders the catalog lacks: {', '.join(unregistered[:5])} (register them with --method crawler or msck)"
+        )
+    if problems:
+        raise VerificationError("gold partitions do not match: " + "; ".join(problems))
+    return RegisterOutcome("job", partitions, f"{len(partitions)} partitions in the catalog match the S3 folders")
+
+
+def register_with_crawler(
+    clients: AwsClients, outputs: StackOutputs, timeout_minutes: float = 30, progress: Notify = silent
+) -> RegisterOutcome:
+    """Start the stack's crawler, wait until it is READY again, report its last crawl.
+
+    Raises:
+        CrawlerBusy: the crawler is already crawling (nothing is started).
+        CrawlFailed: the crawl failed or was cancelled, with Glue's message and log stream.
+    """
+    name = outputs[out.CRAWLER_NAME]
+    glue = clients.glue
+    crawler = _get_crawler(clients, name)
+    if crawler.get("State") != "READY":
+        raise CrawlerBusy(f"crawler {name} is {crawler.get('State')}: wait until it is READY, then run register again")
+    previous = (crawler.get("LastCrawl") or {}).get("StartTime")
+    try:
+        glue.start_crawler(Name=name)
+    except ClientError as error:
+        if error_code(error) == "CrawlerRunningException":
+            raise CrawlerBusy(
+                f"crawler {name} is already running: wait until it is READY, then run register again"
+            ) from None
+        raise AwsError(f"Glue refused to start crawler {name}: {error_message(error)}") from None
+    progress(f"crawler {name} started")
+
+    def ready_after_our_crawl(found: dict[str, Any]) -> bool:
+        last = found.get("LastCrawl") or {}
+        return found.get("State") == "READY" and last.get("StartTime") not in (None, previous)
+
+    crawler = wait_for(
+        f"crawler {name} to finish its crawl and be READY",
+        lambda: _get_crawler(clients, name),
+        ready_after_our_crawl,
+        timeout=timeout_minutes * 60,
+        first_delay=2.0,
+        max_delay=30.0,
+    )
+    last = crawler.get("LastCrawl") or {}
+    status = last.get("Status", "UNKNOWN")
+    if status not in CRAWL_OK_STATES:
+        group = last.get("LogGroup") or outputs.get(out.CRAWLER_LOG_GROUP, "")
+        raise CrawlFailed(
+            f"crawler {name}'s crawl ended {status}: {last.get('ErrorMessage') or 'no error message'} "
+            f"(log: {group} stream {last.get('LogStream', name)})"
+        )
+    summary = last_crawl_summary(clients, name)
+    partitions = catalog_partitions(clients, outputs[out.GOLD_DATABASE], outputs[out.GOLD_TABLE])
+    added, updated = summary.get("partitions_added"), summary.get("partitions_updated")
+    changes = (
+        f"{added} partitions added, {updated} updated"
+        if added is not None or updated is not None
+        else "partition changes not reported"
+    )
+    return RegisterOutcome(
+        "crawler",
+        partitions,
+        f"crawl {status}: {changes}; {len(partitions)} partitions in the catalog",
+        crawl={"status": status, **summary},
+    )
+
+
+def _get_crawler(clients: AwsClients, name: str) -> dict[str, Any]:
+    try:
+        return clients.glue.get_crawler(Name=name)["Crawler"]
+    except ClientError as error:
+        if error_code(error) == "EntityNotFoundException":
+            raise AwsError(
+                f"crawler {name} does not exist in this account and region: deploy the stack first"
+            ) from None
+        raise AwsError(f"Glue refused a request on crawler {name}: {error_message(error)}") from None
+
+
+def last_crawl_summary(clients: AwsClients, name: str) -> dict[str, Any]:
+    """Partitions added/updated by the latest crawl, from ListCrawls' run summary.
+
+    ListCrawls has no paginator in botocore; one result (the newest crawl) is all we read.
+    """
+    try:
+        history = clients.glue.list_crawls(CrawlerName=name, MaxResults=1).get("Crawls", [])
+    except ClientError:
+        return {}
+    if not history:
+        return {}
+    crawl = history[0]
+    summary: dict[str, Any] = {"crawl_id": crawl.get("CrawlId", ""), "dpu_hours": crawl.get("DPUHour")}
+    try:
+        document = json.loads(crawl.get("Summary") or "{}")
+    except json.JSONDecodeError:
+        return summary
+    partitions = document.get("PARTITION") or document.get("Partitions") or {}
+    if isinstance(partitions, dict):
+        for action, key in (("ADD", "partitions_added"), ("UPDATE", "partitions_updated")):
+            entry = partitions.get(action)
+            if isinstance(entry, dict) and "Count" in entry:
+                summary[key] = entry["Count"]
+            elif isinstance(entry, int):
+                summary[key] = entry
+    return summary
+
+
+def register_with_msck(
+    clients: AwsClients, outputs: StackOutputs, timeout_minutes: float = 30, progress: Notify = silent
+) -> RegisterOutcome:
+    """Run the stack's saved `MSCK REPAIR TABLE` query in its workgroup."""
+    query_id = outputs[out.REPAIR_QUERY_ID]
+    try:
+        saved = clients.athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]
+    except ClientError as error:
+        raise AwsError(f"cannot read the saved query {query_id}: {error_message(error)}") from None
+    result = run_query(
+        clients,
+        outputs,
+        saved["QueryString"],
+        database=saved.get("Database"),
+        workgroup=saved.get("WorkGroup") or outputs[out.ATHENA_WORKGROUP],
+        timeout_minutes=timeout_minutes,
+        progress=progress,
+    )
+    partitions = catalog_partitions(clients, outputs[out.GOLD_DATABASE], outputs[out.GOLD_TABLE])
+    return RegisterOutcome(
+        "msck",
+        partitions,
+        f"{saved['QueryString']} {result.state.lower()} (query {result.query_id}); "
+        f"{len(partitions)} partitions in the catalog",
+        query=result.to_dict(),
+    )
+
+
+def register(clients: AwsClients, outputs: StackOutputs, method: str, progress: Notify = silent) -> RegisterOutcome:
+    if method == "job":
+        return register_with_job(clients, outputs)
+    if method == "crawler":
+        return register_with_crawler(clients, outputs, progress=progress)
+    if method == "msck":
+        return register_with_msck(clients, outputs, progress=progress)
+    raise PipelineError(f"unknown registration method {method!r}: use {', '.join(REGISTRATION_METHODS)}")

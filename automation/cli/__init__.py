@@ -1,0 +1,112 @@
+"""The command line: `python -m automation VERB ...`; presentation only.
+
+Each verb lives in a module of its own with its options beside its handler (`local`,
+`stack`, `aws`, `pipeline`); a handler makes one call into the backends and hands the
+result to a renderer (`console`). This module builds the parser and holds the ONE error
+handler: every failure a verb raises becomes one line on stderr and an exit code.
+
+Exit codes: 0 success; 1 a failure (one line `error: ...` on stderr); 2 a bad command line
+(argparse's usage text); 130 Ctrl-C. An unexpected error (a bug) prints one line naming
+where its traceback was saved: `error_log_path()`, `$XDG_CACHE_HOME/silver-to-gold/last-error.log`
+(`~/.cache/silver-to-gold/last-error.log` when XDG_CACHE_HOME is not set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Callable, Sequence
+
+from automation.cli import aws as aws_verbs
+from automation.cli import local as local_verb
+from automation.cli import pipeline as pipeline_verbs
+from automation.cli import stack as stack_verbs
+from automation.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, print_error
+from etl.errors import PipelineError, describe_failure
+
+__all__ = ["build_parser", "error_log_path", "main", "run_handler"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m automation",
+        description="Run the silver -> gold pipeline locally, render its infrastructure, or operate a deployed stack.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    local_verb.add_parser(commands)
+    stack_verbs.add_parsers(commands)
+    aws_verbs.add_parsers(commands)
+    pipeline_verbs.add_parsers(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_handler(lambda: args.handler(args))
+
+
+def run_handler(handler: Callable[[], int]) -> int:
+    """Run a verb's handler; every failure becomes one line on stderr and its exit code."""
+    try:
+        return handler()
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - the one place every failure is turned into a line
+        line, code = describe_error(error)
+        print_error(line)
+        return code
+
+
+def describe_error(error: Exception) -> tuple[str, int]:
+    """The one line and the exit code of a failure; an unexpected one's traceback is saved."""
+    if isinstance(error, PipelineError):
+        return str(error), getattr(error, "exit_code", EXIT_FAILED)
+    known = _aws_error_line(error)
+    if known is not None:
+        return known, EXIT_FAILED
+    described = describe_failure(error)
+    if getattr(error, "java_exception", None) is None:  # Spark's errors say it by their Java root cause
+        described = f"{type(error).__name__}: {described}"
+    return f"{described} (details: {save_traceback()})", EXIT_FAILED
+
+
+def _aws_error_line(error: Exception) -> str | None:
+    """botocore's failures that are not bugs: no credentials, a refused call, no endpoint."""
+    if not type(error).__module__.startswith("botocore"):
+        return None
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    from automation.aws import error_message
+
+    if isinstance(error, NoCredentialsError):
+        return "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+    if isinstance(error, ClientError):
+        return f"AWS refused {error.operation_name}: {error_message(error)}"
+    if isinstance(error, BotoCoreError):  # endpoint unreachable, bad profile, ...
+        return str(error)
+    return None
+
+
+def error_log_path() -> Path:
+    """Where an unexpected error's traceback is saved: one file, replaced by the next one."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "silver-to-gold" / "last-error.log"
+
+
+def save_traceback() -> str:
+    """Save the traceback being handled to `error_log_path()`; where it went, for the error line."""
+    log = error_log_path()
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(traceback.format_exc())
+    except OSError as problem:
+        return f"the traceback could not be saved to {log}: {problem.strerror or problem}"
+    return str(log)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""The verbs on a deployed stack, one call each into `automation.aws`: run, status,
+register, query, logs.
+
+Each verb reads the stack's outputs (`--stack` or `--outputs-file`), checks the ones it
+needs and the credentials before touching anything, and shows the result: tables on
+stdout, progress on stderr, or with `--json` one JSON object on the last line of stdout.
+Failures reach the one handler in `automation.cli`; Ctrl-C while waiting stops the wait,
+never the job, and exits 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.table import Table
+
+from automation import aws
+from automation.aws import AwsClients, build_session, format_bytes
+from automation.cli.console import EXIT_OK, Interrupted, Screen, cell, spinner
+from automation.cli.options import add_run_options, add_stack_options
+from automation.outputs import StackOutputs, stack_outputs
+from automation.stack import stack_outputs as read_stack_outputs
+from infra import outputs as out
+from infra.settings import REGISTRATION_METHODS
+
+RUN_OUTPUTS = (out.JOB_NAME, out.REPORTS_URI, out.PRICE_PER_DPU_HOUR, out.JOB_ERROR_LOG_GROUP)
+REGISTER_OUTPUTS = {
+    "job": (out.GOLD_DATABASE, out.GOLD_TABLE, out.GOLD_URI),
+    "crawler": (out.GOLD_DATABASE, out.GOLD_TABLE, out.GOLD_URI, out.CRAWLER_NAME),
+    "msck": (out.GOLD_DATABASE, out.GOLD_TABLE, out.GOLD_URI, out.REPAIR_QUERY_ID, out.ATHENA_WORKGROUP),
+}
+QUERY_OUTPUTS = (out.ATHENA_WORKGROUP, out.GOLD_DATABASE)
+LOGS_OUTPUTS = (out.JOB_NAME, out.JOB_ERROR_LOG_GROUP, out.JOB_OUTPUT_LOG_GROUP)
+
+
+def add_parsers(commands) -> None:
+    run = commands.add_parser("run", help="start the stack's Glue job and wait for it (AWS)")
+    add_stack_options(run)
+    add_run_options(run)
+    run.add_argument("--no-wait", action="store_true", help="print the run id and return at once")
+    run.set_defaults(handler=run_command)
+
+    status = commands.add_parser("status", help="the last (or a given) job run: state, report, cost (AWS)")
+    add_stack_options(status)
+    status.add_argument("--run-id", help="a job run id (default: the newest run)")
+    status.add_argument("--wait", action="store_true", help="wait for the run to finish, as `run` does")
+    status.set_defaults(handler=status_command)
+
+    register = commands.add_parser("register", help="make gold's partitions visible in the Glue catalog (AWS)")
+    add_stack_options(register)
+    register.add_argument(
+        "--method",
+        choices=REGISTRATION_METHODS,
+        default="job",
+        help="job: check what the job registered against S3 (default); crawler: run the crawler; "
+        "msck: run the saved MSCK REPAIR TABLE query",
+    )
+    register.set_defaults(handler=register_command)
+
+    query = commands.add_parser("query", help="run SQL in the stack's Athena workgroup (AWS)")
+    add_stack_options(query)
+    query.add_argument("--sql", help="the SQL to run (default: the stack's preview query)")
+    query.set_defaults(handler=query_command)
+
+    logs = commands.add_parser("logs", help="a job run's log streams in the Glue 5.0 log groups (AWS)")
+    add_stack_options(logs)
+    logs.add_argument("--run-id", help="a job run id (default: the newest run)")
+    logs.add_argument("--follow", action="store_true", help="print the driver's log while the run goes on")
+    logs.set_defaults(handler=logs_command)
+
+
+def source_flags(args: argparse.Namespace) -> str:
+    """The flags that name the stack again, for a follow-up command."""
+    return f"--outputs-file {args.outputs_file}" if args.outputs_file else f"--stack {args.stack}"
+
+
+def outputs_of(args: argparse.Namespace) -> StackOutputs:
+    """The stack's outputs from `--outputs-file`, or from `--stack` through the Automation API."""
+    return stack_outputs(args.stack, args.outputs_file, read_stack_outputs)
+
+
+def connect(args: argparse.Namespace, *needed: str) -> tuple[StackOutputs, AwsClients]:
+    """Outputs (checked for `needed`), then a session in the stack's region with working credentials."""
+    outputs = outputs_of(args)
+    outputs.require(*needed)
+    clients = AwsClients(build_session(outputs.get(out.REGION)))
+    clients.check_credentials()
+    return outputs, clients
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """`run`: start the job; wait for it unless --no-wait."""
+    screen = Screen(args.json)
+    outputs, clients = connect(args, *RUN_OUTPUTS)
+    run_id = aws.start_job_run(clients, outputs, args.mode, args.timeout_minutes)
+    screen.progress(f"started job run {run_id} of {outputs[out.JOB_NAME]}")
+    if args.no_wait:
+        document = {"run_id": run_id, "job_name": outputs[out.JOB_NAME], "state": "STARTING"}
+        screen.result(
+            document,
+            lambda: screen.out.print(
+                f"{run_id}\nfollow it with: python -m automation status --run-id {run_id} --wait {source_flags(args)}"
+            ),
+        )
+        return EXIT_OK
+    timeout = args.timeout_minutes or aws.job_timeout_minutes(clients, outputs[out.JOB_NAME])
+    return _wait_and_show(args, screen, outputs, clients, run_id, timeout + aws.WAIT_MARGIN_MINUTES)
+
+
+def status_command(args: argparse.Namespace) -> int:
+    """`status`: the last (or given) run's state, report and cost; --wait waits for it."""
+    screen = Screen(args.json)
+    outputs, clients = connect(args, *RUN_OUTPUTS)
+    job_name = outputs[out.JOB_NAME]
+    run = aws.get_job_run(clients, job_name, args.run_id) if args.run_id else aws.latest_job_run(clients, job_name)
+    if args.wait and run.get("JobRunState") in aws.RUN_ACTIVE_STATES:
+        timeout = aws.job_timeout_minutes(clients, job_name) + aws.WAIT_MARGIN_MINUTES
+        return _wait_and_show(args, screen, outputs, clients, run["Id"], timeout)
+    return show_run(screen, aws.describe_job_run(clients, outputs, run))
+
+
+def _wait_and_show(
+    args: argparse.Namespace,
+    screen: Screen,
+    outputs: StackOutputs,
+    clients: AwsClients,
+    run_id: str,
+    timeout_minutes: float,
+) -> int:
+    job_name = outputs[out.JOB_NAME]
+    try:
+        with spinner(screen, f"waiting for job run {run_id}") as update:
+            printer = aws.run_progress_printer(screen.progress)
+
+            def on_poll(poll) -> None:
+                printer(poll)
+                run = poll.value
+                update(f"{run_id}: {run.get('JobRunState')} {poll.elapsed:.0f} s, attempt {run.get('Attempt', 0)}")
+
+            run = aws.wait_for_job_run(clients, job_name, run_id, timeout_minutes, on_poll)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"stopped waiting; job run {run_id} goes on. Follow it with: "
+            f"python -m automation status --run-id {run_id} --wait {source_flags(args)}"
+        ) from None
+    return show_run(screen, aws.describe_job_run(clients, outputs, run))
+
+
+def show_run(screen: Screen, run: aws.JobRunOutcome) -> int:
+    def render() -> None:
+        table = Table(title=f"Job run {run.run_id}", title_justify="left", show_header=False)
+        table.add_column("item")
+        table.add_column("value")
+        rows = [
+            ("state", run.state),
+            ("attempt", str(run.attempt)),
+            ("started", run.started_on),
+            ("completed", run.completed_on or "-"),
+            ("execution time", f"{run.execution_seconds} s"),
+            ("workers", f"{run.worker_type} x {run.workers}"),
+        ]
+        if run.cost:
+            rows += [
+                (
+                    "DPU-seconds",
+                    f"{run.cost.dpu_seconds:g} ({run.cost.dpus:g} DPU x {run.cost.billed_seconds} s billed)",
+                ),
+                ("cost", f"${run.cost.usd:.6f} at ${run.cost.price_per_dpu_hour}/DPU-hour"),
+            ]
+        if run.report:
+            report = run.report
+            rows += [
+                ("mode", f"{report.mode} ({report.plan})"),
+                ("rows read", f"{report.rows_read:,}"),
+                ("rows rejected", f"{report.rows_rejected:,} ({report.reject_ratio:.2%})"),
+                ("rows written", f"{report.rows_written:,}"),
+                ("partitions written", str(report.partitions_written)),
+                ("partitions dropped", str(report.partitions_dropped)),
+                ("job seconds", f"{report.seconds.get('job', 0.0):.1f}"),
+                ("run report", run.report_uri),
+            ]
+        elif run.succeeded:
+            rows.append(("run report", f"not found at {run.report_uri}"))
+        if run.error_message:
+            rows.append(("error", run.error_message))
+        rows += [("driver log", f"{run.driver_log_group} {run.driver_log_stream}"), ("console", run.console_url)]
+        for item, value in rows:
+            table.add_row(item, value)
+        screen.out.print(table)
+
+    screen.result(run.to_dict(), render)
+    if run.state in aws.RUN_FAILED_STATES:
+        raise aws.JobRunFailed(run.failure_message())
+    return EXIT_OK
+
+
+def register_command(args: argparse.Namespace) -> int:
+    """`register --method job|crawler|msck`."""
+    screen = Screen(args.json)
+    outputs, clients = connect(args, *REGISTER_OUTPUTS[args.method])
+    with spinner(screen, f"registering gold partitions ({args.method})"):
+        outcome = aws.register(clients, outputs, args.method, screen.progress)
+
+    def render() -> None:
+        screen.out.print(f"{args.method}: {outcome.detail}")
+        if outcome.partitions:
+            screen.out.print("partitions: " + ", ".join(outcome.partitions))
+
+    screen.result(outcome.to_dict(), render)
+    return EXIT_OK
+
+
+def query_command(args: argparse.Namespace) -> int:
+    """`query [--sql SQL]`: the stack's preview query by default."""
+    screen = Screen(args.json)
+    needed = QUERY_OUTPUTS if args.sql else (*QUERY_OUTPUTS, out.PREVIEW_SQL)
+    outputs, clients = connect(args, *needed)
+    sql = args.sql or outputs[out.PREVIEW_SQL]
+    with spinner(screen, "waiting for Athena"):
+        outcome = aws.run_query(clients, outputs, sql, progress=screen.progress)
+
+    def render() -> None:
+        table = Table(title=sql, title_justify="left")
+        for column in outcome.columns:
+            table.add_column(column, justify="right")
+        for row in outcome.rows:
+            table.add_row(*[cell(v) for v in row])
+        screen.out.print(table)
+        cost = outcome.cost
+        screen.out.print(
+            f"{len(outcome.rows)} rows; scanned {format_bytes(cost.scanned_bytes)}, "
+            f"billed {format_bytes(cost.billed_bytes)}: ${cost.usd:.8f} (query {outcome.query_id})"
+        )
+
+    screen.result(outcome.to_dict(), render)
+    return EXIT_OK
+
+
+def logs_command(args: argparse.Namespace) -> int:
+    """`logs [--run-id ID] [--follow]`: the run's streams in the Glue 5.0 log groups."""
+    screen = Screen(args.json)
+    outputs, clients = connect(args, *LOGS_OUTPUTS)
+    job_name = outputs[out.JOB_NAME]
+    run = aws.get_job_run(clients, job_name, args.run_id) if args.run_id else aws.latest_job_run(clients, job_name)
+    run_id = run["Id"]
+    if args.follow:
+        try:
+            run = aws.follow_driver_log(clients, outputs, run_id, lambda line: screen.err.print(line, markup=False))
+        except KeyboardInterrupt:
+            raise Interrupted(f"stopped following; job run {run_id} goes on") from None
+    groups = [outputs[out.JOB_ERROR_LOG_GROUP], outputs[out.JOB_OUTPUT_LOG_GROUP]]
+    streams = aws.run_log_streams(clients, groups, run_id)
+    document = {
+        "run_id": run_id,
+        "state": run.get("JobRunState"),
+        "groups": groups,
+        "streams": [s.to_dict() for s in streams],
+    }
+
+    def render() -> None:
+        table = Table(title=f"Log streams of job run {run_id} ({run.get('JobRunState')})", title_justify="left")
+        for column in ("group", "stream (run id-)", "events", "first event", "last event", "ERROR lines"):
+            table.add_column(column)
+        for s in streams:
+            stream = s.stream[len(run_id) + 1 :] if s.stream.startswith(run_id + "-") else s.stream
+            table.add_row(s.group, stream, str(s.events), s.first_event, s.last_event, str(len(s.error_lines)))
+        screen.out.print(table)
+        if not streams:
+            screen.out.print(f"no log streams for {run_id} in {', '.join(groups)} (yet)")
+        for s in streams:
+            for line in s.error_lines:
+                screen.out.print(f"{s.stream}: {line}", markup=False)
+
+    screen.result(document, render)
+    return EXIT_OK

@@ -1,0 +1,92 @@
+"""Option types and the option groups several verbs share (the stack to operate, the
+sample to generate, a run's settings). Defaults come from where the rule lives: the
+sample's from `etl.sample.SampleSpec`, the registration methods from `infra.settings`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from etl.arguments import MODES
+from etl.sample import SampleSpec
+
+
+def positive_int(text: str) -> int:
+    value = int(text.replace("_", ""))
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def ratio(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def add_stack_options(parser: argparse.ArgumentParser) -> None:
+    """--stack NAME | --outputs-file FILE, and --json: every verb on a deployed stack."""
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--stack", help="stack name (reads its outputs through the Pulumi Automation API)")
+    source.add_argument(
+        "--outputs-file",
+        type=Path,
+        metavar="FILE",
+        help="the JSON of `pulumi stack output --json` (no Pulumi CLI needed)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
+
+
+def add_sample_options(parser: argparse.ArgumentParser, short_help: bool = False) -> None:
+    """The sample silver to generate: --rows, --months, --invalid-fraction, --seed."""
+    defaults = SampleSpec()
+    parser.add_argument(
+        "--rows",
+        type=positive_int,
+        default=defaults.rows,
+        help=f"sample silver rows to generate (default: {defaults.rows:,})",
+    )
+    parser.add_argument(
+        "--months",
+        type=positive_int,
+        default=defaults.months,
+        help=f"months the sample spans (default: {defaults.months})",
+    )
+    parser.add_argument(
+        "--invalid-fraction",
+        type=ratio,
+        default=defaults.invalid_fraction,
+        help=(
+            f"sample rows breaking a quality rule (default: {defaults.invalid_fraction})"
+            if short_help
+            else f"fraction of sample rows that break a quality rule (default: {defaults.invalid_fraction})"
+        ),
+    )
+    parser.add_argument(
+        "--seed", type=int, default=defaults.seed, help=f"sample generator seed (default: {defaults.seed})"
+    )
+
+
+def sample_spec(args: argparse.Namespace) -> SampleSpec:
+    """The sample the options ask for."""
+    return SampleSpec(rows=args.rows, months=args.months, invalid_fraction=args.invalid_fraction, seed=args.seed)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """A Glue run's --mode and --timeout-minutes."""
+    parser.add_argument("--mode", choices=MODES, help="the run's --mode (default: the job's, incremental)")
+    parser.add_argument(
+        "--timeout-minutes",
+        type=positive_int,
+        metavar="N",
+        help="the run's Glue timeout; waiting gives up 10 minutes after it (default: the job's timeout)",
+    )

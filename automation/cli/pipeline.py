@@ -1,0 +1,156 @@
+"""`load-silver` and `pipeline`: the verbs that need more than the AWS backend. This is the
+one place that wires the backends together: the AWS backend is handed the deploy (the
+Automation API's `up`) and the sample maker (the local backend's Spark generator).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Callable
+
+from rich.table import Table
+
+from automation import aws
+from automation.aws import AwsClients, build_session, format_bytes
+from automation.cli.aws import connect, outputs_of
+from automation.cli.console import EXIT_OK, ConsoleProgress, ProgressDisplay, Screen, byte_progress, print_summary
+from automation.cli.options import add_run_options, add_sample_options, add_stack_options, key_value, sample_spec
+from automation.lake import silver_files
+from automation.local import generate_sample
+from automation.pipeline import run_pipeline
+from automation.stack import up
+from etl.errors import PipelineError
+from infra import outputs as out
+from infra.settings import REGISTRATION_METHODS
+
+LOAD_SILVER_OUTPUTS = (out.SILVER_URI, out.SILVER_DATABASE, out.SILVER_TABLE)
+
+
+def _silver_path_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--silver-path",
+        type=Path,
+        metavar="DIR",
+        help="upload this local Parquet dataset in ano=/mes= folders instead of the sample",
+    )
+
+
+def add_parsers(commands) -> None:
+    load = commands.add_parser("load-silver", help="upload silver data and register its partitions (AWS)")
+    add_stack_options(load)
+    add_sample_options(load, short_help=True)
+    _silver_path_option(load)
+    load.set_defaults(handler=load_silver_command)
+
+    pipeline = commands.add_parser(
+        "pipeline",
+        help="deploy, load silver, run, register, verify and query on AWS: `make demo` for a stack",
+    )
+    add_stack_options(pipeline)
+    pipeline.add_argument("--skip-deploy", action="store_true", help="use the stack as deployed (no `pulumi up`)")
+    pipeline.add_argument(
+        "--config",
+        action="append",
+        type=key_value,
+        metavar="KEY=VALUE",
+        help="stack config to set before deploying (repeatable)",
+    )
+    pipeline.add_argument("--load-silver", action="store_true", help="upload the sample (or --silver-path) first")
+    pipeline.add_argument(
+        "--method", choices=REGISTRATION_METHODS, default="job", help="how gold partitions get registered"
+    )
+    add_run_options(pipeline)
+    add_sample_options(pipeline, short_help=True)
+    _silver_path_option(pipeline)
+    pipeline.set_defaults(handler=pipeline_command)
+
+
+def load_silver_command(args: argparse.Namespace) -> int:
+    """`load-silver [--rows N | --silver-path DIR]`."""
+    screen = Screen(args.json)
+    if args.silver_path is not None:
+        silver_files(args.silver_path)  # a bad path fails before any AWS call
+    outputs, clients = connect(args, *LOAD_SILVER_OUTPUTS)
+    with byte_progress(screen) as bytes_progress:
+        outcome = aws.load_silver(
+            clients,
+            outputs,
+            silver_path=args.silver_path,
+            sample=sample_spec(args),
+            make_sample=generate_sample,
+            progress=screen.progress,
+            bytes_progress=bytes_progress,
+        )
+    screen.result(outcome.to_dict(), lambda: screen.out.print(f"{outcome.describe()} ({outcome.location})"))
+    return EXIT_OK
+
+
+def pipeline_command(args: argparse.Namespace) -> int:
+    """`pipeline`: deploy (unless --skip-deploy), load silver if asked, run, register, verify, query."""
+    screen = Screen(args.json)
+    if args.outputs_file and not args.skip_deploy:
+        raise PipelineError(
+            "--outputs-file describes a stack that is already deployed: add --skip-deploy, or deploy with --stack NAME"
+        )
+    outputs = outputs_of(args) if args.skip_deploy else None
+    options = aws.AwsOptions(
+        stack=args.stack,
+        skip_deploy=args.skip_deploy,
+        config=dict(args.config or []),
+        load_silver=args.load_silver,
+        silver_path=args.silver_path,
+        sample=sample_spec(args),
+        method=args.method,
+        mode=args.mode,
+        timeout_minutes=args.timeout_minutes,
+    )
+    backend = aws.AwsBackend(
+        options,
+        outputs,
+        lambda o: AwsClients(build_session(o.get(out.REGION))),
+        progress=screen.progress,
+        on_deploy_event=_deploy_progress(screen),
+        deploy=up,
+        make_sample=generate_sample,
+    )
+    result = run_pipeline(backend, ConsoleProgress(screen.err))
+    result.cost = backend.cost()
+    result.links = backend.links()
+    screen.result(result.to_dict(), lambda: _print_pipeline_summary(screen, result))
+    return EXIT_OK
+
+
+def _deploy_progress(screen: Screen) -> Callable[[Any], None]:
+    """The deploy step's resource progress, drawn as `python -m automation deploy` draws it."""
+    display: list[ProgressDisplay] = []
+
+    def show(step: Any) -> None:
+        if not display:
+            display.append(ProgressDisplay(screen.err))
+        display[0](step)
+
+    return show
+
+
+def _print_pipeline_summary(screen: Screen, result) -> None:
+    print_summary(screen.out, result)
+    cost = result.cost
+    table = Table(title="Cost and links", title_justify="left", show_header=False)
+    table.add_column("item")
+    table.add_column("value")
+    table.add_row("job run", f"{cost['glue_run_id']} {cost['glue_state']}")
+    table.add_row(
+        "Glue",
+        f"{cost['glue_dpu_seconds']:g} DPU-seconds ({cost['glue_worker_type']} x {cost['glue_workers']}, "
+        f"{cost['glue_execution_seconds']} s): ${cost['glue_usd']:.6f}",
+    )
+    table.add_row(
+        "Athena",
+        f"{cost['athena_queries']} queries, scanned {format_bytes(cost['athena_data_scanned_bytes'])}, "
+        f"billed {format_bytes(cost['athena_billed_bytes'])}: ${cost['athena_usd']:.8f}",
+    )
+    table.add_row("total", f"${cost['total_usd']:.6f}")
+    for name, url in result.links.items():
+        table.add_row(f"{name} console", url)
+    screen.out.print(table)
