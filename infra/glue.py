@@ -58,15 +58,14 @@ class JobCode(pulumi.ComponentResource):
 
 @dataclass(frozen=True)
 class GlueRoleArgs:
-    """The role's name (fixed: encrypted log group names carry it) and who may assume it."""
+    """The role's name (fixed: encrypted log group names carry it)."""
 
     name: str
-    account_id: pulumi.Input[str]
     description: str = ""
 
 
 class GlueRole(pulumi.ComponentResource):
-    """The role the job and the crawler run as, trusted by Glue of this account only.
+    """The role the job and the crawler run as, trusted by the Glue service (see `glue_trust_policy`).
 
     Its permissions are a separate `RolePolicy` (in `GlueJob`), so the stack's key can
     name the role in its policy before the role's policy names the key.
@@ -81,9 +80,7 @@ class GlueRole(pulumi.ComponentResource):
             aws.iam.RoleArgs(
                 name=args.name,
                 description=args.description,
-                assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
-                    lambda a: json.dumps(glue_trust_policy(a))
-                ),
+                assume_role_policy=json.dumps(glue_trust_policy()),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -145,7 +142,9 @@ class GlueJob(pulumi.ComponentResource):
                 number_of_workers=args.workers,
                 # FLEX runs on spare capacity at a lower DPU-hour price, for work that can wait.
                 execution_class=args.execution_class,
-                # The default timeout is 2880 minutes (two days of DPU charges for a hung job).
+                # Explicit: left unset, Glue 5.0 stops a hung run only after 480 minutes of DPU
+                # charges (Job.Timeout, https://docs.aws.amazon.com/glue/latest/webapi/API_Job.html;
+                # 2,880 for Glue 4.0 and earlier).
                 timeout=args.timeout_minutes,
                 max_retries=args.max_retries,
                 execution_property=aws.glue.JobExecutionPropertyArgs(max_concurrent_runs=args.max_concurrent_runs),

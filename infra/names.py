@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from etl.schema import GOLD, SILVER
@@ -31,6 +32,7 @@ TUTORIAL_CRAWLER = "crawler-gold-data"
 LIMITS = {
     "bucket_prefix": 37,
     "iam_role": 64,
+    "iam_policy": 128,
     "glue_job": 255,
     "glue_crawler": 255,
     "glue_database": 255,
@@ -45,6 +47,7 @@ LIMITS = {
 LIMIT_SOURCES = {
     "bucket_prefix": "the Terraform AWS provider's aws_s3_bucket bucket_prefix",
     "iam_role": "IAM CreateRole RoleName",
+    "iam_policy": "IAM CreatePolicy PolicyName",
     "glue_job": "Glue CreateJob Name",
     "glue_crawler": "Glue CreateCrawler Name",
     "glue_database": "Glue DatabaseInput Name",
@@ -56,6 +59,32 @@ LIMIT_SOURCES = {
     "event_rule": "EventBridge PutRule Name",
     "sns_topic": "SNS CreateTopic Name",
 }
+
+
+# Pulumi's stack names: letters, digits, hyphens, underscores and periods, at most 100
+# characters (pulumi/pulumi sdk/go/common/tokens/stack_name.go, ParseStackName); a stack may be
+# qualified by its organization, `orgName/stackName` or `orgName/projectName/stackName`, the
+# project matching Pulumi.yaml's ("Stacks", Create a stack,
+# https://www.pulumi.com/docs/iac/concepts/stacks/#create-stack).
+_PULUMI_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+
+def bare_stack_name(stack: str) -> str:
+    """The stack's own name in `org/name` or `org/project/name` (`dev` in `acme/silver-to-gold/dev`).
+
+    Pulumi names the stack file and `pulumi.get_stack()` after this part; the physical names
+    are built from it too, so `acme/dev` and `dev` deploy the same names.
+
+    Raises:
+        ValueError: the name is not NAME, ORG/NAME or ORG/PROJECT/NAME with Pulumi's
+            characters, or its project part is another project's.
+    """
+    parts = stack.split("/")
+    if len(parts) > 3 or not all(_PULUMI_NAME.match(part) for part in parts):
+        raise ValueError("a stack is NAME, ORG/NAME or ORG/PROJECT/NAME, each part letters, digits, '-', '_' or '.'")
+    if len(parts) == 3 and parts[1] != PROJECT:
+        raise ValueError(f"the stack belongs to project {parts[1]!r}, not {PROJECT!r}")
+    return parts[-1]
 
 
 def catalog_suffix(stack: str) -> str:
@@ -119,6 +148,11 @@ def failure_rule_name(stack: str) -> str:
 
 def key_alias(stack: str) -> str:
     return f"alias/{PROJECT}-{stack}"
+
+
+def operator_policy_name(stack: str) -> str:
+    """The customer-managed policy with what the operations CLI calls (attach it to an operator)."""
+    return f"{PROJECT}-{stack}-operator"
 
 
 def job_log_group_prefix(job_name: str) -> str:
@@ -186,6 +220,18 @@ def job_log_groups(prefix: str, security_configuration: str, role: str, encrypte
     return f"{base}/output", f"{base}/error"
 
 
+def documented_encrypted_job_log_groups(security_configuration: str, role: str) -> str:
+    """AWS's documented name of a job's encrypted log groups, as an IAM resource pattern:
+    `/aws-glue/jobs-<role>-<security configuration>/*` ("If you add a role name and
+    SecurityConfiguration name (in other words,
+    /aws-glue/jobs-yourRoleName-yourSecurityConfigurationName/), then that security
+    configuration is used to encrypt the log group", JobRun.LogGroupName, botocore's Glue
+    model and https://docs.aws.amazon.com/glue/latest/webapi/API_JobRun.html). The stack
+    cannot declare these groups (it does not know which names Glue appends), so Glue
+    creates them; the role's grants and the key policy cover the pattern."""
+    return f"/aws-glue/jobs-{role}-{security_configuration}/*"
+
+
 CRAWLER_LOG_GROUP = "/aws-glue/crawlers"
 
 
@@ -197,6 +243,27 @@ def crawler_log_group(security_configuration: str, role: str, encrypted: bool) -
     if not encrypted:
         return CRAWLER_LOG_GROUP
     return f"/aws-glue/crawlers-role/{role}-{security_configuration}"
+
+
+def role_log_groups(job_log_group_prefix: str, security_configuration: str, role: str, encrypted: bool) -> list[str]:
+    """Every log group name (or IAM pattern) the job and crawler may write to, in one place:
+    the role's log grants and the operator's log reads both use it.
+
+    The job's two groups and the crawler's (`job_log_groups`, `crawler_log_group`), and
+    `/aws-glue/crawlers` in both cases -- AWS documents it as where crawlers log, while the
+    encrypted crawler group's name is only observed -- and, when encrypted, AWS's documented
+    form of the job's groups (`documented_encrypted_job_log_groups`): granted until a real
+    account confirms which names Glue 5.0 uses with a custom prefix and encryption.
+    """
+    groups = [
+        *job_log_groups(job_log_group_prefix, security_configuration, role, encrypted),
+        crawler_log_group(security_configuration, role, encrypted),
+    ]
+    if CRAWLER_LOG_GROUP not in groups:
+        groups.append(CRAWLER_LOG_GROUP)
+    if encrypted:
+        groups.append(documented_encrypted_job_log_groups(security_configuration, role))
+    return groups
 
 
 def name_length_problems(names: dict[str, str]) -> list[str]:

@@ -33,5 +33,8 @@ PRICE_PER_DPU_HOUR = "pricePerDpuHour"  # USD, for the job's execution class
 # so the crawler follows a successful run (a StartJobRun run never fires it); else "".
 JOB_RUN_TRIGGER = "jobRunTrigger"
 REGION = "region"
+# The customer-managed IAM policy with what the operations CLI calls on this stack
+# (`infra.policies.operator_policy`): attach it to an operator's role or CI's.
+OPERATOR_POLICY_ARN = "operatorPolicyArn"
 JOB_CONSOLE_URL = "jobConsoleUrl"
 ATHENA_CONSOLE_URL = "athenaConsoleUrl"

@@ -4,7 +4,8 @@ Each resource group has its own module and component: `infra.storage` (lake buck
 `infra.encryption` (the stack's KMS key), `infra.logs` (log groups), `infra.catalog`
 (gold and optional silver tables), `infra.glue` (job code, role, security configuration,
 job, crawler, triggers), `infra.athena` (workgroup, saved queries), `infra.alerts`
-(failure alerts). Decisions are pure functions: names in `infra.names`, policy documents
+(failure alerts), `infra.operator` (the operator's IAM policy). Decisions are pure
+functions: names in `infra.names`, policy documents
 in `infra.policies`, the schedule check in `infra.schedule`, job arguments in
 `etl.arguments`. This component never reads configuration: `__main__.py` hands it
 validated `Settings`.
@@ -25,6 +26,7 @@ from infra.catalog import LakeCatalog, LakeCatalogArgs
 from infra.encryption import LakeKey, LakeKeyArgs
 from infra.glue import GlueJob, GlueJobArgs, GlueRole, GlueRoleArgs, JobCode, JobCodeArgs
 from infra.logs import JobLogs, JobLogsArgs
+from infra.operator import OperatorAccess, OperatorAccessArgs
 from infra.packaging import build_package
 from infra.settings import Settings
 from infra.storage import LakeStorage, LakeStorageArgs
@@ -61,14 +63,26 @@ def declared_log_groups(settings: Settings) -> dict[str, str]:
 
 
 def role_log_group_names(settings: Settings) -> list[str]:
-    """The groups the role may write to: the job's two and the crawler's, plus, when
-    encrypted, the default `/aws-glue/crawlers` too -- AWS documents it as where crawlers
-    log, while the encrypted crawler group's name is only observed (see infra.names);
-    granted until a real account confirms which one an encrypted crawler uses."""
-    groups = [*settings.job_log_groups, settings.crawler_log_group]
-    if names.CRAWLER_LOG_GROUP not in groups:
-        groups.append(names.CRAWLER_LOG_GROUP)
-    return groups
+    """The groups (or patterns) the role may write to and the operator may read:
+    `infra.names.role_log_groups` for the stack's settings."""
+    return settings.role_log_groups
+
+
+def encrypted_log_groups(settings: Settings) -> list[str]:
+    """With CloudWatch encryption: the stack's declared groups and the pattern of the groups
+    Glue creates in AWS's documented form; the role associates the key with them and the key
+    policy lets CloudWatch Logs use the key for them. Empty without a key."""
+    if not settings.uses_kms:
+        return []
+    documented = names.documented_encrypted_job_log_groups(settings.security_configuration_name, settings.role_name)
+    return [*declared_log_groups(settings).values(), documented]
+
+
+def lake_prefixes(settings: Settings) -> dict[str, str]:
+    """Keys under the lake bucket the operator reads or writes (each ends in "/"), from `LakeLayout`."""
+    root = "s3://lake"
+    layout = LakeLayout(root, gold_table=settings.gold_table)
+    return {key: getattr(layout, key)[len(root) + 1 :] for key in ("silver", "gold", "reports", "athena_results")}
 
 
 class SilverToGoldPipeline(pulumi.ComponentResource):
@@ -88,7 +102,6 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
             name,
             GlueRoleArgs(
                 name=s.role_name,
-                account_id=account_id,
                 description=f"Glue job {s.job_name} and crawler {s.crawler_name} ({s.stack})",
             ),
             opts=child,
@@ -102,7 +115,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                     account_id=account_id,
                     region=s.region,
                     role_arn=role.role.arn,
-                    log_groups=list(log_groups.values()),
+                    log_groups=encrypted_log_groups(s),
                     description=f"silver-to-gold {s.stack}: lake bucket, logs, Glue, Athena results, alerts",
                 ),
                 opts=child,
@@ -178,7 +191,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                 gold_database=catalog.database.name,
                 gold_table=catalog.table.name,
                 log_groups=role_log_groups,
-                encrypted_log_groups=list(log_groups.values()) if s.uses_kms else [],
+                encrypted_log_groups=encrypted_log_groups(s),
                 script_location=pulumi.Output.all(bucket, code.script.key).apply(lambda v: f"s3://{v[0]}/{v[1]}"),
                 default_arguments=arguments,
                 security_configuration_name=s.security_configuration_name,
@@ -219,6 +232,28 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
             opts=child,
         )
 
+        operator = OperatorAccess(
+            name,
+            OperatorAccessArgs(
+                policy_name=names.operator_policy_name(s.stack),
+                region=s.region,
+                account_id=account_id,
+                bucket_name=bucket,
+                job_name=s.job_name,
+                crawler_name=s.crawler_name,
+                workgroup_name=names.workgroup_name(s.stack),
+                silver=(s.silver_database, s.silver_table),
+                gold=(s.gold_database, s.gold_table),
+                prefixes=lake_prefixes(s),
+                log_groups=role_log_groups,
+                topic_name=names.alerts_topic_name(s.stack),
+                role_name=s.role_name,
+                kms_key_arn=key_arn,
+                description=f"Operate silver-to-gold {s.stack}: run the job, load silver, register, query, logs",
+            ),
+            opts=child,
+        )
+
         region = s.region
         job_output_group, job_error_group = s.job_log_groups
         self.outputs = {
@@ -246,6 +281,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
             out.JOB_RUN_TRIGGER: names.on_demand_trigger_name(s.job_name) if crawls_after_job else "",
             out.ALERTS_TOPIC_ARN: alerts.topic.arn,
             out.REGION: region,
+            out.OPERATOR_POLICY_ARN: operator.policy.arn,
             out.JOB_CONSOLE_URL: glue.job.name.apply(
                 lambda n: (
                     f"https://{region}.console.aws.amazon.com/gluestudio/home?region={region}#/editor/job/{n}/runs"

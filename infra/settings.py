@@ -48,6 +48,12 @@ LOG_RETENTION_DAYS = (
     3653,
 )
 ATHENA_MIN_CUTOFF_BYTES = 10 * 1024 * 1024  # Athena's minimum per-query data usage control
+# Job.Timeout in botocore's Glue model (the CreateJob and JobRun documentation): "Jobs must
+# have timeout values less than 7 days or 10080 minutes"; left blank, "the timeout is
+# defaulted to 2,880 minutes for Glue version 4.0 and earlier, or 480 minutes for Glue
+# version 5.0 and later" (https://docs.aws.amazon.com/glue/latest/webapi/API_Job.html).
+MAX_TIMEOUT_MINUTES = 10080 - 1
+GLUE_5_DEFAULT_TIMEOUT_MINUTES = 480
 # Flex runs on spare capacity, for Glue 3.0+ Spark jobs on G.1X or G.2X workers only
 # ("Flexible execution", https://docs.aws.amazon.com/glue/latest/dg/add-job.html and
 # https://aws.amazon.com/blogs/big-data/introducing-aws-glue-flex-jobs-cost-savings-on-etl-workloads/).
@@ -66,6 +72,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key/[A-Za-z0-9-]+$")
 # Lowercase letters, digits and single hyphens: the stack goes into the bucket prefix
 # (lowercase, no underscores), Glue catalog names (as underscores) and IAM/Glue names.
+# Checked on the bare name of an org-qualified stack (`acme/dev` -> `dev`).
 _STACK = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -154,6 +161,13 @@ class Settings:
         return names.crawler_log_group(self.security_configuration_name, self.role_name, self.uses_kms)
 
     @property
+    def role_log_groups(self) -> list[str]:
+        """Every log group name or pattern the job and crawler may write to (`names.role_log_groups`)."""
+        return names.role_log_groups(
+            self.log_group_prefix, self.security_configuration_name, self.role_name, self.uses_kms
+        )
+
+    @property
     def lake_on_destroy_output(self) -> str:
         """The lakeOnDestroy output: what `pulumi destroy` does to the bucket's data."""
         return "deleted" if self.creates_bucket and self.lake_on_destroy == "delete" else "retained"
@@ -194,10 +208,12 @@ def settings_from_config(stack: str, config: Mapping[str, object], region: str |
     """Build and validate settings from a stack's project config.
 
     Name keys left unset get the stack's defaults (`infra.names.default_names`);
-    pricePerDpuHour left unset follows executionClass.
+    pricePerDpuHour left unset follows executionClass. An org-qualified stack (`acme/dev`,
+    `acme/silver-to-gold/dev`) is the stack of its bare name: `Settings.stack` is `dev`, as
+    `pulumi.get_stack()` is inside the program, so the physical names are the same.
 
     Args:
-        stack: the stack name.
+        stack: the stack name, bare or org-qualified.
         config: project config keys (without the `silver-to-gold:` prefix) to values.
         region: `aws:region`, if set.
 
@@ -211,11 +227,16 @@ def settings_from_config(stack: str, config: Mapping[str, object], region: str |
     unknown = sorted(set(config) - set(CONFIG_KEYS))
     if unknown:
         raise SettingsError(f"unknown config key {PROJECT}:{unknown[0]} (known: {', '.join(sorted(CONFIG_KEYS))})")
-    if not _STACK.match(stack):
+    try:
+        bare = names.bare_stack_name(stack)
+    except ValueError as error:
+        raise SettingsError(f"stack name {stack!r} is not allowed: {error}") from None
+    if not _STACK.match(bare):
         raise SettingsError(
-            f"stack name {stack!r} is not allowed: lowercase letters, digits and single hyphens "
+            f"stack name {bare!r} is not allowed: lowercase letters, digits and single hyphens "
             "(it becomes part of the bucket prefix, Glue, IAM and log group names)"
         )
+    stack = bare
     defaults = Settings(stack=stack)
     values: dict[str, object] = {"stack": stack, "region": region or defaults.region}
     for key, field_name in CONFIG_KEYS.items():
@@ -301,8 +322,8 @@ def _validate(s: Settings) -> None:
             s.execution_class,
             f"STANDARD with workerType {s.worker_type}: FLEX runs G.1X or G.2X only",
         )
-    if not 1 <= s.timeout_minutes <= 2880:
-        _fail("timeoutMinutes", s.timeout_minutes, "1..2880 minutes")
+    if not 1 <= s.timeout_minutes <= MAX_TIMEOUT_MINUTES:
+        _fail("timeoutMinutes", s.timeout_minutes, f"1..{MAX_TIMEOUT_MINUTES} minutes (Glue: less than 7 days)")
     if not 1 <= s.max_concurrent_runs <= 1000:
         _fail("maxConcurrentRuns", s.max_concurrent_runs, "1..1000")
     if not 0 <= s.max_retries <= 10:
@@ -342,6 +363,7 @@ def physical_names(s: Settings) -> dict[str, str]:
     """Every derived name with a length limit (LIMITS key -> name), checked before deploy."""
     found = {
         "iam_role": s.role_name,
+        "iam_policy": names.operator_policy_name(s.stack),
         "glue_job": s.job_name,
         "glue_crawler": s.crawler_name,
         "glue_database": s.gold_database,

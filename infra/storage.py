@@ -147,10 +147,13 @@ class LakeStorage(pulumi.ComponentResource):
             aws.s3.BucketArgs(bucket_prefix=args.access_log_bucket_prefix, force_destroy=delete),
             opts=child,
         )
-        # SSE-S3, not the stack's key: "You can use default bucket encryption on the target
-        # bucket only if you use server-side encryption with Amazon S3 managed keys (SSE-S3)
-        # ... SSE-KMS is not supported" ("Enabling Amazon S3 server access logging",
-        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+        # SSE-S3, not the stack's key: "Default server-side encryption with AWS Key Management
+        # Service (AWS KMS) keys (SSE-KMS) is not supported for server access logging target
+        # buckets" ("Troubleshoot server access logging",
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshooting-server-access-logging.html).
+        # aws/aws-cdk#25350 reports delivery works with a customer-managed key whose policy lets
+        # logging.s3.amazonaws.com use it, but no AWS page says so and its test never checks a
+        # log arrives: logs silently lost would be worse (docs/infrastructure.md).
         sse_s3 = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
             sse_algorithm="AES256"
         )

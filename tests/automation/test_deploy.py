@@ -50,6 +50,7 @@ class FakePulumi:
         self.bin = root / "bin"
         self.bin.mkdir()
         shutil.copy(FAKE / "pulumi.py", self.bin / "pulumi")
+        shutil.copy(FAKE / "project.json", self.bin / "project.json")  # the schema it validates Pulumi.yaml with
         (self.bin / "pulumi").chmod(0o755)
         self.state_file = root / "state.json"
         self.log_file = root / "commands.jsonl"
@@ -119,6 +120,9 @@ def fake_pulumi(tmp_path, monkeypatch) -> FakePulumi:
     monkeypatch.setenv("FAKE_PULUMI_STATE", str(fake.state_file))
     monkeypatch.setenv("FAKE_PULUMI_LOG", str(fake.log_file))
     monkeypatch.delenv("PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK", raising=False)
+    # Pulumi Cloud (the stand-in's default login): no passphrase needed, whatever this machine has set.
+    for name in ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"):
+        monkeypatch.delenv(name, raising=False)
     return fake
 
 

@@ -9,8 +9,14 @@ import botocore.session
 import pytest
 
 from infra import names
-from infra.pipeline import declared_log_groups, role_log_group_names
-from infra.policies import access_log_bucket_policy, glue_job_policy, lake_key_policy
+from infra.pipeline import declared_log_groups, encrypted_log_groups, lake_prefixes, role_log_group_names
+from infra.policies import (
+    access_log_bucket_policy,
+    glue_job_policy,
+    glue_trust_policy,
+    lake_key_policy,
+    operator_policy,
+)
 from infra.schedule import glue_cron_problem
 from infra.settings import settings_from_config
 
@@ -47,6 +53,7 @@ def test_fixed_names():
     assert names.role_name("prod") == "silver-to-gold-prod-glue"
     assert names.workgroup_name("prod") == "silver-to-gold-prod"
     assert names.key_alias("prod") == "alias/silver-to-gold-prod"
+    assert names.operator_policy_name("prod") == "silver-to-gold-prod-operator"
     assert names.alerts_topic_name("prod") == "silver-to-gold-prod-alerts"
     assert names.failure_rule_name("prod") == "silver-to-gold-prod-failures"
     assert names.job_log_group_prefix("job-x") == "/aws-glue/jobs/job-x"
@@ -86,6 +93,10 @@ def test_log_groups_with_and_without_cloudwatch_encryption():
     assert names.crawler_log_group("sc", "r", encrypted=True) == "/aws-glue/crawlers-role/r-sc"
 
 
+def test_the_documented_encrypted_job_group_form_is_a_pattern():
+    assert names.documented_encrypted_job_log_groups("sc", "r") == "/aws-glue/jobs-r-sc/*"
+
+
 def test_the_role_writes_to_the_default_crawler_group_in_both_cases():
     assert role_log_group_names(settings_from_config("dev", {})) == [
         "/aws-glue/jobs/job-transform-silver-to-gold/output",
@@ -95,7 +106,40 @@ def test_the_role_writes_to_the_default_crawler_group_in_both_cases():
     assert role_log_group_names(settings_from_config("prod", {"kms": "create"}))[2:] == [
         "/aws-glue/crawlers-role/silver-to-gold-prod-glue-silver-to-gold-prod-442134bc",
         "/aws-glue/crawlers",
+        # AWS's documented form (JobRun.LogGroupName): /aws-glue/jobs-<role>-<security configuration>/
+        "/aws-glue/jobs-silver-to-gold-prod-glue-silver-to-gold-prod-442134bc/*",
     ]
+    assert names.role_log_groups("/p", "sc", "r", encrypted=True) == [
+        "/p/sc-role/r/output",
+        "/p/sc-role/r/error",
+        "/aws-glue/crawlers-role/r-sc",
+        "/aws-glue/crawlers",
+        "/aws-glue/jobs-r-sc/*",
+    ]
+
+
+def test_the_key_and_the_role_encrypt_the_declared_groups_and_the_documented_form():
+    assert encrypted_log_groups(settings_from_config("dev", {})) == []
+    assert encrypted_log_groups(settings_from_config("prod", {"kms": "create"})) == [
+        "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/output",
+        "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/error",
+        "/aws-glue/crawlers-role/silver-to-gold-prod-glue-silver-to-gold-prod-442134bc",
+        "/aws-glue/jobs-silver-to-gold-prod-glue-silver-to-gold-prod-442134bc/*",
+    ]
+
+
+@pytest.mark.parametrize(
+    "stack, bare",
+    [("dev", "dev"), ("acme/dev", "dev"), ("acme/silver-to-gold/qa-eu", "qa-eu"), ("Org_1.x/dev", "dev")],
+)
+def test_bare_stack_name(stack, bare):
+    assert names.bare_stack_name(stack) == bare
+
+
+@pytest.mark.parametrize("stack", ["", "acme/", "/dev", "a/b/c/d", "acme/other/dev", "acme/de v", "x" * 101])
+def test_bare_stack_name_refuses_what_pulumi_refuses(stack):
+    with pytest.raises(ValueError):
+        names.bare_stack_name(stack)
 
 
 def test_the_shared_crawler_group_is_never_declared():
@@ -119,6 +163,7 @@ def test_length_problems_name_the_limit():
     "kind, service, shape, member",
     [
         ("iam_role", "iam", "CreateRoleRequest", "RoleName"),
+        ("iam_policy", "iam", "CreatePolicyRequest", "PolicyName"),
         ("glue_job", "glue", "CreateJobRequest", "Name"),
         ("glue_crawler", "glue", "CreateCrawlerRequest", "Name"),
         ("glue_database", "glue", "DatabaseInput", "Name"),
@@ -206,6 +251,51 @@ def test_role_policy_grants_default_database_and_writes_logs_only_where_told():
     assert "UseLakeKey" not in by_sid and "EncryptOwnLogs" not in by_sid
 
 
+def test_the_role_lists_the_lake_without_a_prefix_condition():
+    """A HEAD of a missing key answers 404 only with s3:ListBucket, and a HEAD carries no s3:prefix."""
+    document = glue_job_policy(
+        bucket="lake", region="us-east-1", account=ACCOUNT, silver=("s", "st"), gold=("g", "gt"), log_groups=["/x"]
+    )
+    listing = [s for s in document["Statement"] if "s3:ListBucket" in s["Action"]]
+    assert listing == [
+        {
+            "Sid": "ListLakeBucket",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+            "Resource": ["arn:aws:s3:::lake"],
+        }
+    ]
+
+
+def test_the_role_may_create_the_groups_it_writes_to():
+    document = glue_job_policy(
+        bucket="lake",
+        region="us-east-1",
+        account=ACCOUNT,
+        silver=("s", "st"),
+        gold=("g", "gt"),
+        log_groups=["/aws-glue/crawlers", "/aws-glue/jobs-r-sc/*"],
+    )
+    (logs,) = [s for s in document["Statement"] if s["Sid"] == "WriteOwnLogs"]
+    assert logs == {
+        "Sid": "WriteOwnLogs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [
+            f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/crawlers",
+            f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/crawlers:*",
+            f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/jobs-r-sc/*",
+        ],
+    }
+
+
+def test_trust_policy_is_the_glue_service_without_conditions():
+    assert glue_trust_policy() == {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }
+
+
 def test_role_policy_with_a_key_and_encrypted_logs():
     key = "arn:aws:kms:us-east-1:123456789012:key/k"
     document = glue_job_policy(
@@ -234,7 +324,7 @@ def test_role_policy_with_a_key_and_encrypted_logs():
 
 def test_key_policy():
     role = f"arn:aws:iam::{ACCOUNT}:role/silver-to-gold-prod-glue"
-    document = lake_key_policy(account=ACCOUNT, region="eu-west-1", role_arn=role, log_groups=["/a", "/b"])
+    document = lake_key_policy(account=ACCOUNT, region="eu-west-1", role_arn=role, log_groups=["/a", "/b/*"])
     assert document == {
         "Version": "2012-10-17",
         "Statement": [
@@ -260,10 +350,10 @@ def test_key_policy():
                 ],
                 "Resource": "*",
                 "Condition": {
-                    "ArnEquals": {
+                    "ArnLike": {
                         "kms:EncryptionContext:aws:logs:arn": [
                             f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/a",
-                            f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/b",
+                            f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/b/*",
                         ]
                     }
                 },
@@ -322,3 +412,158 @@ def test_access_log_bucket_policy():
             },
         ],
     }
+
+
+def test_lake_prefixes_the_operator_touches():
+    assert lake_prefixes(settings_from_config("prod", {"goldTable": "monthly"})) == {
+        "silver": "silver/sample_data_partitioned/",
+        "gold": "gold/monthly/",
+        "reports": "gold/_reports/monthly/",
+        "athena_results": "athena-results/",
+    }
+
+
+OPERATOR_ARGS = {
+    "bucket": "lake-b",
+    "region": "eu-west-1",
+    "account": ACCOUNT,
+    "job": "job-x",
+    "crawler": "crawler-x",
+    "workgroup": "wg-x",
+    "silver": ("silver_data", "sample_data_partitioned"),
+    "gold": ("gold_x", "sample_data_aggregated"),
+    "prefixes": {
+        "silver": "silver/sample_data_partitioned/",
+        "gold": "gold/sample_data_aggregated/",
+        "reports": "gold/_reports/sample_data_aggregated/",
+        "athena_results": "athena-results/",
+    },
+    "log_groups": ["/aws-glue/jobs/job-x/output", "/aws-glue/jobs-r-sc/*"],
+    "topic": "topic-x",
+    "role": "role-x",
+}
+
+
+def test_operator_policy_is_what_the_cli_calls_on_the_stacks_resources():
+    assert operator_policy(**OPERATOR_ARGS) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "RunAndFollowTheJob",
+                "Effect": "Allow",
+                "Action": ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:GetJob"],
+                "Resource": [f"arn:aws:glue:eu-west-1:{ACCOUNT}:job/job-x"],
+            },
+            {
+                "Sid": "RunTheCrawler",
+                "Effect": "Allow",
+                "Action": ["glue:StartCrawler", "glue:GetCrawler", "glue:ListCrawls"],
+                "Resource": [f"arn:aws:glue:eu-west-1:{ACCOUNT}:crawler/crawler-x"],
+            },
+            {
+                "Sid": "ReadCatalogAndAddPartitions",
+                "Effect": "Allow",
+                "Action": [
+                    "glue:GetDatabase",
+                    "glue:GetTable",
+                    "glue:GetPartition",
+                    "glue:GetPartitions",
+                    "glue:BatchGetPartition",
+                    "glue:BatchCreatePartition",
+                ],
+                "Resource": [
+                    f"arn:aws:glue:eu-west-1:{ACCOUNT}:catalog",
+                    f"arn:aws:glue:eu-west-1:{ACCOUNT}:database/silver_data",
+                    f"arn:aws:glue:eu-west-1:{ACCOUNT}:table/silver_data/sample_data_partitioned",
+                    f"arn:aws:glue:eu-west-1:{ACCOUNT}:database/gold_x",
+                    f"arn:aws:glue:eu-west-1:{ACCOUNT}:table/gold_x/sample_data_aggregated",
+                ],
+            },
+            {
+                "Sid": "QueryInTheWorkgroup",
+                "Effect": "Allow",
+                "Action": [
+                    "athena:StartQueryExecution",
+                    "athena:GetQueryExecution",
+                    "athena:GetQueryResults",
+                    "athena:GetNamedQuery",
+                    "athena:GetWorkGroup",
+                ],
+                "Resource": [f"arn:aws:athena:eu-west-1:{ACCOUNT}:workgroup/wg-x"],
+            },
+            {
+                "Sid": "LakeBucket",
+                "Effect": "Allow",
+                "Action": [
+                    "s3:ListBucket",
+                    "s3:GetBucketLocation",
+                    "s3:ListBucketMultipartUploads",
+                    "s3:GetEncryptionConfiguration",
+                    "s3:GetBucketVersioning",
+                ],
+                "Resource": ["arn:aws:s3:::lake-b"],
+            },
+            {
+                "Sid": "ReadSilverGoldAndReports",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [
+                    "arn:aws:s3:::lake-b/silver/sample_data_partitioned/*",
+                    "arn:aws:s3:::lake-b/gold/sample_data_aggregated/*",
+                    "arn:aws:s3:::lake-b/gold/_reports/sample_data_aggregated/*",
+                ],
+            },
+            {
+                "Sid": "UploadSilver",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+                "Resource": ["arn:aws:s3:::lake-b/silver/sample_data_partitioned/*"],
+            },
+            {
+                "Sid": "AthenaQueryResults",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                "Resource": ["arn:aws:s3:::lake-b/athena-results/*"],
+            },
+            {
+                "Sid": "ReadRunLogs",
+                "Effect": "Allow",
+                "Action": ["logs:FilterLogEvents", "logs:GetLogEvents", "logs:DescribeLogStreams"],
+                "Resource": [
+                    f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws-glue/jobs/job-x/output",
+                    f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws-glue/jobs/job-x/output:*",
+                    f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws-glue/jobs-r-sc/*",
+                ],
+            },
+            {
+                "Sid": "DescribeLogGroups",
+                "Effect": "Allow",
+                "Action": ["logs:DescribeLogGroups"],
+                "Resource": ["*"],
+            },
+            {
+                "Sid": "CheckTheAlertsTopic",
+                "Effect": "Allow",
+                "Action": ["sns:GetTopicAttributes"],
+                "Resource": [f"arn:aws:sns:eu-west-1:{ACCOUNT}:topic-x"],
+            },
+            {
+                "Sid": "SimulateTheStacksRole",
+                "Effect": "Allow",
+                "Action": ["iam:SimulatePrincipalPolicy"],
+                "Resource": [f"arn:aws:iam::{ACCOUNT}:role/role-x"],
+            },
+        ],
+    }
+
+
+def test_operator_policy_uses_the_stacks_key_when_there_is_one():
+    key = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/k"
+    statements = operator_policy(**OPERATOR_ARGS, kms_key_arn=key)["Statement"]
+    assert statements[-1] == {
+        "Sid": "UseTheStacksKey",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+        "Resource": [key],
+    }
+    assert len(statements) == 13

@@ -157,11 +157,12 @@ def test_eventbridge_can_publish_to_the_alerts_topic(stack):
         assert events["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 
 
-def test_CKV_AWS_60_61_trust_policy_only_glue_of_this_account(stack):
+def test_CKV_AWS_60_61_trust_policy_only_the_glue_service(stack):
     trust = json.loads(stack.one("aws:iam/role:Role")["assumeRolePolicy"])
-    (statement,) = statements(trust)
-    assert statement["Principal"] == {"Service": "glue.amazonaws.com"}
-    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    # No aws:SourceAccount condition: no AWS page says Glue sends the key (infra.policies.glue_trust_policy).
+    assert statements(trust) == [
+        {"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]
 
 
 def iam_policies(stack) -> dict[str, dict]:
@@ -223,8 +224,13 @@ def test_least_privilege_s3_prefixes(stack):
         "temp/*",
     ]
     assert all(r.split(":::", 1)[1].startswith(bucket) for r in read["Resource"] + write["Resource"])
-    listing = by_sid["ListLakePrefixes"]
-    assert "s3:prefix" in listing["Condition"]["StringLike"]
+    # Unconditional: a HEAD of the job's not-yet-written state file must answer 404, not 403.
+    assert by_sid["ListLakeBucket"] == {
+        "Sid": "ListLakeBucket",
+        "Effect": "Allow",
+        "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+        "Resource": [f"arn:aws:s3:::{stack.outputs['lakeBucket']}"],
+    }
 
 
 CATALOG = {
@@ -277,19 +283,26 @@ PROD_LOG_GROUPS = (
     "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/error",
     "/aws-glue/crawlers-role/silver-to-gold-prod-glue-silver-to-gold-prod-442134bc",
 )
+# AWS's documented form of encrypted job log groups (JobRun.LogGroupName), which Glue creates.
+PROD_DOCUMENTED_JOB_GROUPS = "/aws-glue/jobs-silver-to-gold-prod-glue-silver-to-gold-prod-442134bc/*"
 
 
 def test_logs_only_in_the_glue_5_groups_and_the_crawler_group(dev, prod):
     dev_logs = next(s for s in statements(role_policy(dev)) if s["Sid"] == "WriteOwnLogs")
-    assert dev_logs["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    # CreateLogGroup: a fresh account has no /aws-glue/crawlers until a crawler creates it.
+    assert dev_logs["Action"] == ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
     assert dev_logs["Resource"] == _group_arns(*DEV_LOG_GROUPS)
     assert not [s for s in statements(role_policy(dev)) if s["Sid"] == "EncryptOwnLogs"]
     prod_logs = next(s for s in statements(role_policy(prod)) if s["Sid"] == "WriteOwnLogs")
-    assert prod_logs["Resource"] == _group_arns(*PROD_LOG_GROUPS, "/aws-glue/crawlers")
-    # Glue associates the key with the stack's encrypted groups (logs:AssociateKmsKey),
-    # never with the shared /aws-glue/crawlers.
+    documented = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{PROD_DOCUMENTED_JOB_GROUPS}"
+    assert prod_logs["Resource"] == [*_group_arns(*PROD_LOG_GROUPS, "/aws-glue/crawlers"), documented]
+    # Glue associates the key with the stack's encrypted groups and the ones it creates in AWS's
+    # documented form (logs:AssociateKmsKey), never with the shared /aws-glue/crawlers.
     encrypt = next(s for s in statements(role_policy(prod)) if s["Sid"] == "EncryptOwnLogs")
-    assert (encrypt["Action"], encrypt["Resource"]) == (["logs:AssociateKmsKey"], _group_arns(*PROD_LOG_GROUPS))
+    assert (encrypt["Action"], encrypt["Resource"]) == (
+        ["logs:AssociateKmsKey"],
+        [*_group_arns(*PROD_LOG_GROUPS), documented],
+    )
 
 
 def test_prod_key_policy_grants_exactly_admins_logs_role_and_eventbridge(prod):
@@ -305,9 +318,10 @@ def test_prod_key_policy_grants_exactly_admins_logs_role_and_eventbridge(prod):
     logs = by_sid["CloudWatchLogsForStackLogGroups"]
     assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
     assert logs["Condition"] == {
-        "ArnEquals": {
+        "ArnLike": {
             "kms:EncryptionContext:aws:logs:arn": [
-                f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{name}" for name in PROD_LOG_GROUPS
+                f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{name}"
+                for name in (*PROD_LOG_GROUPS, PROD_DOCUMENTED_JOB_GROUPS)
             ]
         }
     }
@@ -326,8 +340,8 @@ def test_prod_role_uses_only_the_stacks_key(prod):
 
 def test_every_policy_passes_parliament_with_no_findings(stack):
     policies = iam_policies(stack)
-    # role trust, role permissions, lake and access-log bucket policies, topic policy
-    assert len(policies) == 5
+    # role trust, role permissions, lake and access-log bucket policies, topic policy, operator policy
+    assert len(policies) == 6
     for name, document in policies.items():
         if name.endswith(".assumeRolePolicy"):
             # Parliament reads identity policies; a trust policy has no Resource by design,
@@ -336,3 +350,37 @@ def test_every_policy_passes_parliament_with_no_findings(stack):
             document = {**document, "Statement": [{**s, "Resource": role} for s in statements(document)]}
         findings = analyze_policy_string(json.dumps(document)).findings
         assert findings == [], (name, [(f.issue, f.detail) for f in findings])
+
+
+def operator_policy_document(stack) -> dict:
+    return json.loads(stack.one("aws:iam/policy:Policy")["policy"])
+
+
+def test_the_operator_policy_is_created_and_exported(dev, prod):
+    for stack, name in ((dev, "silver-to-gold-dev-operator"), (prod, "silver-to-gold-prod-operator")):
+        policy = stack.one("aws:iam/policy:Policy")
+        assert policy["name"] == name
+        # synth's mocks give every IAM resource a role-style ARN; the name is what identifies it here.
+        assert stack.outputs["operatorPolicyArn"].endswith(f"/{name}")
+        assert not [r for r in stack.resources if r["type"].startswith("aws:iam/") and "Attachment" in r["type"]]
+
+
+def test_the_operator_policy_is_scoped_to_the_stacks_resources(dev, prod):
+    for stack, job, workgroup in (
+        (dev, "job-transform-silver-to-gold", "silver-to-gold-dev"),
+        (prod, "job-transform-silver-to-gold-prod", "silver-to-gold-prod"),
+    ):
+        by_sid = {s["Sid"]: s for s in statements(operator_policy_document(stack))}
+        assert by_sid["RunAndFollowTheJob"]["Resource"] == [f"arn:aws:glue:us-east-1:{ACCOUNT}:job/{job}"]
+        assert by_sid["QueryInTheWorkgroup"]["Resource"] == [
+            f"arn:aws:athena:us-east-1:{ACCOUNT}:workgroup/{workgroup}"
+        ]
+        lake = f"arn:aws:s3:::{stack.outputs['lakeBucket']}"
+        assert by_sid["LakeBucket"]["Resource"] == [lake] and "Condition" not in by_sid["LakeBucket"]
+        # "*" only where the action has no resource type.
+        for statement in statements(operator_policy_document(stack)):
+            if "*" in as_list(statement["Resource"]):
+                assert statement["Action"] == ["logs:DescribeLogGroups"]
+    assert "UseTheStacksKey" not in {s["Sid"] for s in statements(operator_policy_document(dev))}
+    (use,) = [s for s in statements(operator_policy_document(prod)) if s["Sid"] == "UseTheStacksKey"]
+    assert use["Resource"] == [prod.outputs["kmsKeyArn"]]

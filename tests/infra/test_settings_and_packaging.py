@@ -95,7 +95,38 @@ def test_log_groups_follow_the_security_configuration():
         ),
         ("dev", {"workerType": "G.3X"}, "silver-to-gold:workerType = 'G.3X' is not allowed: one of G.1X"),
         ("dev", {"glueVersion": "4.0"}, "silver-to-gold:glueVersion = '4.0' is not allowed"),
-        ("dev", {"timeoutMinutes": "0"}, "silver-to-gold:timeoutMinutes = 0 is not allowed: 1..2880 minutes"),
+        (
+            "dev",
+            {"timeoutMinutes": "0"},
+            "silver-to-gold:timeoutMinutes = 0 is not allowed: 1..10079 minutes (Glue: less than 7 days)",
+        ),
+        (
+            "dev",
+            {"timeoutMinutes": "10080"},
+            "silver-to-gold:timeoutMinutes = 10080 is not allowed: 1..10079 minutes (Glue: less than 7 days)",
+        ),
+        (
+            "acme/Prod",
+            {},
+            "stack name 'Prod' is not allowed: lowercase letters, digits and single hyphens",
+        ),
+        (
+            "acme/other-project/dev",
+            {},
+            "stack name 'acme/other-project/dev' is not allowed: the stack belongs to project 'other-project', "
+            "not 'silver-to-gold'",
+        ),
+        (
+            "a/b/c/dev",
+            {},
+            "stack name 'a/b/c/dev' is not allowed: a stack is NAME, ORG/NAME or ORG/PROJECT/NAME, each part letters, "
+            "digits, '-', '_' or '.'",
+        ),
+        (
+            "acme corp/dev",
+            {},
+            "stack name 'acme corp/dev' is not allowed: a stack is NAME, ORG/NAME or ORG/PROJECT/NAME",
+        ),
         ("dev", {"logRetentionDays": "10"}, "silver-to-gold:logRetentionDays = 10 is not allowed: one of 1, 3, 5"),
         (
             "dev",
@@ -198,6 +229,33 @@ def test_bad_values_name_key_value_and_what_is_allowed(stack, config, message):
     with pytest.raises(SettingsError) as error:
         settings_from_config(stack, config)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize("qualified", ["acme/dev", "acme/silver-to-gold/dev", "my_org.eu/dev"])
+def test_an_org_qualified_stack_is_its_bare_name(qualified):
+    """`acme/dev` deploys what `dev` deploys: Pulumi names the stack file and get_stack() after `dev`."""
+    s = settings_from_config(qualified, {})
+    assert (s.stack, s.job_name, s.role_name, s.gold_database) == (
+        "dev",
+        "job-transform-silver-to-gold",
+        "silver-to-gold-dev-glue",
+        "gold_data",
+    )
+
+
+def test_the_timeout_limits_are_botocores():
+    """Glue 5.0's default and the 7-day ceiling, as botocore's Glue model documents Job.Timeout."""
+    import botocore.session
+
+    from infra.settings import GLUE_5_DEFAULT_TIMEOUT_MINUTES, MAX_TIMEOUT_MINUTES
+
+    model = botocore.session.get_session().get_service_model("glue")
+    for shape in ("Job", "JobRun", "CreateJobRequest", "StartJobRunRequest"):
+        documentation = model.shape_for(shape).members["Timeout"].documentation
+        assert "480 minutes for Glue version 5.0 and later" in documentation
+        assert "less than 7 days or 10080 minutes" in documentation
+    assert (GLUE_5_DEFAULT_TIMEOUT_MINUTES, MAX_TIMEOUT_MINUTES) == (480, 10079)
+    assert settings_from_config("dev", {"timeoutMinutes": "10079"}).timeout_minutes == 10079
 
 
 def test_the_bucket_prefix_limit_applies_only_to_a_created_bucket():
