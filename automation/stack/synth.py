@@ -46,6 +46,9 @@ def mock_state(resource_type: str, name: str, inputs: dict, region: str) -> dict
         return {"id": key_id, "keyId": key_id, "arn": f"arn:aws:kms:{region}:{ACCOUNT}:key/{key_id}"}
     if resource_type == "aws:kms/alias:Alias":
         return {"id": physical, "arn": f"arn:aws:kms:{region}:{ACCOUNT}:{physical}"}
+    if resource_type == "aws:iam/policy:Policy":  # a managed policy's id is its ARN
+        arn = f"arn:aws:iam::{ACCOUNT}:policy/{physical}"
+        return {"id": arn, "name": physical, "arn": arn}
     if service == "iam":
         return {"id": physical, "name": physical, "arn": f"arn:aws:iam::{ACCOUNT}:role/{physical}"}
     if service == "sns" and resource_type.endswith(":Topic"):
