@@ -13,6 +13,7 @@ from automation.stack.automation_api import (
     stack_outputs,
     up,
 )
+from automation.stack.backend import Backend, backend_problem, check_backend
 from automation.stack.config import (
     PROJECT_DIR,
     DeployError,
@@ -28,6 +29,7 @@ from automation.stack.synth import ACCOUNT, Rendering, SynthError, mock_state, r
 
 __all__ = [
     "ACCOUNT",
+    "Backend",
     "MISSING_CLI",
     "PROJECT_DIR",
     "ChangeSummary",
@@ -37,6 +39,8 @@ __all__ = [
     "Rendering",
     "StepProgress",
     "SynthError",
+    "backend_problem",
+    "check_backend",
     "check_config",
     "deploy",
     "destroy",

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from automation.stack.backend import check_backend
 from automation.stack.config import PROJECT_DIR, DeployError, check_config
 from automation.stack.events import (
     ChangeSummary,
@@ -53,9 +54,14 @@ def require_pulumi_cli() -> str:
     return found
 
 
-def _workspace():
-    """A LocalWorkspace on the project folder (runs `pulumi version` for the SDK's version check)."""
+def _workspace(stack: str):
+    """A LocalWorkspace on the project folder (runs `pulumi version` for the SDK's version check).
+
+    First the CLI on PATH, then what it needs for `stack` without a prompt (a backend login, a
+    passphrase: `automation.stack.backend`), so a missing one is one line before any command runs.
+    """
     require_pulumi_cli()
+    check_backend(stack)
     from pulumi import automation as auto
 
     try:
@@ -134,7 +140,7 @@ def stack_outputs(stack: str) -> dict[str, Any]:
     Raises:
         DeployError: no Pulumi CLI, an unknown stack (naming the known ones), or a CLI failure.
     """
-    workspace = _workspace()
+    workspace = _workspace(stack)
     with _engine_errors(stack, "reading the outputs"):
         selected = _select(workspace, stack)
         return {key: value.value for key, value in selected.outputs().items()}
@@ -149,7 +155,7 @@ def preview(
         DeployError: as `up`.
     """
     keys = check_config(stack, config)
-    workspace = _workspace()
+    workspace = _workspace(stack)
     with _engine_errors(stack, "preview"):
         selected = _create_or_select(workspace, stack, keys)
         return _preview(selected, on_progress)
@@ -179,7 +185,7 @@ def deploy(
         DeployError: no Pulumi CLI, a bad `--config`, or the engine's failure in one line.
     """
     keys = check_config(stack, config)
-    workspace = _workspace()
+    workspace = _workspace(stack)
     with _engine_errors(stack, "deploy"):
         selected = _create_or_select(workspace, stack, keys)
         planned = _preview(selected, None)
@@ -220,7 +226,7 @@ def destroy(
     Raises:
         DeployError: no Pulumi CLI, an unknown stack, or the engine's failure.
     """
-    workspace = _workspace()
+    workspace = _workspace(stack)
     with _engine_errors(stack, "destroy"):
         selected = _select(workspace, stack)
         outputs = {key: value.value for key, value in selected.outputs().items()}

@@ -123,6 +123,10 @@ def fake_pulumi(tmp_path, monkeypatch) -> FakePulumi:
     # Pulumi Cloud (the stand-in's default login): no passphrase needed, whatever this machine has set.
     for name in ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"):
         monkeypatch.delenv(name, raising=False)
+    # Logged in to Pulumi Cloud as CI is (a token in the environment), never with this machine's own login.
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "pulumi-home"))
+    monkeypatch.delenv("PULUMI_CREDENTIALS_PATH", raising=False)
+    monkeypatch.setenv("PULUMI_ACCESS_TOKEN", "pul-fake-token")
     return fake
 
 
