@@ -13,6 +13,8 @@ import pulumi_aws as aws
 
 from etl.schema import TableSchema, preview_sql, repair_sql
 
+ATHENA_ENGINE_VERSION = "Athena engine version 3"
+
 
 @dataclass(frozen=True)
 class GoldQueriesArgs:
@@ -44,7 +46,7 @@ class GoldQueries(pulumi.ComponentResource):
                     publish_cloudwatch_metrics_enabled=True,
                     bytes_scanned_cutoff_per_query=args.bytes_scanned_cutoff,
                     engine_version=aws.athena.WorkgroupConfigurationEngineVersionArgs(
-                        selected_engine_version="Athena engine version 3"
+                        selected_engine_version=ATHENA_ENGINE_VERSION
                     ),
                     result_configuration=aws.athena.WorkgroupConfigurationResultConfigurationArgs(
                         output_location=args.results_location,

@@ -36,5 +36,13 @@ REGION = "region"
 # The customer-managed IAM policy with what the operations CLI calls on this stack
 # (`infra.policies.operator_policy`): attach it to an operator's role or CI's.
 OPERATOR_POLICY_ARN = "operatorPolicyArn"
+# What the stack set on the resources it owns, for `doctor` to compare the account against:
+# {"roleArn", "roleName", "bucketManaged" (the stack created the lake bucket and set its
+# encryption and versioning), "job": {"glueVersion", "workerType", "numberOfWorkers",
+# "executionClass", "timeout", "maxRetries", "securityConfiguration", "scriptLocation",
+# "defaultArguments"}, "logGroups": the groups it declared, "logRetentionDays", "athena":
+# {"bytesScannedCutoffPerQuery", "outputLocation", "encryptionOption", "engineVersion"}}
+# (`infra.pipeline.stack_settings`).
+STACK_SETTINGS = "stackSettings"
 JOB_CONSOLE_URL = "jobConsoleUrl"
 ATHENA_CONSOLE_URL = "athenaConsoleUrl"

@@ -21,7 +21,7 @@ from etl.schema import GOLD, SILVER, SILVER_TABLE_COLUMNS, TableSchema, preview_
 from infra import names
 from infra import outputs as out
 from infra.alerts import FailureAlerts, FailureAlertsArgs
-from infra.athena import GoldQueries, GoldQueriesArgs
+from infra.athena import ATHENA_ENGINE_VERSION, GoldQueries, GoldQueriesArgs
 from infra.catalog import LakeCatalog, LakeCatalogArgs
 from infra.encryption import LakeKey, LakeKeyArgs
 from infra.glue import GlueJob, GlueJobArgs, GlueRole, GlueRoleArgs, JobCode, JobCodeArgs
@@ -83,6 +83,44 @@ def lake_prefixes(settings: Settings) -> dict[str, str]:
     root = "s3://lake"
     layout = LakeLayout(root, gold_table=settings.gold_table)
     return {key: getattr(layout, key)[len(root) + 1 :] for key in ("silver", "gold", "reports", "athena_results")}
+
+
+def stack_settings(
+    settings: Settings,
+    *,
+    role_arn: pulumi.Input[str],
+    script_location: pulumi.Input[str],
+    default_arguments: pulumi.Input[dict],
+    athena_results: pulumi.Input[str],
+) -> dict:
+    """The `stackSettings` output: what the stack set on the resources it owns (the job's
+    definition, the lake bucket's encryption and versioning, log retention, the workgroup's
+    enforced configuration), so `doctor` can tell a resource changed behind the stack's back."""
+    s = settings
+    return {
+        "roleArn": role_arn,
+        "roleName": s.role_name,
+        "bucketManaged": s.creates_bucket,
+        "job": {
+            "glueVersion": s.glue_version,
+            "workerType": s.worker_type,
+            "numberOfWorkers": s.workers,
+            "executionClass": s.execution_class,
+            "timeout": s.timeout_minutes,
+            "maxRetries": s.max_retries,
+            "securityConfiguration": s.security_configuration_name,
+            "scriptLocation": script_location,
+            "defaultArguments": default_arguments,
+        },
+        "logGroups": sorted(declared_log_groups(s).values()),
+        "logRetentionDays": s.log_retention_days,
+        "athena": {
+            "bytesScannedCutoffPerQuery": s.athena_bytes_scanned_cutoff,
+            "outputLocation": athena_results,
+            "encryptionOption": "SSE_KMS" if s.uses_kms else "SSE_S3",
+            "engineVersion": ATHENA_ENGINE_VERSION,
+        },
+    }
 
 
 class SilverToGoldPipeline(pulumi.ComponentResource):
@@ -166,6 +204,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
             )
         )
         crawls_after_job = s.registration_method == "crawler"
+        script_location = pulumi.Output.all(bucket, code.script.key).apply(lambda v: f"s3://{v[0]}/{v[1]}")
         depends_on = [catalog.table, code.library, *logs.groups.values()]
         if catalog.silver_table is not None:
             depends_on.append(catalog.silver_table)
@@ -192,7 +231,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                 gold_table=catalog.table.name,
                 log_groups=role_log_groups,
                 encrypted_log_groups=encrypted_log_groups(s),
-                script_location=pulumi.Output.all(bucket, code.script.key).apply(lambda v: f"s3://{v[0]}/{v[1]}"),
+                script_location=script_location,
                 default_arguments=arguments,
                 security_configuration_name=s.security_configuration_name,
                 encryption=s.encryption_modes,
@@ -282,6 +321,13 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
             out.ALERTS_TOPIC_ARN: alerts.topic.arn,
             out.REGION: region,
             out.OPERATOR_POLICY_ARN: operator.policy.arn,
+            out.STACK_SETTINGS: stack_settings(
+                s,
+                role_arn=role.role.arn,
+                script_location=script_location,
+                default_arguments=arguments,
+                athena_results=layout.apply(lambda lake: lake.athena_results),
+            ),
             out.JOB_CONSOLE_URL: glue.job.name.apply(
                 lambda n: (
                     f"https://{region}.console.aws.amazon.com/gluestudio/home?region={region}#/editor/job/{n}/runs"

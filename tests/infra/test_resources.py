@@ -362,7 +362,8 @@ def test_synth_renders_every_stack_output(stack):
 
 def test_dev_outputs(dev):
     # The operator policy's ARN is checked in test_security (synth's mocks give IAM ARNs a role/ path).
-    ignored = ("previewQueryId", "repairQueryId", "operatorPolicyArn")
+    # stackSettings is checked against the resources in test_stack_settings_are_what_the_resources_set.
+    ignored = ("previewQueryId", "repairQueryId", "operatorPolicyArn", "stackSettings")
     assert {k: v for k, v in dev.outputs.items() if k not in ignored} == {
         "alertsTopicArn": "arn:aws:sns:us-east-1:123456789012:silver-to-gold-dev-alerts",
         "athenaConsoleUrl": "https://us-east-1.console.aws.amazon.com/athena/home?region=us-east-1#/query-editor",
@@ -390,6 +391,40 @@ def test_dev_outputs(dev):
         "silverTable": "sample_data_partitioned",
         "silverUri": "s3://silver-to-gold-dev-20261124abcdef/silver/sample_data_partitioned/",
     }
+
+
+def test_stack_settings_are_what_the_resources_set(stack):
+    """`doctor` compares the account against this output: it must say what the resources say."""
+    settings = stack.outputs["stackSettings"]
+    job = stack.one("aws:glue/job:Job")
+    assert settings["job"] == {
+        "glueVersion": job["glueVersion"],
+        "workerType": job["workerType"],
+        "numberOfWorkers": job["numberOfWorkers"],
+        "executionClass": job["executionClass"],
+        "timeout": job["timeout"],
+        "maxRetries": job["maxRetries"],
+        "securityConfiguration": job["securityConfiguration"],
+        "scriptLocation": job["command"]["scriptLocation"],
+        "defaultArguments": job["defaultArguments"],
+    }
+    role = stack.one("aws:iam/role:Role")
+    assert settings["roleName"] == role["name"] and settings["roleArn"].endswith(f":role/{role['name']}")
+    assert stack.one("aws:glue/crawler:Crawler")["role"] == settings["roleArn"]
+    groups = stack.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert settings["logGroups"] == sorted(g["name"] for g in groups)
+    assert {g["retentionInDays"] for g in groups} == {settings["logRetentionDays"]}
+    workgroup = stack.one("aws:athena/workgroup:Workgroup")["configuration"]
+    results = workgroup["resultConfiguration"]
+    assert settings["athena"] == {
+        "bytesScannedCutoffPerQuery": workgroup["bytesScannedCutoffPerQuery"],
+        "outputLocation": results["outputLocation"],
+        "encryptionOption": results["encryptionConfiguration"]["encryptionOption"],
+        "engineVersion": workgroup["engineVersion"]["selectedEngineVersion"],
+    }
+    lake = stack.outputs["lakeBucket"]
+    managed = [v for v in stack.of_type("aws:s3/bucketVersioning:BucketVersioning") if v["bucket"] == lake]
+    assert settings["bucketManaged"] is bool(managed)
 
 
 def test_prod_outputs_name_the_key_and_the_encrypted_log_groups(prod):
