@@ -9,6 +9,8 @@ Callers import this package, never its modules, so its inside can be reorganised
 - `logs`: a run's log streams, their ERROR lines, the driver's log followed
 - `silver`: upload silver data and register its partitions
 - `costs`: Glue and Athena cost arithmetic (pure)
+- `doctor`, `doctor_checks`, `needs`: the account against the stack, read-only (the checks
+  and the simulator's questions pure)
 - `backend`: `AwsBackend`, the pipeline's steps on a stack
 
 Everything here takes clients and the stack's outputs (`automation.outputs.StackOutputs`);
@@ -42,6 +44,8 @@ from automation.aws.costs import (
     glue_billed_seconds,
     glue_run_cost,
 )
+from automation.aws.doctor import DOCTOR_OUTPUTS, DoctorFailed, run_doctor, simulation_requests
+from automation.aws.doctor_checks import Check, DoctorReport
 from automation.aws.job_runs import (
     DEFAULT_JOB_TIMEOUT_MINUTES,
     RUN_ACTIVE_STATES,
@@ -64,6 +68,7 @@ from automation.aws.job_runs import (
     wait_for_job_run,
 )
 from automation.aws.logs import ERROR_LINE, StreamSummary, follow_driver_log, run_log_streams
+from automation.aws.needs import Need, job_role_needs, operator_needs
 from automation.aws.session import (
     AwsClients,
     AwsError,
@@ -90,6 +95,7 @@ __all__ = [
     "BATCH_CREATE_PARTITION_LIMIT",
     "CRAWL_OK_STATES",
     "DEFAULT_JOB_TIMEOUT_MINUTES",
+    "DOCTOR_OUTPUTS",
     "METHOD_OUTPUTS",
     "PIPELINE_OUTPUTS",
     "QUERY_DONE_STATES",
@@ -102,13 +108,17 @@ __all__ = [
     "AwsClients",
     "AwsError",
     "AwsOptions",
+    "Check",
     "CrawlFailed",
     "CrawlerBusy",
     "Deploy",
+    "DoctorFailed",
+    "DoctorReport",
     "GlueRunCost",
     "JobAlreadyRunning",
     "JobRunFailed",
     "JobRunOutcome",
+    "Need",
     "Poll",
     "QueryFailed",
     "QueryOutcome",
@@ -135,10 +145,12 @@ __all__ = [
     "get_job_run",
     "glue_run_cost",
     "gold_layout",
+    "job_role_needs",
     "job_timeout_minutes",
     "last_crawl_summary",
     "latest_job_run",
     "load_silver",
+    "operator_needs",
     "paginate",
     "read_run_report",
     "register",
@@ -147,10 +159,12 @@ __all__ = [
     "register_with_job",
     "register_with_msck",
     "report_from_json",
+    "run_doctor",
     "run_log_streams",
     "run_progress_printer",
     "run_query",
     "s3_data_files",
+    "simulation_requests",
     "start_job_run",
     "upload_silver",
     "wait_for",

@@ -1,0 +1,315 @@
+"""`doctor`: what the emulators cannot prove, confirmed read-only on the user's own account.
+
+The caller's identity and region; every resource the stack's outputs name, against what the
+stack set (`stackSettings`): the lake bucket's encryption and versioning, the job's
+definition and script object, the declared log groups' retention and key, the crawler, the
+workgroup's enforced configuration, the alerts topic's key; then IAM's policy simulator
+(`iam:SimulatePrincipalPolicy`, https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html)
+for the job role over what the job does and for the caller over what the operations verbs
+call. Only reads: Get*/Describe*/List* calls and the simulator. The judgements are pure
+(`automation.aws.doctor_checks`; the simulator's questions in `automation.aws.needs`); this
+module makes the calls and turns a refused or missing resource into a ✗ line instead of a
+failure, so one run reports everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from botocore.exceptions import ClientError
+
+from automation.aws.doctor_checks import (
+    Check,
+    DoctorReport,
+    check_bucket_encryption,
+    check_bucket_versioning,
+    check_crawler,
+    check_identity,
+    check_job,
+    check_log_group,
+    check_script,
+    check_topic,
+    check_workgroup,
+    settings_of,
+)
+from automation.aws.needs import (
+    Need,
+    caller_principal,
+    check_simulation,
+    job_role_needs,
+    operator_needs,
+    run_log_groups,
+)
+from automation.aws.session import AwsClients, AwsError, error_code, error_message, paginate
+from automation.outputs import StackOutputs, split_s3_uri
+from infra import outputs as out
+
+DOCTOR_OUTPUTS = (
+    out.STACK_SETTINGS,
+    out.REGION,
+    out.BUCKET,
+    out.SILVER_URI,
+    out.GOLD_URI,
+    out.QUARANTINE_URI,
+    out.REPORTS_URI,
+    out.SILVER_DATABASE,
+    out.SILVER_TABLE,
+    out.GOLD_DATABASE,
+    out.GOLD_TABLE,
+    out.JOB_NAME,
+    out.CRAWLER_NAME,
+    out.ATHENA_WORKGROUP,
+    out.JOB_OUTPUT_LOG_GROUP,
+    out.JOB_ERROR_LOG_GROUP,
+    out.ALERTS_TOPIC_ARN,
+)
+# Answers that mean "not there" rather than "not allowed" (each service's API reference).
+NOT_FOUND = {
+    "404",
+    "NoSuchBucket",
+    "NoSuchKey",
+    "EntityNotFoundException",
+    "ResourceNotFoundException",
+    "NotFound",
+    "NotFoundException",
+}
+NO_ENCRYPTION = "ServerSideEncryptionConfigurationNotFoundError"
+ATTACH_OPERATOR_POLICY = (
+    "attach the stack's operator policy (output operatorPolicyArn) to the role or user running doctor"
+)
+
+
+def run_doctor(
+    clients: AwsClients,
+    outputs: StackOutputs,
+    principal_arn: str | None = None,
+    progress: Callable[[Check], None] | None = None,
+) -> DoctorReport:
+    """Every check, in order; `progress` hears each as it is made.
+
+    Args:
+        clients: a session in the stack's region with working credentials.
+        outputs: the stack's outputs (checked for every one `doctor` reads first).
+        principal_arn: the IAM user or role to simulate as the caller (default: the caller's
+            own, an assumed role's session as its role without a path).
+    """
+    outputs.require(*DOCTOR_OUTPUTS)
+    settings = settings_of(outputs)
+    report = DoctorReport()
+
+    def add(*checks: Check) -> None:
+        for check in checks:
+            report.checks.append(check)
+            if progress is not None:
+                progress(check)
+
+    identity = clients.sts.get_caller_identity()
+    add(*check_identity(identity, clients.region, outputs))
+    key = outputs.get(out.KMS_KEY_ARN, "")
+    add(*_bucket_checks(clients, outputs[out.BUCKET], key, settings["bucketManaged"]))
+    job_name = outputs[out.JOB_NAME]
+    add(_attempt(f"job {job_name}", lambda: check_job(job_name, _get_job(clients, job_name), settings)))
+    add(_attempt("job script", lambda: _script_check(clients, settings["job"]["scriptLocation"])))
+    for group in settings["logGroups"]:
+        add(
+            _attempt(
+                f"log group {group}",
+                lambda group=group: check_log_group(
+                    group, _log_group(clients, group), settings["logRetentionDays"], key
+                ),
+            )
+        )
+    crawler = outputs[out.CRAWLER_NAME]
+    add(_attempt(f"crawler {crawler}", lambda: check_crawler(crawler, _get_crawler(clients, crawler), outputs)))
+    workgroup = outputs[out.ATHENA_WORKGROUP]
+    add(
+        _attempt(
+            f"workgroup {workgroup}",
+            lambda: check_workgroup(workgroup, _get_workgroup(clients, workgroup), settings, key),
+        )
+    )
+    topic = outputs[out.ALERTS_TOPIC_ARN]
+    add(_attempt("alerts topic", lambda: check_topic(topic, _topic_attributes(clients, topic), key)))
+
+    newest_run = _newest_run(clients, job_name)
+    log_groups, source = run_log_groups(newest_run, outputs)
+    role_fix = (
+        f"the role's policy lacks it: redeploy to restore it; if the stack's policy has it, a permissions "
+        f"boundary or an SCP denies it (log groups from {source})"
+    )
+    add(*simulate(clients, "job role", settings["roleArn"], job_role_needs(outputs, log_groups), role_fix))
+    caller = principal_arn or caller_principal(identity.get("Arn", ""))
+    if caller is None:
+        add(
+            Check(
+                "caller's permissions",
+                False,
+                f"the policy simulator takes IAM users and roles, not {identity.get('Arn')}",
+                "run doctor as an IAM user or role, or pass --principal-arn",
+            )
+        )
+    else:
+        add(*simulate(clients, "caller", caller, operator_needs(outputs), ATTACH_OPERATOR_POLICY))
+    return report
+
+
+# --- the resources --------------------------------------------------------------------------
+
+
+def _attempt(name: str, check: Callable[[], Check]) -> Check:
+    """A check whose reads AWS refused is a ✗ saying which call and why, not a failure."""
+    try:
+        return check()
+    except ClientError as error:
+        return Check(name, False, f"AWS refused {error.operation_name}: {error_message(error)}", ATTACH_OPERATOR_POLICY)
+
+
+def _missing(error: ClientError) -> bool:
+    return error_code(error) in NOT_FOUND
+
+
+def _bucket_checks(clients: AwsClients, bucket: str, key: str, managed: bool) -> list[Check]:
+    try:
+        clients.s3.head_bucket(Bucket=bucket)
+    except ClientError as error:
+        if _missing(error):
+            return [Check(f"bucket {bucket}", False, "not found", "the lake bucket is gone: restore it from backups")]
+        return [
+            Check(f"bucket {bucket}", False, f"AWS refused HeadBucket: {error_message(error)}", ATTACH_OPERATOR_POLICY)
+        ]
+    if not managed:
+        return [
+            Check(f"bucket {bucket}", True, "exists (an existing bucket: its owner sets encryption and versioning)")
+        ]
+
+    def encryption() -> Check:
+        try:
+            rules = clients.s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+        except ClientError as error:
+            if error_code(error) != NO_ENCRYPTION:
+                raise
+            rules = None
+        return check_bucket_encryption(bucket, rules, key)
+
+    return [
+        _attempt(f"bucket {bucket} encryption", encryption),
+        _attempt(
+            f"bucket {bucket} versioning",
+            lambda: check_bucket_versioning(bucket, clients.s3.get_bucket_versioning(Bucket=bucket).get("Status")),
+        ),
+    ]
+
+
+def _get_job(clients: AwsClients, name: str) -> dict[str, Any] | None:
+    try:
+        return clients.glue.get_job(JobName=name)["Job"]
+    except ClientError as error:
+        if _missing(error):
+            return None
+        raise
+
+
+def _script_check(clients: AwsClients, location: str) -> Check:
+    """The script object, listed (s3:ListBucket) rather than read: its size says it is there."""
+    bucket, key = split_s3_uri(location)
+    listed = clients.s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("Contents", [])
+    size = next((item["Size"] for item in listed if item["Key"] == key), None)
+    return check_script(location, size)
+
+
+def _log_group(clients: AwsClients, name: str) -> dict[str, Any] | None:
+    groups = paginate(clients.logs, "describe_log_groups", "logGroups", logGroupNamePrefix=name)
+    return next((group for group in groups if group.get("logGroupName") == name), None)
+
+
+def _get_crawler(clients: AwsClients, name: str) -> dict[str, Any] | None:
+    try:
+        return clients.glue.get_crawler(Name=name)["Crawler"]
+    except ClientError as error:
+        if _missing(error):
+            return None
+        raise
+
+
+def _get_workgroup(clients: AwsClients, name: str) -> dict[str, Any] | None:
+    try:
+        return clients.athena.get_work_group(WorkGroup=name).get("WorkGroup")
+    except ClientError as error:
+        # Athena answers a missing workgroup with InvalidRequestException ("WorkGroup ... is not found").
+        if _missing(error) or "not found" in error_message(error).lower():
+            return None
+        raise
+
+
+def _topic_attributes(clients: AwsClients, arn: str) -> dict[str, Any] | None:
+    try:
+        return clients.client("sns").get_topic_attributes(TopicArn=arn)["Attributes"]
+    except ClientError as error:
+        if _missing(error):
+            return None
+        raise
+
+
+def _newest_run(clients: AwsClients, job_name: str) -> dict[str, Any] | None:
+    """The job's newest run (GetJobRuns lists newest first), or None (no runs, or not allowed)."""
+    try:
+        runs = clients.glue.get_job_runs(JobName=job_name, MaxResults=1).get("JobRuns", [])
+    except ClientError:
+        return None
+    return runs[0] if runs else None
+
+
+# --- the policy simulator -------------------------------------------------------------------
+
+
+def simulation_requests(principal: str, needs: list[Need]) -> list[dict[str, Any]]:
+    """SimulatePrincipalPolicy requests: one per resource (and its context), its actions listed.
+
+    One resource a call keeps every answer unambiguous: the simulator evaluates each action
+    against each resource of the call, and a Glue or S3 action's resources differ by type.
+    """
+    groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
+    for need in needs:
+        actions = groups.setdefault((need.resource, need.context), [])
+        if need.action not in actions:
+            actions.append(need.action)
+    requests = []
+    for (resource, context), actions in groups.items():
+        request: dict[str, Any] = {"PolicySourceArn": principal, "ActionNames": actions, "ResourceArns": [resource]}
+        if context:
+            request["ContextEntries"] = [
+                {"ContextKeyName": name, "ContextKeyValues": [value], "ContextKeyType": "string"}
+                for name, value in context
+            ]
+        requests.append(request)
+    return requests
+
+
+def simulate(clients: AwsClients, subject: str, principal: str, needs: list[Need], fix: str) -> list[Check]:
+    """Ask the simulator about every need of `principal`; one line per purpose."""
+    iam = clients.client("iam")
+    decisions: dict[tuple[str, str], str] = {}
+    try:
+        for request in simulation_requests(principal, needs):
+            resource = request["ResourceArns"][0]
+            for result in paginate(iam, "simulate_principal_policy", "EvaluationResults", **request):
+                decisions[(result["EvalActionName"], resource)] = result["EvalDecision"]
+    except ClientError as error:
+        hint = (
+            "a role with a path (an SSO role) needs --principal-arn arn:aws:iam::ACCOUNT:role/PATH/NAME"
+            if error_code(error) == "NoSuchEntity"
+            else f"allow iam:SimulatePrincipalPolicy on {principal} (the operator policy allows it on the stack's role)"
+        )
+        return [
+            Check(
+                f"{subject}'s permissions",
+                False,
+                f"the policy simulator refused {principal}: {error_message(error)}",
+                hint,
+            )
+        ]
+    return check_simulation(subject, needs, decisions, fix)
+
+
+class DoctorFailed(AwsError):
+    """At least one check failed; the report above says which and how to fix each."""

@@ -1,0 +1,269 @@
+"""`doctor`'s judgements, pure: what AWS answered against what the stack set, one `Check` each.
+
+Each function takes what a read-only call returned (or None when the resource is gone) and
+the stack's outputs (`stackSettings` says what the stack set: `infra.pipeline.stack_settings`)
+and returns a ✓ or a ✗ with what to fix. What `doctor` asks IAM's policy simulator about
+is in `automation.aws.needs`. No AWS calls here (`automation.aws.doctor` makes them), no Rich.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from automation.outputs import StackOutputs
+from infra import outputs as out
+
+REDEPLOY = "redeploy to put the stack's settings back (`python -m automation deploy --stack NAME`, or `pulumi up`)"
+RECREATE = "it was deleted outside Pulumi: `pulumi refresh`, then redeploy to recreate it"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the doctor's report."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        if self.ok:
+            return f"✓ {self.name}: {self.detail}"
+        return f"✗ {self.name}: {self.detail}" + (f" -- fix: {self.fix}" if self.fix else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
+
+
+@dataclass
+class DoctorReport:
+    """Every check, in order; `ok` when none failed."""
+
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    @property
+    def failed(self) -> list[Check]:
+        return [check for check in self.checks if not check.ok]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "failed": len(self.failed), "checks": [c.to_dict() for c in self.checks]}
+
+
+def settings_of(outputs: StackOutputs) -> dict[str, Any]:
+    """The `stackSettings` output (what the stack set), checked for the keys `doctor` reads."""
+    outputs.require(out.STACK_SETTINGS)
+    return dict(outputs[out.STACK_SETTINGS])
+
+
+def account_of(arn: str) -> str:
+    """The account field of an ARN ("" when there is none)."""
+    parts = str(arn).split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
+# --- identity and region -------------------------------------------------------------------
+
+
+def check_identity(identity: Mapping[str, Any], session_region: str | None, outputs: StackOutputs) -> list[Check]:
+    """The caller's account against the stack's, the session's region against the stack's."""
+    caller, account = identity.get("Arn", ""), identity.get("Account", "")
+    stack_account = account_of(settings_of(outputs).get("roleArn", ""))
+    checks = [
+        Check(
+            "caller",
+            not stack_account or account == stack_account,
+            f"{caller} in account {account}"
+            + ("" if not stack_account or account == stack_account else f", the stack is in account {stack_account}"),
+            "use credentials for the stack's account (AWS_PROFILE)",
+        )
+    ]
+    stack_region = outputs.get(out.REGION)
+    checks.append(
+        Check(
+            "region",
+            not stack_region or session_region == stack_region,
+            f"{session_region}" + ("" if session_region == stack_region else f", the stack is in {stack_region}"),
+            f"set AWS_REGION={stack_region} (or unset it: the stack's region output is used)",
+        )
+    )
+    return checks
+
+
+# --- resources -------------------------------------------------------------------------------
+
+
+def _differences(found: Mapping[str, Any], expected: Mapping[str, Any], label: Mapping[str, str]) -> list[str]:
+    return [
+        f"{label.get(key, key)} {found.get(key)!r} (the stack set {value!r})"
+        for key, value in expected.items()
+        if found.get(key) != value
+    ]
+
+
+def check_bucket_encryption(bucket: str, rules: list[Mapping[str, Any]] | None, kms_key_arn: str) -> Check:
+    """Default encryption: SSE-KMS with the stack's key, or SSE-S3 when it has none."""
+    name = f"bucket {bucket} encryption"
+    wanted = ("aws:kms", kms_key_arn) if kms_key_arn else ("AES256", None)
+    if not rules:
+        return Check(name, False, "no default encryption configured", REDEPLOY)
+    default = (rules[0].get("ApplyServerSideEncryptionByDefault") or {}) if rules else {}
+    found = (default.get("SSEAlgorithm"), default.get("KMSMasterKeyID") if wanted[1] else None)
+    shown = found[0] + (f" with key {found[1]}" if found[1] else "")
+    if found != wanted:
+        expected = wanted[0] + (f" with key {wanted[1]}" if wanted[1] else "")
+        return Check(name, False, f"{shown or 'none'} (the stack set {expected})", REDEPLOY)
+    return Check(name, True, shown)
+
+
+def check_bucket_versioning(bucket: str, status: str | None) -> Check:
+    name = f"bucket {bucket} versioning"
+    if status == "Enabled":
+        return Check(name, True, "Enabled")
+    return Check(name, False, f"{status or 'never enabled'} (the stack set Enabled)", REDEPLOY)
+
+
+JOB_FIELDS = {
+    "glueVersion": "GlueVersion",
+    "workerType": "WorkerType",
+    "numberOfWorkers": "NumberOfWorkers",
+    "executionClass": "ExecutionClass",
+    "timeout": "Timeout",
+    "maxRetries": "MaxRetries",
+    "securityConfiguration": "SecurityConfiguration",
+}
+
+
+def check_job(name: str, job: Mapping[str, Any] | None, settings: Mapping[str, Any]) -> Check:
+    """Glue version, workers, execution class, timeout, retries, security configuration, role,
+    script and every default argument, as the stack set them."""
+    label = f"job {name}"
+    if job is None:
+        return Check(label, False, "not found", RECREATE)
+    expected = settings["job"]
+    found = {key: job.get(field_name) for key, field_name in JOB_FIELDS.items()}
+    if found["executionClass"] is None:  # Glue leaves it out for STANDARD jobs created without it
+        found["executionClass"] = "STANDARD"
+    problems = _differences(found, {k: expected[k] for k in JOB_FIELDS}, JOB_FIELDS)
+    if job.get("Role") != settings["roleArn"]:
+        problems.append(f"Role {job.get('Role')!r} (the stack set {settings['roleArn']!r})")
+    script = (job.get("Command") or {}).get("ScriptLocation")
+    if script != expected["scriptLocation"]:
+        problems.append(f"ScriptLocation {script!r} (the stack set {expected['scriptLocation']!r})")
+    arguments = job.get("DefaultArguments") or {}
+    for key, value in sorted(expected["defaultArguments"].items()):
+        if key not in arguments:
+            problems.append(f"argument {key} missing (the stack set {value!r})")
+        elif arguments[key] != value:
+            problems.append(f"argument {key} {arguments[key]!r} (the stack set {value!r})")
+    problems += [
+        f"argument {key} not set by the stack" for key in sorted(set(arguments) - set(expected["defaultArguments"]))
+    ]
+    if problems:
+        return Check(label, False, "; ".join(problems), REDEPLOY)
+    return Check(
+        label,
+        True,
+        f"Glue {found['glueVersion']}, {found['workerType']} x {found['numberOfWorkers']} {found['executionClass']}, "
+        f"timeout {found['timeout']} min, {len(arguments)} arguments and the script as deployed",
+    )
+
+
+def check_script(location: str, size: int | None) -> Check:
+    if size is None:
+        return Check("job script", False, f"{location} not found", f"{RECREATE} (the job cannot start without it)")
+    return Check("job script", True, f"{location} ({size:,} bytes)")
+
+
+def check_log_group(name: str, group: Mapping[str, Any] | None, retention_days: int, kms_key_arn: str) -> Check:
+    label = f"log group {name}"
+    if group is None:
+        return Check(label, False, "not found", RECREATE + " (a group Glue creates itself never expires)")
+    problems = []
+    if group.get("retentionInDays") != retention_days:
+        problems.append(
+            f"retention {group.get('retentionInDays') or 'never expire'} (the stack set {retention_days} days)"
+        )
+    if (group.get("kmsKeyId") or "") != kms_key_arn:
+        problems.append(f"key {group.get('kmsKeyId') or 'none'} (the stack set {kms_key_arn or 'none'})")
+    if problems:
+        return Check(label, False, "; ".join(problems), REDEPLOY)
+    return Check(label, True, f"{retention_days} days" + (f", key {kms_key_arn}" if kms_key_arn else ", no key"))
+
+
+def check_crawler(name: str, crawler: Mapping[str, Any] | None, outputs: StackOutputs) -> Check:
+    """Role, catalog target (the gold table), security configuration, logged schema changes."""
+    label = f"crawler {name}"
+    if crawler is None:
+        return Check(label, False, "not found", RECREATE)
+    settings = settings_of(outputs)
+    problems = []
+    if crawler.get("Role") not in (settings["roleArn"], settings["roleName"]):
+        problems.append(f"role {crawler.get('Role')!r} (the stack set {settings['roleArn']!r})")
+    gold = (outputs[out.GOLD_DATABASE], outputs[out.GOLD_TABLE])
+    targets = [
+        (t.get("DatabaseName"), table)
+        for t in (crawler.get("Targets") or {}).get("CatalogTargets", [])
+        for table in t.get("Tables", [])
+    ]
+    if targets != [gold]:
+        problems.append(f"catalog targets {targets} (the stack set [{gold}])")
+    security = crawler.get("CrawlerSecurityConfiguration", "")
+    if security != settings["job"]["securityConfiguration"]:
+        problems.append(
+            f"security configuration {security!r} (the stack set {settings['job']['securityConfiguration']!r})"
+        )
+    policy = crawler.get("SchemaChangePolicy") or {}
+    if (policy.get("UpdateBehavior"), policy.get("DeleteBehavior")) != ("LOG", "LOG"):
+        problems.append(f"schema change policy {policy} (the stack set LOG/LOG: partitions only)")
+    if problems:
+        return Check(label, False, "; ".join(problems), REDEPLOY)
+    return Check(label, True, f"adds partitions to {gold[0]}.{gold[1]} as {settings['roleName']}")
+
+
+def check_workgroup(
+    name: str, workgroup: Mapping[str, Any] | None, settings: Mapping[str, Any], kms_key_arn: str
+) -> Check:
+    """Enforced configuration: results location and encryption, scan cutoff, engine version."""
+    label = f"workgroup {name}"
+    if workgroup is None:
+        return Check(label, False, "not found", RECREATE)
+    expected = settings["athena"]
+    configuration = workgroup.get("Configuration") or {}
+    results = configuration.get("ResultConfiguration") or {}
+    encryption = results.get("EncryptionConfiguration") or {}
+    engine = configuration.get("EngineVersion") or {}
+    found = {
+        "enforced": configuration.get("EnforceWorkGroupConfiguration"),
+        "bytesScannedCutoffPerQuery": configuration.get("BytesScannedCutoffPerQuery"),
+        "outputLocation": results.get("OutputLocation"),
+        "encryptionOption": encryption.get("EncryptionOption"),
+        "engineVersion": engine.get("SelectedEngineVersion") or engine.get("EffectiveEngineVersion"),
+        "state": workgroup.get("State", "ENABLED"),
+    }
+    wanted = {"enforced": True, **expected, "state": "ENABLED"}
+    if kms_key_arn:
+        found["kmsKey"], wanted["kmsKey"] = encryption.get("KmsKey"), kms_key_arn
+    problems = _differences(found, wanted, {})
+    if problems:
+        return Check(label, False, "; ".join(problems), REDEPLOY)
+    return Check(
+        label,
+        True,
+        f"enforced; results {found['outputLocation']} {found['encryptionOption']}; "
+        f"cutoff {found['bytesScannedCutoffPerQuery']:,} bytes; {found['engineVersion']}",
+    )
+
+
+def check_topic(arn: str, attributes: Mapping[str, Any] | None, kms_key_arn: str) -> Check:
+    label = f"alerts topic {arn.rsplit(':', 1)[-1]}"
+    if attributes is None:
+        return Check(label, False, "not found", RECREATE + " (failure alerts go nowhere)")
+    key = attributes.get("KmsMasterKeyId") or ""
+    if key != kms_key_arn:
+        return Check(label, False, f"key {key or 'none'} (the stack set {kms_key_arn or 'none'})", REDEPLOY)
+    return Check(label, True, f"key {key}" if key else "no key (EventBridge publishes unencrypted)")

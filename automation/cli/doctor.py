@@ -1,0 +1,55 @@
+"""The `doctor` verb: confirm on the user's own account, read-only, what the emulators cannot.
+
+`python -m automation doctor --stack NAME | --outputs-file FILE [--json] [--principal-arn ARN]`:
+one line per check, ✓ or ✗ with what to fix (`automation.aws.run_doctor`); `--json` prints
+the report as one JSON object. Any ✗ exits 1 through the one error handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from automation import aws
+from automation.cli.aws import connect
+from automation.cli.console import EXIT_OK, Screen
+from automation.cli.options import add_stack_options
+
+
+def add_parser(commands) -> None:
+    doctor = commands.add_parser(
+        "doctor",
+        help="check a deployed stack on your account, read-only: resources, settings, IAM (AWS)",
+        description="Confirm what the emulators cannot: the caller and region; every resource the stack's "
+        "outputs name, against what the stack set (bucket encryption and versioning, the job's definition and "
+        "script, log retention and key, the crawler, the workgroup, the topic's key); IAM's policy simulator "
+        "for the job role and for you over the operator policy. One line per check; exit 1 on any failure.",
+    )
+    add_stack_options(doctor)
+    doctor.add_argument(
+        "--principal-arn",
+        metavar="ARN",
+        help="the IAM user or role to simulate as the caller (default: yours; a role with a path, "
+        "such as an SSO role, needs its full ARN)",
+    )
+    doctor.set_defaults(handler=doctor_command)
+
+
+def doctor_command(args: argparse.Namespace) -> int:
+    """`doctor`: every check as it is made; a summary; exit 1 when one failed."""
+    screen = Screen(args.json)
+    outputs, clients = connect(args, *aws.DOCTOR_OUTPUTS)
+
+    def show(check: aws.Check) -> None:
+        if not args.json:
+            screen.out.print(check.line(), markup=False)
+
+    report = aws.run_doctor(clients, outputs, args.principal_arn, show)
+    failed = report.failed
+    screen.result(
+        report.to_dict(),
+        lambda: screen.out.print(f"{len(report.checks)} checks, {len(failed)} failed", markup=False),
+    )
+    if failed:
+        names = ", ".join(check.name for check in failed[:3]) + (", ..." if len(failed) > 3 else "")
+        raise aws.DoctorFailed(f"doctor: {len(failed)} of {len(report.checks)} checks failed ({names})")
+    return EXIT_OK
