@@ -3,8 +3,9 @@
 `aws_emulator` (session) starts moto's server on 127.0.0.1 and a free port; it is reached
 over HTTP through AWS_ENDPOINT_URL with fake credentials, exactly as the CLI reaches AWS.
 `aws_stack` (per test) resets the emulator and creates what `automation synth --stack dev
---json` declares (bucket, catalog databases and tables, Glue job with its DefaultArguments,
-crawler, Athena workgroup and saved queries, log groups), then writes the rendered outputs
+--json` declares (bucket with its versioning and encryption, the job's code, catalog
+databases and tables, Glue job with its DefaultArguments, crawler, Athena workgroup and saved
+queries, log groups with retention, the alerts topic), then writes the rendered outputs
 as an outputs file, with the ids the emulator gave (saved query ids) put in place of the
 mocks' ids. Seeding goes by resource type, so resources the program adds later are seeded
 too. Job runs and crawls move through their states by the emulator's state manager
@@ -204,6 +205,7 @@ def _job(emulator: Emulator, inputs: dict, state: dict) -> None:
             "MaxConcurrentRuns": int((inputs.get("executionProperty") or {}).get("maxConcurrentRuns", 1))
         },
         GlueVersion=inputs.get("glueVersion", "5.0"),
+        ExecutionClass=inputs.get("executionClass", "STANDARD"),
         MaxRetries=int(inputs.get("maxRetries", 0)),
         Timeout=int(inputs.get("timeout", 2880)),
         WorkerType=inputs["workerType"],
@@ -246,12 +248,25 @@ def _workgroup(emulator: Emulator, inputs: dict, state: dict) -> None:
         Name=inputs["name"],
         Description=inputs.get("description", ""),
         Configuration={
-            "ResultConfiguration": {"OutputLocation": results.get("outputLocation", "")},
+            "ResultConfiguration": {
+                "OutputLocation": results.get("outputLocation", ""),
+                **_result_encryption(results.get("encryptionConfiguration") or {}),
+            },
             "EnforceWorkGroupConfiguration": bool(configuration.get("enforceWorkgroupConfiguration", True)),
             "PublishCloudWatchMetricsEnabled": bool(configuration.get("publishCloudwatchMetricsEnabled", False)),
             "BytesScannedCutoffPerQuery": int(configuration.get("bytesScannedCutoffPerQuery", 10 * 2**20)),
+            "EngineVersion": {
+                "SelectedEngineVersion": (configuration.get("engineVersion") or {}).get("selectedEngineVersion", "AUTO")
+            },
         },
     )
+
+
+def _result_encryption(encryption: dict) -> dict:
+    if not encryption:
+        return {}
+    key = {"KmsKey": encryption["kmsKeyArn"]} if encryption.get("kmsKeyArn") else {}
+    return {"EncryptionConfiguration": {"EncryptionOption": encryption["encryptionOption"], **key}}
 
 
 def _named_query(emulator: Emulator, inputs: dict, state: dict) -> str:
@@ -265,13 +280,53 @@ def _named_query(emulator: Emulator, inputs: dict, state: dict) -> str:
 
 
 def _log_group(emulator: Emulator, inputs: dict, state: dict) -> None:
-    _create_log_group(emulator, inputs["name"])
+    _create_log_group(emulator, inputs["name"], inputs.get("kmsKeyId"))
+    if inputs.get("retentionInDays"):
+        emulator.client("logs").put_retention_policy(
+            logGroupName=inputs["name"], retentionInDays=int(inputs["retentionInDays"])
+        )
 
 
-def _create_log_group(emulator: Emulator, name: str) -> None:
+def _bucket_versioning(emulator: Emulator, inputs: dict, state: dict) -> None:
+    emulator.client("s3").put_bucket_versioning(
+        Bucket=inputs["bucket"], VersioningConfiguration={"Status": inputs["versioningConfiguration"]["status"]}
+    )
+
+
+def _bucket_encryption(emulator: Emulator, inputs: dict, state: dict) -> None:
+    rules = []
+    for rule in inputs["rules"]:
+        default = rule["applyServerSideEncryptionByDefault"]
+        rules.append(
+            {
+                "ApplyServerSideEncryptionByDefault": {
+                    "SSEAlgorithm": default["sseAlgorithm"],
+                    **({"KMSMasterKeyID": default["kmsMasterKeyId"]} if default.get("kmsMasterKeyId") else {}),
+                },
+                "BucketKeyEnabled": bool(rule.get("bucketKeyEnabled", False)),
+            }
+        )
+    emulator.client("s3").put_bucket_encryption(
+        Bucket=inputs["bucket"], ServerSideEncryptionConfiguration={"Rules": rules}
+    )
+
+
+def _bucket_object(emulator: Emulator, inputs: dict, state: dict) -> None:
+    """The job's code (objects with a source); the empty prefix markers are left out, so
+    listings see only what a test puts there."""
+    if "source" in inputs:
+        emulator.client("s3").put_object(Bucket=inputs["bucket"], Key=inputs["key"], Body=b"# job code\n")
+
+
+def _topic(emulator: Emulator, inputs: dict, state: dict) -> None:
+    attributes = {"KmsMasterKeyId": inputs["kmsMasterKeyId"]} if inputs.get("kmsMasterKeyId") else {}
+    emulator.client("sns").create_topic(Name=inputs["name"], Attributes=attributes)
+
+
+def _create_log_group(emulator: Emulator, name: str, kms_key_id: str | None = None) -> None:
     logs = emulator.client("logs")
     try:
-        logs.create_log_group(logGroupName=name)
+        logs.create_log_group(logGroupName=name, **({"kmsKeyId": kms_key_id} if kms_key_id else {}))
     except logs.exceptions.ResourceAlreadyExistsException:
         pass
 
@@ -286,6 +341,10 @@ SEEDERS: dict[str, Callable[[Emulator, dict, dict], str | None]] = {
     "aws:athena/workgroup:Workgroup": _workgroup,
     "aws:athena/namedQuery:NamedQuery": _named_query,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:s3/bucketVersioning:BucketVersioning": _bucket_versioning,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _bucket_encryption,
+    "aws:s3/bucketObjectv2:BucketObjectv2": _bucket_object,
+    "aws:sns/topic:Topic": _topic,
 }
 # Creation order: what others refer to first (bucket, then databases before their tables).
 ORDER = list(SEEDERS)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from automation.aws.doctor_checks import (
     Check,
@@ -294,6 +295,15 @@ def simulate(clients: AwsClients, subject: str, principal: str, needs: list[Need
             resource = request["ResourceArns"][0]
             for result in paginate(iam, "simulate_principal_policy", "EvaluationResults", **request):
                 decisions[(result["EvalActionName"], resource)] = result["EvalDecision"]
+    except (BotoCoreError, ResponseParserError) as error:  # no simulator at this endpoint (an emulator)
+        return [
+            Check(
+                f"{subject}'s permissions",
+                False,
+                f"the policy simulator did not answer: {str(error).splitlines()[0]}",
+                "",
+            )
+        ]
     except ClientError as error:
         hint = (
             "a role with a path (an SSO role) needs --principal-arn arn:aws:iam::ACCOUNT:role/PATH/NAME"

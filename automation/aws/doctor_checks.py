@@ -111,12 +111,12 @@ def check_bucket_encryption(bucket: str, rules: list[Mapping[str, Any]] | None, 
     wanted = ("aws:kms", kms_key_arn) if kms_key_arn else ("AES256", None)
     if not rules:
         return Check(name, False, "no default encryption configured", REDEPLOY)
-    default = (rules[0].get("ApplyServerSideEncryptionByDefault") or {}) if rules else {}
-    found = (default.get("SSEAlgorithm"), default.get("KMSMasterKeyID") if wanted[1] else None)
-    shown = found[0] + (f" with key {found[1]}" if found[1] else "")
+    default = rules[0].get("ApplyServerSideEncryptionByDefault") or {}
+    found = (default.get("SSEAlgorithm"), default.get("KMSMasterKeyID") or None)
+    shown = f"{found[0]}" + (f" with key {found[1]}" if found[1] else "")
     if found != wanted:
         expected = wanted[0] + (f" with key {wanted[1]}" if wanted[1] else "")
-        return Check(name, False, f"{shown or 'none'} (the stack set {expected})", REDEPLOY)
+        return Check(name, False, f"{shown} (the stack set {expected})", REDEPLOY)
     return Check(name, True, shown)
 
 
