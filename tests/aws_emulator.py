@@ -44,13 +44,16 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 STEP_SECONDS = 2
+API_CALL_RECORDER = Path(__file__).resolve().parent / "api_calls"
 
 
 @dataclass
 class Emulator:
-    """moto's server: its URL, control API and clients pointed at it."""
+    """moto's server: its URL, control API and clients pointed at it; `calls_file` collects the
+    AWS API calls of the CLI subprocesses started with `env()` (`tests/api_calls`)."""
 
     url: str
+    calls_file: Path | None = None
     _clients: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
@@ -111,8 +114,23 @@ class Emulator:
             AWS_EC2_METADATA_DISABLED="true",
             PYTHONPATH=str(PROJECT_ROOT),
         )
+        if self.calls_file is not None:  # the recorder's sitecustomize first on the path
+            env.update(
+                SILVER_TO_GOLD_API_CALLS=str(self.calls_file),
+                PYTHONPATH=os.pathsep.join([str(API_CALL_RECORDER), str(PROJECT_ROOT)]),
+            )
         env.update(extra)
         return env
+
+    def recorded_calls(self) -> list[dict[str, Any]]:
+        """The CLI's AWS API calls since the last `forget_calls`, in order."""
+        if self.calls_file is None or not self.calls_file.exists():
+            return []
+        return [json.loads(line) for line in self.calls_file.read_text().splitlines() if line.strip()]
+
+    def forget_calls(self) -> None:
+        if self.calls_file is not None:
+            self.calls_file.write_text("")
 
 
 def _athena_text(value: Any) -> str:
@@ -122,14 +140,14 @@ def _athena_text(value: Any) -> str:
 
 
 @pytest.fixture(scope="session")
-def aws_emulator() -> Emulator:
+def aws_emulator(tmp_path_factory) -> Emulator:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield Emulator(f"http://{host}:{port}")
+    yield Emulator(f"http://{host}:{port}", calls_file=tmp_path_factory.mktemp("api-calls") / "calls.jsonl")
     server.stop()
 
 
@@ -430,9 +448,42 @@ def _seed_silver_table(emulator: Emulator, outputs: dict[str, Any]) -> None:
 
 @pytest.fixture
 def aws_stack(aws_emulator: Emulator, dev_rendering: dict[str, Any], tmp_path: Path) -> SeededStack:
-    """A freshly seeded dev stack for one test."""
+    """A freshly seeded dev stack for one test; afterwards, every AWS call the test's CLI
+    subprocesses made must be one the stack's operator policy allows."""
     aws_emulator.reset()
-    return seed_stack(aws_emulator, dev_rendering, tmp_path)
+    aws_emulator.forget_calls()
+    stack = seed_stack(aws_emulator, dev_rendering, tmp_path)
+    yield stack
+    refused = calls_the_operator_policy_refuses(aws_emulator.recorded_calls(), dev_rendering, stack.outputs)
+    assert not refused, "the operator policy does not allow:\n" + "\n".join(refused)
+
+
+def operator_policy_document(rendering: dict[str, Any]) -> dict[str, Any]:
+    """The operator policy as synth rendered it (`infra.operator.OperatorAccess`)."""
+    (policy,) = [r for r in rendering["resources"] if r["type"] == "aws:iam/policy:Policy"]
+    return json.loads(policy["inputs"]["policy"])
+
+
+def calls_the_operator_policy_refuses(
+    calls: list[dict[str, Any]], rendering: dict[str, Any], outputs: dict[str, Any]
+) -> list[str]:
+    """One line per distinct (action, resource) a recorded call needs and the policy does not allow."""
+    from tests.iam_policy import Stack, allows, iam_requests
+
+    document = operator_policy_document(rendering)
+    stack = Stack(
+        region=outputs[out.REGION],
+        account=outputs[out.STACK_SETTINGS]["roleArn"].split(":")[4],
+        workgroup=outputs[out.ATHENA_WORKGROUP],
+    )
+    refused: dict[tuple[str, str], str] = {}
+    for call in calls:
+        for action, resource in iam_requests(call, stack):
+            if not allows(document, action, resource):
+                refused.setdefault(
+                    (action, resource), f"{action} on {resource} ({call['service']}:{call['operation']})"
+                )
+    return list(refused.values())
 
 
 # -- playing the Glue job -----------------------------------------------------------------

@@ -1,0 +1,166 @@
+"""AWS API calls as IAM sees them, and a small evaluator of a policy document's statements.
+
+`iam_requests` maps one recorded call (`tests/api_calls/sitecustomize.py`: service, operation,
+the parameters naming a resource) to the IAM actions and resource ARNs it is authorized
+against; `allows` says whether a policy document allows an action on a resource. Used to check
+that the operator policy (`infra.policies.operator_policy`) allows every call the CLI makes in
+the e2e suite. Pure; tested in tests/automation/test_operator_policy_calls.py.
+
+Sources: S3's operations by their documented actions ("Required permissions for Amazon S3 API
+operations", https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html:
+ListObjectsV2 and HeadBucket need s3:ListBucket, HeadObject s3:GetObject, the multipart upload
+operations s3:PutObject, GetBucketEncryption s3:GetEncryptionConfiguration); Glue's resources
+per action ("AWS Glue API permissions: actions and resources reference",
+https://docs.aws.amazon.com/glue/latest/dg/api-permissions-reference.html: a table operation is
+authorized on the catalog, the database and the table); Athena's query operations on the
+workgroup, CloudWatch Logs' on the log group, DescribeLogGroups on "*" (the Service Authorization
+Reference pages of each service, https://docs.aws.amazon.com/service-authorization/latest/reference/);
+sts:GetCallerIdentity needs no permission
+(https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+# Operations IAM does not authorize.
+NO_PERMISSION = {("sts", "GetCallerIdentity")}
+
+S3_BUCKET_ACTIONS = {
+    "ListObjectsV2": "s3:ListBucket",
+    "ListObjects": "s3:ListBucket",
+    "HeadBucket": "s3:ListBucket",
+    "GetBucketLocation": "s3:GetBucketLocation",
+    "GetBucketEncryption": "s3:GetEncryptionConfiguration",
+    "GetBucketVersioning": "s3:GetBucketVersioning",
+    "ListMultipartUploads": "s3:ListBucketMultipartUploads",
+}
+S3_OBJECT_ACTIONS = {
+    "GetObject": "s3:GetObject",
+    "HeadObject": "s3:GetObject",
+    "PutObject": "s3:PutObject",
+    "CreateMultipartUpload": "s3:PutObject",
+    "UploadPart": "s3:PutObject",
+    "CompleteMultipartUpload": "s3:PutObject",
+    "AbortMultipartUpload": "s3:AbortMultipartUpload",
+    "ListParts": "s3:ListMultipartUploadParts",
+    "DeleteObject": "s3:DeleteObject",
+}
+GLUE_JOB = {"StartJobRun", "GetJobRun", "GetJobRuns", "GetJob", "BatchStopJobRun", "GetJobBookmark"}
+GLUE_CRAWLER = {"StartCrawler", "GetCrawler", "StopCrawler", "ListCrawls"}
+GLUE_TRIGGER = {"StartTrigger", "GetTrigger"}
+GLUE_TABLE = {
+    "GetTable",
+    "GetPartition",
+    "GetPartitions",
+    "BatchGetPartition",
+    "CreatePartition",
+    "BatchCreatePartition",
+    "UpdatePartition",
+    "DeletePartition",
+    "BatchDeletePartition",
+}
+ATHENA_WORKGROUP = {
+    "StartQueryExecution",
+    "GetQueryExecution",
+    "GetQueryResults",
+    "StopQueryExecution",
+    "GetNamedQuery",
+    "GetWorkGroup",
+}
+
+
+class UnknownOperation(Exception):
+    """A call this module cannot map: add its IAM action and resource here."""
+
+
+@dataclass(frozen=True)
+class Stack:
+    """What a call's resource ARN needs beyond its parameters."""
+
+    region: str
+    account: str
+    workgroup: str  # Athena query ids belong to it: the CLI starts queries only there
+
+
+def iam_requests(call: Mapping[str, Any], stack: Stack) -> list[tuple[str, str]]:
+    """(IAM action, resource ARN) pairs one API call is authorized against ([] for none)."""
+    service, operation, params = call["service"], call["operation"], call.get("params", {})
+    if (service, operation) in NO_PERMISSION:
+        return []
+    region, account = call.get("region") or stack.region, stack.account
+    if service == "s3":
+        bucket = f"arn:aws:s3:::{params['Bucket']}"
+        if operation in S3_BUCKET_ACTIONS:
+            return [(S3_BUCKET_ACTIONS[operation], bucket)]
+        if operation in S3_OBJECT_ACTIONS:
+            return [(S3_OBJECT_ACTIONS[operation], f"{bucket}/{params['Key']}")]
+    glue = f"arn:aws:glue:{region}:{account}"
+    if service == "glue":
+        action = f"glue:{operation}"
+        if operation in GLUE_JOB:
+            return [(action, f"{glue}:job/{params['JobName']}")]
+        if operation in GLUE_CRAWLER:
+            return [(action, f"{glue}:crawler/{params.get('Name') or params['CrawlerName']}")]
+        if operation in GLUE_TRIGGER:
+            return [(action, f"{glue}:trigger/{params['Name']}")]
+        if operation in GLUE_TABLE:
+            database, table = params["DatabaseName"], params.get("TableName") or params["Name"]
+            arns = [f"{glue}:catalog", f"{glue}:database/{database}", f"{glue}:table/{database}/{table}"]
+            return [(action, arn) for arn in arns]
+        if operation == "GetDatabase":
+            return [(action, f"{glue}:catalog"), (action, f"{glue}:database/{params['Name']}")]
+    if service == "athena" and operation in ATHENA_WORKGROUP:
+        workgroup = params.get("WorkGroup") or stack.workgroup
+        return [(f"athena:{operation}", f"arn:aws:athena:{region}:{account}:workgroup/{workgroup}")]
+    if service == "logs":
+        group = f"arn:aws:logs:{region}:{account}:log-group:{params.get('logGroupName', '')}"
+        if operation == "DescribeLogGroups":
+            return [("logs:DescribeLogGroups", "*")]
+        if operation in ("FilterLogEvents", "DescribeLogStreams"):
+            return [(f"logs:{operation}", group)]
+        if operation == "GetLogEvents":
+            return [("logs:GetLogEvents", f"{group}:log-stream:{params['logStreamName']}")]
+    if service == "sns" and operation == "GetTopicAttributes":
+        return [("sns:GetTopicAttributes", params["TopicArn"])]
+    if service == "iam" and operation == "SimulatePrincipalPolicy":
+        return [("iam:SimulatePrincipalPolicy", params["PolicySourceArn"])]
+    raise UnknownOperation(f"no IAM action known for {service}:{operation}: add it to tests/iam_policy.py")
+
+
+def _pattern(glob: str, case_sensitive: bool) -> re.Pattern:
+    """IAM's wildcards: `*` any run of characters, `?` one character, everything else literal."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob)
+    return re.compile(f"^{body}$", 0 if case_sensitive else re.IGNORECASE)
+
+
+def _listed(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def _matches(statement: Mapping[str, Any], action: str, resource: str) -> bool:
+    if "NotAction" in statement or "NotResource" in statement:
+        raise ValueError(f"statement {statement.get('Sid')}: NotAction/NotResource are not evaluated here")
+    # Action names are case-insensitive, resource ARNs case-sensitive ("IAM JSON policy elements:
+    # Action" and "Resource", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html).
+    return any(_pattern(a, False).match(action) for a in _listed(statement.get("Action"))) and any(
+        _pattern(r, True).match(resource) for r in _listed(statement.get("Resource"))
+    )
+
+
+def allows(document: Mapping[str, Any], action: str, resource: str) -> bool:
+    """Whether the document allows `action` on `resource`: an unconditional Allow statement
+    matches and no Deny statement does (a conditional Allow is not counted: this evaluator
+    knows no request context; an explicit Deny always wins)."""
+    statements = (
+        _listed(document.get("Statement"))
+        if not isinstance(document.get("Statement"), dict)
+        else [document["Statement"]]
+    )
+    if any(s.get("Effect") == "Deny" and _matches(s, action, resource) for s in statements):
+        return False
+    return any(
+        s.get("Effect") == "Allow" and "Condition" not in s and _matches(s, action, resource) for s in statements
+    )
