@@ -515,7 +515,7 @@ def operator_policy(
         statements.append(
             {
                 # SSE-KMS objects: reading decrypts, writing (uploads, Athena results)
-                # generates a data key; DescribeKey is the doctor's.
+                # generates a data key; DescribeKey is the doctor's (is the key Enabled).
                 "Sid": "UseTheStacksKey",
                 "Effect": "Allow",
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],

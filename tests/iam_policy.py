@@ -123,6 +123,8 @@ def iam_requests(call: Mapping[str, Any], stack: Stack) -> list[tuple[str, str]]
             return [(f"logs:{operation}", group)]
         if operation == "GetLogEvents":
             return [("logs:GetLogEvents", f"{group}:log-stream:{params['logStreamName']}")]
+    if service == "kms" and operation == "DescribeKey":
+        return [("kms:DescribeKey", params["KeyId"])]
     if service == "sns" and operation == "GetTopicAttributes":
         return [("sns:GetTopicAttributes", params["TopicArn"])]
     if service == "iam" and operation == "SimulatePrincipalPolicy":

@@ -3,7 +3,7 @@
 The caller's identity and region; every resource the stack's outputs name, against what the
 stack set (`stackSettings`): the lake bucket's encryption and versioning, the job's
 definition and script object, the declared log groups' retention and key, the crawler, the
-workgroup's enforced configuration, the alerts topic's key; then IAM's policy simulator
+workgroup's enforced configuration, the alerts topic's key, the key's state; then IAM's policy simulator
 (`iam:SimulatePrincipalPolicy`, https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html)
 for the job role over what the job does and for the caller over what the operations verbs
 call. Only reads: Get*/Describe*/List* calls and the simulator. The judgements are pure
@@ -27,6 +27,7 @@ from automation.aws.doctor_checks import (
     check_crawler,
     check_identity,
     check_job,
+    check_key,
     check_log_group,
     check_script,
     check_topic,
@@ -131,6 +132,9 @@ def run_doctor(
     )
     topic = outputs[out.ALERTS_TOPIC_ARN]
     add(_attempt("alerts topic", lambda: check_topic(topic, _topic_attributes(clients, topic), key)))
+
+    if key:
+        add(_attempt(f"key {key}", lambda: check_key(key, _key_metadata(clients, key))))
 
     newest_run = _newest_run(clients, job_name)
     log_groups, source = run_log_groups(newest_run, outputs)
@@ -245,6 +249,15 @@ def _get_workgroup(clients: AwsClients, name: str) -> dict[str, Any] | None:
 def _topic_attributes(clients: AwsClients, arn: str) -> dict[str, Any] | None:
     try:
         return clients.client("sns").get_topic_attributes(TopicArn=arn)["Attributes"]
+    except ClientError as error:
+        if _missing(error):
+            return None
+        raise
+
+
+def _key_metadata(clients: AwsClients, arn: str) -> dict[str, Any] | None:
+    try:
+        return clients.client("kms").describe_key(KeyId=arn)["KeyMetadata"]
     except ClientError as error:
         if _missing(error):
             return None

@@ -259,6 +259,21 @@ def check_workgroup(
     )
 
 
+def check_key(arn: str, metadata: Mapping[str, Any] | None) -> Check:
+    """The stack's key is usable: a disabled key, or one pending deletion, fails every SSE-KMS
+    read and write ("Key states of AWS KMS keys",
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html)."""
+    label = f"key {arn}"
+    if metadata is None:
+        return Check(label, False, "not found", "the key the stack encrypts with is gone: restore it or redeploy")
+    state = metadata.get("KeyState")
+    if state != "Enabled":
+        fix = "enable it (aws kms enable-key); a key pending deletion first needs aws kms cancel-key-deletion"
+        return Check(label, False, f"{state} (the stack needs it Enabled)", fix)
+    manager = ", customer managed" if metadata.get("KeyManager") == "CUSTOMER" else ""
+    return Check(label, True, f"Enabled{manager}")
+
+
 def check_topic(arn: str, attributes: Mapping[str, Any] | None, kms_key_arn: str) -> Check:
     label = f"alerts topic {arn.rsplit(':', 1)[-1]}"
     if attributes is None:

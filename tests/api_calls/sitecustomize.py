@@ -37,6 +37,7 @@ _NAMING = (
     "PolicySourceArn",
     "ResourceArns",
     "TriggerName",
+    "KeyId",
 )
 
 if _LOG:

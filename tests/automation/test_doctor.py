@@ -16,7 +16,7 @@ import pytest
 from botocore.stub import Stubber
 
 from automation import aws
-from automation.aws.doctor_checks import Check, check_bucket_encryption, check_job, check_log_group
+from automation.aws.doctor_checks import Check, check_bucket_encryption, check_job, check_key, check_log_group
 from automation.aws.needs import caller_principal, check_simulation, run_log_groups
 from automation.cli import main
 from automation.outputs import StackOutputs
@@ -317,6 +317,21 @@ def test_encryption_with_another_key_or_algorithm_is_a_cross():
     assert (
         check_bucket_encryption("b", other, kms).detail == f"aws:kms with key k2 (the stack set aws:kms with key {kms})"
     )
+
+
+def test_a_key_pending_deletion_or_disabled_is_a_cross(aws_emulator):
+    kms = aws_emulator.client("kms")
+    key = kms.create_key(Description="lake")["KeyMetadata"]["Arn"]
+    assert (
+        check_key(key, kms.describe_key(KeyId=key)["KeyMetadata"]).line() == f"✓ key {key}: Enabled, customer managed"
+    )
+    kms.disable_key(KeyId=key.rsplit("/", 1)[-1])  # moto's DisableKey takes the id, not the ARN
+    disabled = check_key(key, kms.describe_key(KeyId=key)["KeyMetadata"])
+    assert (disabled.ok, disabled.detail) == (False, "Disabled (the stack needs it Enabled)")
+    assert disabled.fix.startswith("enable it (aws kms enable-key)")
+    pending = check_key(key, {"KeyState": "PendingDeletion"})  # moto cannot schedule a deletion
+    assert pending.detail == "PendingDeletion (the stack needs it Enabled)"
+    assert check_key(key, None).detail == "not found"
 
 
 def test_a_log_group_with_another_key_is_a_cross():
