@@ -139,10 +139,10 @@ def run_doctor(
     newest_run = _newest_run(clients, job_name)
     log_groups, source = run_log_groups(newest_run, outputs)
     role_fix = (
-        f"the role's policy lacks it: redeploy to restore it; if the stack's policy has it, a permissions "
-        f"boundary or an SCP denies it (log groups from {source})"
+        "the role's policy lacks it: redeploy to restore it; if the stack's policy has it, a permissions "
+        "boundary or an SCP denies it"
     )
-    add(*simulate(clients, "job role", settings["roleArn"], job_role_needs(outputs, log_groups), role_fix))
+    add(*simulate(clients, "job role", settings["roleArn"], job_role_needs(outputs, log_groups, source), role_fix))
     caller = principal_arn or caller_principal(identity.get("Arn", ""))
     if caller is None:
         add(

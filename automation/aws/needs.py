@@ -47,7 +47,7 @@ def run_log_groups(run: Mapping[str, Any] | None, outputs: StackOutputs) -> tupl
     if named:
         base = named.rstrip("/")
         return [f"{base}/output", f"{base}/error"], f"GetJobRun {run.get('Id')}"
-    return [outputs[out.JOB_OUTPUT_LOG_GROUP], outputs[out.JOB_ERROR_LOG_GROUP]], "the stack's outputs (no run yet)"
+    return [outputs[out.JOB_OUTPUT_LOG_GROUP], outputs[out.JOB_ERROR_LOG_GROUP]], "the stack's outputs: no run yet"
 
 
 def _object(uri: str, key: str = "") -> str:
@@ -65,7 +65,7 @@ def _needs(purpose: str, actions: Iterable[str], resources: Iterable[str], conte
     return [Need(purpose, action, resource, tuple(context)) for resource in resources for action in actions]
 
 
-def job_role_needs(outputs: StackOutputs, log_groups: list[str]) -> list[Need]:
+def job_role_needs(outputs: StackOutputs, log_groups: list[str], source: str = "the stack's outputs") -> list[Need]:
     """What the job does, as IAM sees it: read silver and its code, write gold, quarantine,
     temp and the report, HEAD its missing state file (s3:ListBucket makes that a 404, not a
     403: "Permissions", https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html),
@@ -93,13 +93,13 @@ def job_role_needs(outputs: StackOutputs, log_groups: list[str]) -> list[Need]:
     gold = (outputs[out.GOLD_DATABASE], outputs[out.GOLD_TABLE])
     needs += _needs("read the silver table", CATALOG_READ, _catalog(region, account, *silver))
     needs += _needs(
-        "Spark's check of the default database", DEFAULT_DATABASE_ACTIONS, _catalog(region, account, "default")
+        "let Spark check the default database", DEFAULT_DATABASE_ACTIONS, _catalog(region, account, "default")
     )
     needs += _needs(
         "maintain gold's partitions", CATALOG_READ + CATALOG_PARTITION_WRITE, _catalog(region, account, *gold)
     )
     streams = [f"arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:jr_doctor-driver" for group in log_groups]
-    needs += _needs("write its logs", ["logs:CreateLogStream", "logs:PutLogEvents"], streams)
+    needs += _needs(f"write its logs (groups from {source})", ["logs:CreateLogStream", "logs:PutLogEvents"], streams)
     needs += _needs("publish Glue metrics", ["cloudwatch:PutMetricData"], ["*"], [("cloudwatch:namespace", "Glue")])
     key = outputs.get(out.KMS_KEY_ARN, "")
     if key:
@@ -123,44 +123,52 @@ def operator_needs(outputs: StackOutputs) -> list[Need]:
         f"arn:aws:logs:{region}:{account}:log-group:{outputs[name]}"
         for name in (out.JOB_OUTPUT_LOG_GROUP, out.JOB_ERROR_LOG_GROUP)
     ]
+    run, load, register = (
+        "start and follow runs (run, status)",
+        "load silver (load-silver)",
+        "register partitions (register)",
+    )
+    query, logs_verb, doctor = (
+        "query in the workgroup (query, register --method msck)",
+        "read run logs (logs)",
+        "check the stack (doctor)",
+    )
     needs = _needs(
-        "run and status",
+        run,
         ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:GetJob"],
         [f"{glue}:job/{outputs[out.JOB_NAME]}"],
     )
-    needs += _needs("run and status", ["s3:GetObject"], [_object(outputs.uri(out.REPORTS_URI), "jr_doctor.json")])
-    needs += _needs("run and status", ["s3:ListBucket"], [bucket])
+    needs += _needs(run, ["s3:GetObject"], [_object(outputs.uri(out.REPORTS_URI), "jr_doctor.json")])
+    needs += _needs(run, ["s3:ListBucket"], [bucket])
     needs += _needs(
-        "load-silver",
+        load,
         ["s3:PutObject", "s3:AbortMultipartUpload"],
         [_object(outputs.uri(out.SILVER_URI), "ano=2024/mes=1/part-0.parquet")],
     )
     needs += _needs(
-        "load-silver",
+        load,
         ["glue:GetTable", "glue:GetPartitions", "glue:BatchCreatePartition"],
         _catalog(region, account, *silver),
     )
     needs += _needs(
-        "register",
+        register,
         ["glue:StartCrawler", "glue:GetCrawler", "glue:ListCrawls"],
         [f"{glue}:crawler/{outputs[out.CRAWLER_NAME]}"],
     )
     needs += _needs(
-        "register",
+        register,
         ["glue:GetTable", "glue:GetPartitions", "glue:BatchCreatePartition"],
         _catalog(region, account, *gold),
     )
-    needs += _needs("register and query", [*athena, "athena:GetNamedQuery"], [workgroup])
-    needs += _needs("register and query", ["s3:GetObject", "s3:PutObject"], [results])
-    needs += _needs(
-        "register and query", ["s3:GetObject"], [_object(outputs.uri(out.GOLD_URI), "ano=2024/mes=1/part-0.parquet")]
-    )
-    needs += _needs("logs", ["logs:FilterLogEvents", "logs:GetLogEvents", "logs:DescribeLogStreams"], logs)
-    needs += _needs("doctor", ["s3:GetEncryptionConfiguration", "s3:GetBucketVersioning"], [bucket])
-    needs += _needs("doctor", ["logs:DescribeLogGroups"], ["*"])
-    needs += _needs("doctor", ["athena:GetWorkGroup"], [workgroup])
-    needs += _needs("doctor", ["sns:GetTopicAttributes"], [outputs[out.ALERTS_TOPIC_ARN]])
-    needs += _needs("doctor", ["iam:SimulatePrincipalPolicy"], [settings["roleArn"]])
+    needs += _needs(query, [*athena, "athena:GetNamedQuery"], [workgroup])
+    needs += _needs(query, ["s3:GetObject", "s3:PutObject"], [results])
+    needs += _needs(query, ["s3:GetObject"], [_object(outputs.uri(out.GOLD_URI), "ano=2024/mes=1/part-0.parquet")])
+    needs += _needs(logs_verb, ["logs:FilterLogEvents", "logs:GetLogEvents", "logs:DescribeLogStreams"], logs)
+    needs += _needs(doctor, ["s3:GetEncryptionConfiguration", "s3:GetBucketVersioning"], [bucket])
+    needs += _needs(doctor, ["logs:DescribeLogGroups"], ["*"])
+    needs += _needs(doctor, ["athena:GetWorkGroup"], [workgroup])
+    needs += _needs(doctor, ["sns:GetTopicAttributes"], [outputs[out.ALERTS_TOPIC_ARN]])
+    needs += _needs(doctor, ["iam:SimulatePrincipalPolicy"], [settings["roleArn"]])
     key = outputs.get(out.KMS_KEY_ARN, "")
     if key:
         needs += _needs("the stack's key", ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], [key])
@@ -202,7 +210,7 @@ def check_simulation(
             checks.append(Check(name, False, "denied " + "; ".join(denied), fix))
         else:
             actions = sorted({need.action for need in mine})
-            checks.append(
-                Check(name, True, f"{', '.join(actions)} allowed on {len({n.resource for n in mine})} resources")
-            )
+            count = len({n.resource for n in mine})
+            plural = "s" if count > 1 else ""
+            checks.append(Check(name, True, f"{', '.join(actions)} allowed on {count} resource{plural}"))
     return checks

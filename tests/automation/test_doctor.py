@@ -109,7 +109,7 @@ def test_a_stack_as_deployed_is_all_checks_passed(aws_stack):
     assert found["job role may HEAD the missing state file"].detail == (
         "s3:GetObject, s3:ListBucket allowed on 2 resources"
     )
-    assert found["caller may doctor"].ok
+    assert found["caller may check the stack (doctor)"].ok
     assert all(check.line().startswith("✓ ") for check in report.checks)
 
 
@@ -188,12 +188,15 @@ def test_simulator_denials_name_the_action_and_the_resource(aws_stack):
             "the role's policy lacks it: redeploy to restore it"
         )
     )
-    assert found["caller may doctor"].line() == (
-        f"✗ caller may doctor: denied athena:GetWorkGroup on {workgroup} (explicitDeny) -- fix: attach the "
-        "stack's operator policy (output operatorPolicyArn) to the role or user running doctor"
+    assert found["caller may check the stack (doctor)"].line() == (
+        f"✗ caller may check the stack (doctor): denied athena:GetWorkGroup on {workgroup} (explicitDeny) -- fix: "
+        "attach the stack's operator policy (output operatorPolicyArn) to the role or user running doctor"
     )
     assert found["job role may read silver"].ok
-    assert [c.name for c in report.failed] == ["job role may HEAD the missing state file", "caller may doctor"]
+    assert [c.name for c in report.failed] == [
+        "job role may HEAD the missing state file",
+        "caller may check the stack (doctor)",
+    ]
 
 
 def test_a_simulator_that_refuses_the_caller_is_one_cross_with_what_to_allow(aws_stack):
