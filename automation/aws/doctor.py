@@ -29,7 +29,9 @@ from automation.aws.doctor_checks import (
     check_job,
     check_key,
     check_log_group,
+    check_saved_query,
     check_script,
+    check_table,
     check_topic,
     check_workgroup,
     settings_of,
@@ -121,6 +123,19 @@ def run_doctor(
                 ),
             )
         )
+    for database, table, location in (
+        (out.SILVER_DATABASE, out.SILVER_TABLE, out.SILVER_URI),
+        (out.GOLD_DATABASE, out.GOLD_TABLE, out.GOLD_URI),
+    ):
+        names = (outputs[database], outputs[table])
+        add(
+            _attempt(
+                f"table {names[0]}.{names[1]}",
+                lambda names=names, location=location: check_table(
+                    *names, _get_table(clients, *names), outputs.uri(location)
+                ),
+            )
+        )
     crawler = outputs[out.CRAWLER_NAME]
     add(_attempt(f"crawler {crawler}", lambda: check_crawler(crawler, _get_crawler(clients, crawler), outputs)))
     workgroup = outputs[out.ATHENA_WORKGROUP]
@@ -130,6 +145,17 @@ def run_doctor(
             lambda: check_workgroup(workgroup, _get_workgroup(clients, workgroup), settings, key),
         )
     )
+    for label, output in (("saved preview query", out.PREVIEW_QUERY_ID), ("saved repair query", out.REPAIR_QUERY_ID)):
+        if outputs.has(output):
+            query_id = outputs[output]
+            add(
+                _attempt(
+                    label,
+                    lambda label=label, query_id=query_id: check_saved_query(
+                        label, _named_query(clients, query_id), workgroup
+                    ),
+                )
+            )
     topic = outputs[out.ALERTS_TOPIC_ARN]
     add(_attempt("alerts topic", lambda: check_topic(topic, _topic_attributes(clients, topic), key)))
 
@@ -225,6 +251,25 @@ def _script_check(clients: AwsClients, location: str) -> Check:
 def _log_group(clients: AwsClients, name: str) -> dict[str, Any] | None:
     groups = paginate(clients.logs, "describe_log_groups", "logGroups", logGroupNamePrefix=name)
     return next((group for group in groups if group.get("logGroupName") == name), None)
+
+
+def _get_table(clients: AwsClients, database: str, name: str) -> dict[str, Any] | None:
+    try:
+        return clients.glue.get_table(DatabaseName=database, Name=name)["Table"]
+    except ClientError as error:
+        if _missing(error):
+            return None
+        raise
+
+
+def _named_query(clients: AwsClients, query_id: str) -> dict[str, Any] | None:
+    try:
+        return clients.athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]
+    except ClientError as error:
+        # Athena answers an unknown id with InvalidRequestException.
+        if _missing(error) or error_code(error) == "InvalidRequestException":
+            return None
+        raise
 
 
 def _get_crawler(clients: AwsClients, name: str) -> dict[str, Any] | None:

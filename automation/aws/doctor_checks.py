@@ -195,6 +195,26 @@ def check_log_group(name: str, group: Mapping[str, Any] | None, retention_days: 
     return Check(label, True, f"{retention_days} days" + (f", key {kms_key_arn}" if kms_key_arn else ", no key"))
 
 
+def check_table(database: str, name: str, table: Mapping[str, Any] | None, location: str) -> Check:
+    """A catalog table the stack's outputs name exists and points where the lake keeps it."""
+    label = f"table {database}.{name}"
+    if table is None:
+        return Check(label, False, "not found", RECREATE + " (or, for a table the stack references, restore it)")
+    found = (table.get("StorageDescriptor") or {}).get("Location", "")
+    if found.rstrip("/") != location.rstrip("/"):
+        return Check(label, False, f"location {found!r} (the stack's is {location!r})", REDEPLOY)
+    keys = [key.get("Name") for key in table.get("PartitionKeys", [])]
+    return Check(label, True, f"at {found}, partitioned by {', '.join(keys) or 'nothing'}")
+
+
+def check_saved_query(label: str, query: Mapping[str, Any] | None, workgroup: str) -> Check:
+    if query is None:
+        return Check(label, False, "not found", RECREATE)
+    if query.get("WorkGroup") != workgroup:
+        return Check(label, False, f"in workgroup {query.get('WorkGroup')!r} (the stack's is {workgroup!r})", REDEPLOY)
+    return Check(label, True, f"{query.get('Name')}: {query.get('QueryString')}")
+
+
 def check_crawler(name: str, crawler: Mapping[str, Any] | None, outputs: StackOutputs) -> Check:
     """Role, catalog target (the gold table), security configuration, logged schema changes."""
     label = f"crawler {name}"

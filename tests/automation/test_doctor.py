@@ -106,6 +106,12 @@ def test_a_stack_as_deployed_is_all_checks_passed(aws_stack):
         f"enforced; results s3://{bucket}/athena-results/ SSE_S3; cutoff 1,073,741,824 bytes"
     )
     assert found["alerts topic silver-to-gold-dev-alerts"].ok
+    assert found["table gold_data.sample_data_aggregated"].detail == (
+        f"at s3://{bucket}/gold/sample_data_aggregated/, partitioned by ano, mes"
+    )
+    assert found["saved repair query"].detail == (
+        "gold-register-partitions: MSCK REPAIR TABLE gold_data.sample_data_aggregated"
+    )
     assert found["job role may HEAD the missing state file"].detail == (
         "s3:GetObject, s3:ListBucket allowed on 2 resources"
     )
@@ -161,12 +167,15 @@ def test_resources_changed_or_deleted_behind_the_stacks_back_are_each_a_cross_wi
 def test_a_deleted_job_and_workgroup_are_not_found_with_how_to_recreate_them(aws_stack):
     aws_stack.emulator.client("glue").delete_job(JobName=aws_stack[out.JOB_NAME])
     aws_stack.emulator.client("athena").delete_work_group(WorkGroup=aws_stack[out.ATHENA_WORKGROUP])
+    aws_stack.emulator.client("glue").delete_table(DatabaseName="gold_data", Name="sample_data_aggregated")
 
     found = lines(run(aws_stack))
 
+    assert found["table silver_data_dev.sample_data_partitioned"].ok
     for name in ("job job-transform-silver-to-gold", "workgroup silver-to-gold-dev"):
         assert (found[name].ok, found[name].detail) == (False, "not found")
         assert found[name].fix == "it was deleted outside Pulumi: `pulumi refresh`, then redeploy to recreate it"
+    assert found["table gold_data.sample_data_aggregated"].detail == "not found"
 
 
 def test_simulator_denials_name_the_action_and_the_resource(aws_stack):
