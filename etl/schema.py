@@ -204,3 +204,26 @@ REJECTS = rejects_table_schema(GOLD)
 def repair_sql(schema: TableSchema = GOLD) -> str:
     """The tutorial's option B for registering partitions."""
     return f"MSCK REPAIR TABLE {schema.qualified_name}"
+
+
+def create_table_sql(schema: TableSchema, location: str, columns: tuple[Column, ...] | None = None) -> str:
+    """DDL for an external, partitioned, snappy Parquet table, as the Glue catalog holds it.
+
+    What a Hive metastore (the local catalog) runs to declare a table the stack declares on
+    AWS (`infra.catalog.parquet_table_args`); e.g. the rejects table:
+    `create_table_sql(rejects_table_schema(GOLD), LakeLayout(root).quarantine)`.
+
+    Args:
+        schema: names, columns and partition columns.
+        location: the table's location URI.
+        columns: data columns to declare instead of the schema's.
+    """
+    data = ", ".join(f"`{c.name}` {c.type}" for c in (columns or schema.columns))
+    partitions = ", ".join(f"`{c.name}` {c.type}" for c in schema.partition_columns)
+    return (
+        f"CREATE EXTERNAL TABLE IF NOT EXISTS {schema.qualified_name} ({data}) "
+        f"PARTITIONED BY ({partitions}) "
+        "STORED AS PARQUET "  # implies ParquetHiveSerDe, as on Glue
+        f"LOCATION '{location}' "
+        f"TBLPROPERTIES ('classification'='parquet', 'parquet.compression'='{PARQUET_COMPRESSION.upper()}')"
+    )
