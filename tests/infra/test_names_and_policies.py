@@ -283,6 +283,13 @@ def test_key_policy():
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
             },
+            {
+                "Sid": "CloudWatchAlarmsForAlertsTopic",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+            },
         ],
     }
 
