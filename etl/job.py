@@ -337,34 +337,59 @@ def _register_rejects(spark: SparkSession, table: TableSchema, run_id: str, loca
     return run_partition_spec(run_id)
 
 
+def quarantine_runs(
+    spark: SparkSession, table: TableSchema, quarantine_location: str
+) -> tuple[dict[str, int], list[str]]:
+    """The runs under the quarantine location and the runs the rejects table lists.
+
+    Returns:
+        ({run id: its newest file's modification time in ms}, [registered run ids]); the
+        second is empty when the table does not exist.
+    """
+    registered: list[str] = []
+    if spark.catalog.tableExists(table.qualified_name):
+        registered = [run_id_of_spec(row[0]) for row in spark.sql(f"SHOW PARTITIONS {table.qualified_name}").collect()]
+    files = LakeFiles(spark).list_all_files(quarantine_location)
+    return newest_file_by_run((e.path, e.modified_ms) for e in files), registered
+
+
+def drop_quarantine_runs(
+    spark: SparkSession, table: TableSchema, quarantine_location: str, run_ids: Iterable[str], registered: Iterable[str]
+) -> list[str]:
+    """Remove runs from the rejects table and the lake: each run's partition first (when
+    registered), then its folder, so the catalog never lists a run whose files are gone.
+
+    Returns:
+        The run ids removed (a folder name that cannot be a run id is left, with a warning).
+    """
+    files = LakeFiles(spark)
+    listed = set(registered)
+    removed = []
+    for run_id in run_ids:
+        try:
+            spec = run_partition_spec(run_id)
+        except ValueError as error:  # a folder the job never wrote
+            log.warning("not removing %s: %s", run_id, error)
+            continue
+        if run_id in listed:
+            spark.sql(drop_partition_sql(table, run_id))
+        files.delete(join(quarantine_location, spec))
+        removed.append(run_id)
+    return removed
+
+
 def expire_quarantine(spark: SparkSession, args: JobArguments, report: RunReport, now_ms: int) -> list[str]:
     """Drop the rejects-table partitions of runs past the quarantine retention, then their files.
 
-    The partition goes first, so the catalog never lists a run whose files are gone. Runs are
-    dated by their files' modification times, the clock S3's lifecycle rule counts from
-    (`etl.rejects.expired_runs`); the run under way is kept.
+    Runs are dated by their files' modification times, the clock S3's lifecycle rule counts
+    from (`etl.rejects.expired_runs`); the run under way is kept.
 
     Returns:
         The run ids expired (also counted in `report.quarantine_runs_expired`).
     """
-    files = LakeFiles(spark)
-    table = args.rejects
-    registered: list[str] = []
-    if spark.catalog.tableExists(table.qualified_name):
-        registered = [run_id_of_spec(row[0]) for row in spark.sql(f"SHOW PARTITIONS {table.qualified_name}").collect()]
-    newest = newest_file_by_run((e.path, e.modified_ms) for e in files.list_all_files(args.quarantine_location))
+    newest, registered = quarantine_runs(spark, args.rejects, args.quarantine_location)
     expired = expired_runs(newest, registered, now_ms, args.quarantine_retention_days, keep=[report.run_id])
-    done = []
-    for run_id in expired:
-        try:
-            spec = run_partition_spec(run_id)
-        except ValueError as error:  # a folder the job never wrote
-            log.warning("not expiring %s: %s", run_id, error)
-            continue
-        if run_id in registered:
-            spark.sql(drop_partition_sql(table, run_id))
-        files.delete(join(args.quarantine_location, spec))
-        done.append(run_id)
+    done = drop_quarantine_runs(spark, args.rejects, args.quarantine_location, expired, registered)
     report.quarantine_runs_expired = len(done)
     if done:
         log.info("quarantine retention: expired %d runs older than the retention", len(done))

@@ -140,6 +140,19 @@ def expired_runs(
     return sorted((old | without_files) - set(keep))
 
 
+def runs_beyond_last(newest_by_run: Mapping[str, int], keep: int) -> list[str]:
+    """The runs to remove so that only the `keep` most recent remain (by newest file, then
+    by run id), oldest first: what `--keep-runs` asks of a local lake.
+
+    Raises:
+        ValueError: on a negative `keep`.
+    """
+    if keep < 0:
+        raise ValueError(f"keep must be 0 or more, got {keep}")
+    by_age = sorted(newest_by_run, key=lambda run: (newest_by_run[run], run))
+    return by_age[: max(0, len(by_age) - keep)]
+
+
 def schema_problems(stored: Mapping[str, str], table: TableSchema) -> list[str]:
     """Columns the quarantine files store with another type than the table declares.
 

@@ -10,6 +10,7 @@ It must not import pyspark, pulumi, boto3, infra or automation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 # Catalog names, as in the tutorial.
 SILVER_DATABASE = "silver_data"
@@ -206,7 +207,7 @@ def repair_sql(schema: TableSchema = GOLD) -> str:
     return f"MSCK REPAIR TABLE {schema.qualified_name}"
 
 
-def create_table_sql(schema: TableSchema, location: str, columns: tuple[Column, ...] | None = None) -> str:
+def create_table_sql(schema: TableSchema, location: str, columns: Sequence[tuple[str, str]] | None = None) -> str:
     """DDL for an external, partitioned, snappy Parquet table, as the Glue catalog holds it.
 
     What a Hive metastore (the local catalog) runs to declare a table the stack declares on
@@ -216,9 +217,10 @@ def create_table_sql(schema: TableSchema, location: str, columns: tuple[Column, 
     Args:
         schema: names, columns and partition columns.
         location: the table's location URI.
-        columns: data columns to declare instead of the schema's.
+        columns: (name, type) data columns to declare instead of the schema's (silver is
+            registered with the columns its files really have, as a crawler would).
     """
-    data = ", ".join(f"`{c.name}` {c.type}" for c in (columns or schema.columns))
+    data = ", ".join(f"`{name}` {kind}" for name, kind in (columns or [(c.name, c.type) for c in schema.columns]))
     partitions = ", ".join(f"`{c.name}` {c.type}" for c in schema.partition_columns)
     return (
         f"CREATE EXTERNAL TABLE IF NOT EXISTS {schema.qualified_name} ({data}) "

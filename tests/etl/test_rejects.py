@@ -22,6 +22,7 @@ from etl.rejects import (
     run_id_of_path,
     run_id_of_spec,
     run_location,
+    runs_beyond_last,
     schema_problems,
 )
 from etl.report import RunReport
@@ -113,6 +114,15 @@ def test_runs_expire_a_day_before_the_lifecycle_rule_and_registered_runs_without
     assert expired_runs({"x": NOW - DAY_MS - 1}, [], NOW, 2) == ["x"]
     with pytest.raises(ValueError, match="at least 2 days"):
         expired_runs({}, [], NOW, 1)
+
+
+def test_keeping_the_last_runs_removes_the_oldest_first():
+    newest = {"a": 300, "b": 100, "c": 200, "d": 200}
+    assert runs_beyond_last(newest, 2) == ["b", "c"]  # equal times: by run id
+    assert runs_beyond_last(newest, 10) == []
+    assert runs_beyond_last(newest, 0) == ["b", "c", "d", "a"]
+    with pytest.raises(ValueError):
+        runs_beyond_last(newest, -1)
 
 
 def test_schema_problems_name_each_column_of_another_type_and_ignore_missing_and_extra_ones():

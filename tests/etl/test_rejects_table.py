@@ -18,7 +18,7 @@ import pytest
 from etl import job
 from etl.arguments import build_job_arguments, to_argv
 from etl.errors import RejectRatioExceeded
-from etl.rejects import rejects_by_month_sql, rejects_by_reason_sql
+from etl.rejects import rejects_by_month_sql, rejects_by_reason_sql, runs_beyond_last
 from etl.schema import REJECTS, create_table_sql
 
 VALID = [dict(idade=30 + i % 3, ativo=i % 2 == 0, salario=1000.0 + i, nome=f"p{i}") for i in range(8)]
@@ -177,6 +177,22 @@ def test_runs_past_the_retention_lose_their_partition_and_their_files(lake, reje
     assert partitions(lake) == ["run_id=run-recent"]
     assert not quarantine_dir(lake, "run-old").exists() and not orphan.exists()
     assert count(lake, "run-recent") == 4
+
+
+def test_keeping_the_last_runs_removes_the_older_runs_partitions_and_files_together(lake, rejects):
+    """What a local `--keep-runs` does with the job's public functions."""
+    write_silver_with_rejects(lake)
+    for age, run_id in ((3, "run-1"), (2, "run-2"), (1, "run-3")):
+        run(lake, run_id, mode="full")
+        _age(quarantine_dir(lake, run_id), age)
+    newest, registered = job.quarantine_runs(lake.spark, rejects, lake.layout.quarantine)
+    assert sorted(registered) == ["run-1", "run-2", "run-3"] == sorted(newest)
+    removed = job.drop_quarantine_runs(
+        lake.spark, rejects, lake.layout.quarantine, runs_beyond_last(newest, 1), registered
+    )
+    assert removed == ["run-1", "run-2"]
+    assert partitions(lake) == ["run_id=run-3"]
+    assert [p.name for p in (lake.root / "quarantine" / "sample_data_aggregated").iterdir()] == ["run_id=run-3"]
 
 
 def test_on_aws_every_run_ends_with_its_metrics_line_on_stdout(lake, rejects, capsys):
