@@ -127,6 +127,8 @@ def test_length_problems_name_the_limit():
         ("log_group", "logs", "CreateLogGroupRequest", "logGroupName"),
         ("kms_alias", "kms", "CreateAliasRequest", "AliasName"),
         ("event_rule", "events", "PutRuleRequest", "Name"),
+        ("cloudwatch_alarm", "cloudwatch", "PutMetricAlarmInput", "AlarmName"),
+        ("metric_filter", "logs", "PutMetricFilterRequest", "filterName"),
     ],
 )
 def test_limits_match_botocore(kind, service, shape, member):
