@@ -491,3 +491,20 @@ def test_the_role_gains_exactly_the_rejects_tables_partitions_and_no_metric_gran
                 "Condition": {"StringEquals": {"cloudwatch:namespace": "Glue"}},
             }
         ]
+
+
+def test_a_weekly_schedule_gets_no_freshness_alarm_and_the_topic_names_only_the_alarm_there_is(render_config):
+    rendered = render_config("qa", {"schedule": "cron(0 4 ? * SUN *)"})
+    assert [a["name"] for a in rendered.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")] == [
+        "silver-to-gold-qa-reject-ratio"
+    ]
+    policy = json.loads(rendered.one("aws:sns/topicPolicy:TopicPolicy")["policy"])
+    (alarm_statement,) = [s for s in policy["Statement"] if s["Sid"] == "CloudWatchAlarmsPublish"]
+    assert alarm_statement["Condition"]["ArnLike"]["aws:SourceArn"] == [
+        f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:silver-to-gold-qa-reject-ratio"
+    ]
+    weekday = render_config("qa", {"schedule": "cron(0 4 ? * MON-FRI *)", "timeoutMinutes": "60"})
+    (fresh,) = [
+        a for a in weekday.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a["name"].endswith("-freshness")
+    ]
+    assert (fresh["evaluationPeriods"], fresh["datapointsToAlarm"]) == (74, 74)  # 72 h + 1 h + 30 min
