@@ -38,3 +38,8 @@ REGION = "region"
 OPERATOR_POLICY_ARN = "operatorPolicyArn"
 JOB_CONSOLE_URL = "jobConsoleUrl"
 ATHENA_CONSOLE_URL = "athenaConsoleUrl"
+# The rejects table (`<goldTable>_rejects` in goldDatabase): one partition per run with rejects.
+REJECTS_TABLE = "rejectsTable"
+# The stack's CloudWatch dashboard (runs, rows, reject ratio, duration, DPU-seconds, errors).
+DASHBOARD_NAME = "dashboardName"
+DASHBOARD_URL = "dashboardUrl"
