@@ -19,6 +19,7 @@ from automation.outputs import StackOutputs, split_s3_uri
 from automation.pipeline import Notify
 from etl.report import RunReport
 from infra import outputs as out
+from infra.settings import GLUE_5_DEFAULT_TIMEOUT_MINUTES
 
 # Glue job run states ("AWS Glue job run statuses",
 # https://docs.aws.amazon.com/glue/latest/dg/job-run-statuses.html; EXPIRED from the API's
@@ -33,7 +34,12 @@ RUN_FAILED_STATES = ("FAILED", "TIMEOUT", "ERROR", "STOPPED", "EXPIRED")
 # Extra wait beyond the run's own timeout: Glue's start-up (STARTING, WAITING) is not in it.
 WAIT_MARGIN_MINUTES = 10
 
-DEFAULT_JOB_TIMEOUT_MINUTES = 2880  # Glue's default when a job sets none
+# Glue's timeout for a job that sets none (Job.Timeout and JobRun.Timeout in botocore's Glue
+# model, https://docs.aws.amazon.com/glue/latest/webapi/API_Job.html): "the timeout is
+# defaulted to 2,880 minutes for Glue version 4.0 and earlier, or 480 minutes for Glue
+# version 5.0 and later". The stack's job is Glue 5.0.
+DEFAULT_JOB_TIMEOUT_MINUTES = GLUE_5_DEFAULT_TIMEOUT_MINUTES
+GLUE_4_DEFAULT_TIMEOUT_MINUTES = 2880
 
 
 class JobRunFailed(AwsError):
@@ -209,12 +215,22 @@ def wait_for_job_run(
 
 
 def job_timeout_minutes(clients: AwsClients, job_name: str) -> int:
-    """The job's own timeout (minutes), from its definition."""
+    """The job's own timeout (minutes), from its definition; Glue's default for its version
+    when it sets none."""
     try:
         job = clients.glue.get_job(JobName=job_name)["Job"]
     except ClientError as error:
         raise _glue_job_error(error, job_name) from None
-    return int(job.get("Timeout") or DEFAULT_JOB_TIMEOUT_MINUTES)
+    if job.get("Timeout"):
+        return int(job["Timeout"])
+    return GLUE_4_DEFAULT_TIMEOUT_MINUTES if _glue_major(job.get("GlueVersion")) < 5 else DEFAULT_JOB_TIMEOUT_MINUTES
+
+
+def _glue_major(version: str | None) -> int:
+    try:
+        return int(str(version or "5.0").split(".")[0])
+    except ValueError:
+        return 5
 
 
 def read_run_report(clients: AwsClients, reports_uri: str, run_id: str) -> RunReport | None:

@@ -447,3 +447,16 @@ def test_big_silver_files_go_up_in_parts_and_are_not_sent_twice(aws_stack, tmp_p
     assert head["ETag"].strip('"').endswith("-3")  # a multipart upload's ETag: 5 + 5 + 1 MiB parts
     assert sum(sent) == big.stat().st_size  # the progress callback saw every byte
     assert ops.upload_silver(clients, stack, files, None, multipart_threshold=5 * 2**20) == (0, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("job", "minutes"),
+    [({"Timeout": 30, "GlueVersion": "5.0"}, 30), ({"GlueVersion": "5.0"}, 480), ({"GlueVersion": "4.0"}, 2880)],
+)
+def test_a_job_without_its_own_timeout_waits_for_glues_default_for_its_version(job, minutes):
+    # Job.Timeout (botocore's Glue model): "defaulted to 2,880 minutes for Glue version 4.0
+    # and earlier, or 480 minutes for Glue version 5.0 and later".
+    clients, glue = stubbed("glue")
+    glue.add_response("get_job", {"Job": {"Name": "j", **job}}, {"JobName": "j"})
+    with glue:
+        assert ops.job_timeout_minutes(clients, "j") == minutes
