@@ -41,6 +41,7 @@ from automation.aws.costs import (
     format_bytes,
     glue_billed_seconds,
     glue_run_cost,
+    total_glue_cost,
 )
 from automation.aws.job_runs import (
     DEFAULT_JOB_TIMEOUT_MINUTES,
@@ -134,6 +135,7 @@ __all__ = [
     "format_bytes",
     "get_job_run",
     "glue_run_cost",
+    "total_glue_cost",
     "gold_layout",
     "job_timeout_minutes",
     "last_crawl_summary",
