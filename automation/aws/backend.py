@@ -21,11 +21,10 @@ from automation.aws.job_runs import (
     JobRunFailed,
     JobRunOutcome,
     describe_job_run,
-    job_timeout_minutes,
-    run_progress_printer,
+    job_settings,
     start_job_run,
-    wait_for_job_run,
 )
+from automation.aws.retries import run_progress_printer, wait_for_job_run
 from automation.aws.session import AwsClients, AwsError
 from automation.aws.silver import SampleMaker, load_silver
 from automation.lake import silver_files
@@ -169,13 +168,19 @@ class AwsBackend:
         job_name = self.outputs[out.JOB_NAME]
         run_id = start_job_run(self.clients, self.outputs, self.options.mode, self.options.timeout_minutes)
         self.progress(f"started job run {run_id}")
-        timeout = (self.options.timeout_minutes or job_timeout_minutes(self.clients, job_name)) + WAIT_MARGIN_MINUTES
-        run = wait_for_job_run(self.clients, job_name, run_id, timeout, run_progress_printer(self.progress))
-        self.run = describe_job_run(self.clients, self.outputs, run)
+        settings = job_settings(self.clients, job_name)
+        # Every attempt may take the run's timeout (Glue's retries are runs of their own).
+        per_attempt = self.options.timeout_minutes or settings.timeout_minutes
+        timeout = per_attempt * settings.max_attempts + WAIT_MARGIN_MINUTES
+        attempts = wait_for_job_run(
+            self.clients, job_name, run_id, timeout, run_progress_printer(self.progress), settings.max_attempts
+        )
+        # The last attempt decides: its state, its report; the cost is every attempt's.
+        self.run = describe_job_run(self.clients, self.outputs, attempts[-1], attempts[:-1], settings.max_attempts)
         if not self.run.succeeded:
             raise JobRunFailed(self.run.failure_message())
         if self.run.report is None:
-            raise AwsError(f"job run {run_id} SUCCEEDED but wrote no report at {self.run.report_uri}")
+            raise AwsError(f"job run {self.run.run_id} SUCCEEDED but wrote no report at {self.run.report_uri}")
         return self.run.report
 
     def register_partitions(self) -> list[str]:

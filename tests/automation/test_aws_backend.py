@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 import boto3
 import pytest
@@ -108,6 +109,86 @@ def test_a_run_that_does_not_succeed_fails_with_glues_message_the_driver_log_and
     assert backend.run.cost.dpu_seconds == 120
     assert backend.run.report is None
     glue.assert_no_pending_responses()
+
+
+def test_a_retried_run_is_followed_to_its_last_attempt_with_its_report_and_both_costs():
+    """prod's job has MaxRetries 1: the first attempt fails and Glue retries it as a new
+    run (JobRun.Attempt 1, PreviousRunId naming the first); the wait, the report, the exit
+    and the cost follow the retry."""
+    clients, glue = stubbed("glue")
+    s3_client = clients.session.client("s3")
+    clients.use("s3", s3_client)
+    s3 = Stubber(s3_client)
+    job = OUTPUTS[out.JOB_NAME]
+    glue.add_response("get_job_runs", {"JobRuns": []}, {"JobName": job})
+    glue.add_response("start_job_run", {"JobRunId": "jr_1"}, {"JobName": job})
+    glue.add_response("get_job", {"Job": {"Name": job, "Timeout": 30, "MaxRetries": 1}}, {"JobName": job})
+    workers = {"WorkerType": "G.1X", "NumberOfWorkers": 2}
+    first = {"Id": "jr_1", "JobName": job, "Attempt": 0, "StartedOn": STARTED, **workers}
+    glue.add_response("get_job_run", {"JobRun": {**first, "JobRunState": "RUNNING"}}, {"JobName": job, "RunId": "jr_1"})
+    failed = {**first, "JobRunState": "FAILED", "ErrorMessage": "Container killed", "ExecutionTime": 45}
+    glue.add_response("get_job_run", {"JobRun": failed}, {"JobName": job, "RunId": "jr_1"})
+    retry = {"Id": "jr_2", "JobName": job, "Attempt": 1, "PreviousRunId": "jr_1", "StartedOn": STARTED, **workers}
+    glue.add_response("get_job_runs", {"JobRuns": [{**retry, "JobRunState": "STARTING"}, failed]}, {"JobName": job})
+    glue.add_response("get_job_run", {"JobRun": {**retry, "JobRunState": "RUNNING"}}, {"JobName": job, "RunId": "jr_2"})
+    succeeded = {**retry, "JobRunState": "SUCCEEDED", "ExecutionTime": 600}
+    glue.add_response("get_job_run", {"JobRun": succeeded}, {"JobName": job, "RunId": "jr_2"})
+    body = json.dumps({"run_id": "jr_2", "mode": "incremental", "status": "succeeded", "rows_read": 3}).encode()
+    s3.add_response(
+        "get_object",
+        {"Body": StreamingBody(io.BytesIO(body), len(body))},
+        {"Bucket": "lake", "Key": "gold/_reports/sample_data_aggregated/jr_2.json"},
+    )
+    lines = []
+    backend = ops.AwsBackend(ops.AwsOptions(), outputs(), lambda o: clients, progress=lines.append)
+    backend.outputs, backend.clients = outputs(), clients
+
+    with glue, s3:
+        report = backend.run_job()
+
+    glue.assert_no_pending_responses()
+    assert report.run_id == "jr_2" and report.rows_read == 3
+    run = backend.run
+    assert (run.run_id, run.state, run.attempt_number, run.max_attempts) == ("jr_2", "SUCCEEDED", 2, 2)
+    assert run.earlier_attempts == ["jr_1"]
+    assert run.report_uri.endswith("/jr_2.json")
+    # jr_1: 45 s -> the 60 s minimum x 2 DPU = 120 DPU-s; jr_2: 600 s x 2 DPU = 1200 DPU-s.
+    assert (run.cost.attempts, run.cost.dpu_seconds, run.cost.usd) == (2, 1320, 0.161333)
+    assert backend.cost()["glue_dpu_seconds"] == 1320
+    assert [re.sub(r"after \d+ s", "after N s", line) for line in lines] == [
+        "started job run jr_1",
+        "run jr_1: RUNNING after N s (attempt 1 of 2)",
+        "run jr_1: FAILED after N s (attempt 1 of 2); Glue retries it as run jr_2",
+        "run jr_2: STARTING after N s (attempt 2 of 2)",
+        "run jr_2: RUNNING after N s (attempt 2 of 2)",
+        "run jr_2: SUCCEEDED after N s (attempt 2 of 2)",
+    ]
+
+
+def test_a_failed_attempt_whose_retry_never_comes_is_the_last_one():
+    clients, glue = stubbed("glue")
+    job = OUTPUTS[out.JOB_NAME]
+    failed = {"Id": "jr_1", "JobName": job, "Attempt": 0, "JobRunState": "FAILED", "ErrorMessage": "boom"}
+    glue.add_response("get_job_run", {"JobRun": failed}, {"JobName": job, "RunId": "jr_1"})
+    glue.add_response("get_job_runs", {"JobRuns": [failed]}, {"JobName": job})
+    with glue:
+        attempts = ops.wait_for_job_run(clients, job, "jr_1", 1, max_attempts=2, retry_grace_seconds=0)
+    assert [a["Id"] for a in attempts] == ["jr_1"]
+
+
+def test_status_of_a_first_attempt_shows_the_retry_that_followed_it():
+    clients, glue = stubbed("glue")
+    job = OUTPUTS[out.JOB_NAME]
+    failed = {"Id": "jr_1", "JobName": job, "Attempt": 0, "JobRunState": "FAILED"}
+    retry = {"Id": "jr_2", "JobName": job, "Attempt": 1, "PreviousRunId": "jr_1", "JobRunState": "RUNNING"}
+    glue.add_response("get_job_runs", {"JobRuns": [retry], "NextToken": "t"}, {"JobName": job})
+    with glue:
+        assert [a["Id"] for a in ops.all_attempts(clients, job, failed)] == ["jr_1", "jr_2"]
+    # and back from the retry to the attempt before it
+    clients, glue = stubbed("glue")
+    glue.add_response("get_job_run", {"JobRun": failed}, {"JobName": job, "RunId": "jr_1"})
+    with glue:
+        assert [a["Id"] for a in ops.all_attempts(clients, job, retry)] == ["jr_1", "jr_2"]
 
 
 def test_concurrent_runs_exceeded_names_the_run_in_progress():
