@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 
 from botocore.exceptions import ClientError
 
-from automation.aws.athena import QueryOutcome, run_query
+from automation.aws.athena import QueryFailed, QueryOutcome, run_query
 from automation.aws.catalog import RegisterOutcome, catalog_error, catalog_partitions, gold_layout, register
 from automation.aws.job_runs import (
     WAIT_MARGIN_MINUTES,
@@ -184,7 +184,11 @@ class AwsBackend:
         return self.run.report
 
     def register_partitions(self) -> list[str]:
-        self.registration = register(self.clients, self.outputs, self.options.method, self.progress)
+        try:
+            self.registration = register(self.clients, self.outputs, self.options.method, self.progress)
+        except QueryFailed as failure:  # a cancelled MSCK REPAIR is billed: its cost stays counted
+            self._count(failure)
+            raise
         return self.registration.partitions
 
     def gold_files(self) -> dict[str, list[str]]:
@@ -192,9 +196,17 @@ class AwsBackend:
         return files
 
     def query(self, sql: str) -> QueryResult:
-        outcome = run_query(self.clients, self.outputs, sql, progress=self.progress)
+        try:
+            outcome = run_query(self.clients, self.outputs, sql, progress=self.progress)
+        except QueryFailed as failure:  # a query the scan cutoff cancelled is billed: count it
+            self._count(failure)
+            raise
         self.queries.append(outcome)
         return outcome.result()
+
+    def _count(self, failure: QueryFailed) -> None:
+        if failure.outcome is not None:
+            self.queries.append(failure.outcome)
 
     def stop(self) -> None:
         pass

@@ -264,14 +264,35 @@ def test_the_crawl_summary_gives_partitions_added_and_updated():
 
 
 # -- Athena ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("state", "reason"),
-    [
-        ("FAILED", "Query exhausted resources: the workgroup's 1 GB scan cutoff per query was reached"),
-        ("CANCELLED", "Query cancelled by user"),
-    ],
-)
-def test_a_failed_or_cancelled_query_gives_athenas_reason(state, reason):
+# The workgroup's per-query scan cutoff CANCELS a query that passes it, and "canceled
+# queries are charged" (https://docs.aws.amazon.com/athena/latest/ug/workgroups-setting-control-limits-cloudwatch.html);
+# a FAILED query is free. AWS does not document the cutoff's StateChangeReason wording: the
+# reasons below are the tests' own.
+CUTOFF_REASON = "Query cancelled: the workgroup's data scanned limit per query was exceeded"
+
+
+def stub_query_ending(athena: Stubber, state: str, reason: str, scanned: int, query_id: str = "q-1") -> None:
+    athena.add_response("start_query_execution", {"QueryExecutionId": query_id}, None)
+    athena.add_response(
+        "get_query_execution",
+        {"QueryExecution": {"QueryExecutionId": query_id, "Status": {"State": "RUNNING"}}},
+        {"QueryExecutionId": query_id},
+    )
+    athena.add_response(
+        "get_query_execution",
+        {
+            "QueryExecution": {
+                "QueryExecutionId": query_id,
+                "StatementType": "DML",
+                "Status": {"State": state, "StateChangeReason": reason},
+                "Statistics": {"DataScannedInBytes": scanned},
+            }
+        },
+        {"QueryExecutionId": query_id},
+    )
+
+
+def test_a_failed_query_gives_athenas_reason_and_costs_nothing():
     clients, athena = stubbed("athena")
     athena.add_response(
         "start_query_execution",
@@ -284,24 +305,48 @@ def test_a_failed_or_cancelled_query_gives_athenas_reason(state, reason):
     )
     athena.add_response(
         "get_query_execution",
-        {"QueryExecution": {"QueryExecutionId": "q-1", "Status": {"State": "RUNNING"}}},
-        {"QueryExecutionId": "q-1"},
-    )
-    athena.add_response(
-        "get_query_execution",
         {
             "QueryExecution": {
                 "QueryExecutionId": "q-1",
                 "StatementType": "DML",
-                "Status": {"State": state, "StateChangeReason": reason, "AthenaError": {"ErrorMessage": reason}},
-                "Statistics": {"DataScannedInBytes": 1_073_741_824},
+                "Status": {
+                    "State": "FAILED",
+                    "StateChangeReason": "SYNTAX_ERROR: line 1:8: Column 'x' cannot be resolved",
+                    "AthenaError": {"ErrorMessage": "SYNTAX_ERROR: line 1:8: Column 'x' cannot be resolved"},
+                },
+                "Statistics": {"DataScannedInBytes": 0},
             }
         },
         {"QueryExecutionId": "q-1"},
     )
     with athena, pytest.raises(ops.QueryFailed) as failure:
         ops.run_query(clients, outputs(), "SELECT 1")
-    assert str(failure.value) == f"Athena query q-1 {state}: {reason}"
+    assert str(failure.value) == "Athena query q-1 FAILED: SYNTAX_ERROR: line 1:8: Column 'x' cannot be resolved"
+    assert failure.value.outcome.cost.usd == 0
+
+
+def test_a_query_the_scan_cutoff_cancels_says_what_it_was_billed():
+    clients, athena = stubbed("athena")
+    stub_query_ending(athena, "CANCELLED", CUTOFF_REASON, 1_073_741_824)
+    with athena, pytest.raises(ops.QueryFailed) as failure:
+        ops.run_query(clients, outputs(), "SELECT * FROM gold_data.sample_data_aggregated")
+    # 1 GiB = 1024 MB billed at $5 per 2**40 B: 0.0048828125
+    assert str(failure.value) == (
+        f"Athena query q-1 CANCELLED: {CUTOFF_REASON} (scanned 1.0 GB, billed 1.0 GB: $0.00488281)"
+    )
+
+
+def test_a_cancelled_querys_bytes_stay_in_the_pipelines_cost():
+    clients, athena = stubbed("athena")
+    stub_query_ending(athena, "CANCELLED", CUTOFF_REASON, 1_073_741_824)
+    backend = ops.AwsBackend(ops.AwsOptions(), outputs(), lambda o: clients)
+    backend.outputs, backend.clients = outputs(), clients
+    with athena, pytest.raises(ops.QueryFailed):
+        backend.query("SELECT * FROM gold_data.sample_data_aggregated")
+    cost = backend.cost()
+    assert cost["athena_queries"] == 1
+    assert cost["athena_data_scanned_bytes"] == cost["athena_billed_bytes"] == 1_073_741_824
+    assert cost["athena_usd"] == 0.00488281
 
 
 def test_query_results_are_paged_and_typed():
