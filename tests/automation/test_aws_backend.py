@@ -246,21 +246,45 @@ def test_a_failed_crawl_gives_glues_message_and_log_stream():
     )
 
 
-def test_the_crawl_summary_gives_partitions_added_and_updated():
+def test_the_newest_crawls_summary_is_read_in_the_string_form_listcrawls_returns():
+    """ListCrawls' `Summary` is a string of JSON (CrawlerHistory.Summary, `"Summary":
+    "string"` in API_ListCrawls); its sections may be JSON strings themselves. The crawls
+    come in no documented order: the newest by StartTime wins, over every page."""
     clients, glue = stubbed("glue")
-    summary = {"PARTITION": {"ADD": {"Count": 3}, "UPDATE": {"Count": 1}}}
-    glue.add_response(
-        "list_crawls",
-        {"Crawls": [{"CrawlId": "c1", "State": "COMPLETED", "Summary": json.dumps(summary), "DPUHour": 0.1}]},
-        {"CrawlerName": "crawler-gold-data", "MaxResults": 1},
+    newest_summary = json.dumps(
+        {"TABLE": json.dumps({}), "PARTITION": json.dumps({"ADD": {"Count": 3}, "UPDATE": "1"})}
     )
+    older = {
+        "CrawlId": "c-old",
+        "State": "COMPLETED",
+        "StartTime": dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+        "Summary": json.dumps({"PARTITION": {"ADD": {"Count": 9}}}),
+        "DPUHour": 0.2,
+    }
+    newest = {"CrawlId": "c-new", "State": "COMPLETED", "StartTime": STARTED, "Summary": newest_summary, "DPUHour": 0.1}
+    middle = {**older, "CrawlId": "c-mid", "StartTime": dt.datetime(2026, 11, 25, tzinfo=dt.UTC)}
+    since = {"FieldName": "START_TIME", "FilterOperator": "GE", "FieldValue": str(int(STARTED.timestamp() * 1000))}
+    request = {"CrawlerName": "crawler-gold-data", "MaxResults": 100, "Filters": [since]}
+    glue.add_response("list_crawls", {"Crawls": [older, middle], "NextToken": "page-2"}, request)
+    glue.add_response("list_crawls", {"Crawls": [newest]}, {**request, "NextToken": "page-2"})
     with glue:
-        assert ops.last_crawl_summary(clients, "crawler-gold-data") == {
-            "crawl_id": "c1",
+        assert ops.last_crawl_summary(clients, "crawler-gold-data", STARTED) == {
+            "crawl_id": "c-new",
             "dpu_hours": 0.1,
             "partitions_added": 3,
             "partitions_updated": 1,
         }
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        {"PARTITION": {"ADD": {"Count": 3}, "UPDATE": {"Count": 1}}},
+        {"PARTITION": json.dumps({"ADD": json.dumps({"Count": 3}), "UPDATE": json.dumps({"Count": "1"})})},
+    ],
+)
+def test_a_crawl_summary_is_read_with_objects_or_json_strings_inside(summary):
+    assert ops.crawl_partition_changes(json.dumps(summary)) == {"partitions_added": 3, "partitions_updated": 1}
 
 
 # -- Athena ---------------------------------------------------------------------------------
