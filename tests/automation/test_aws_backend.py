@@ -287,6 +287,49 @@ def test_a_crawl_summary_is_read_with_objects_or_json_strings_inside(summary):
     assert ops.crawl_partition_changes(json.dumps(summary)) == {"partitions_added": 3, "partitions_updated": 1}
 
 
+# -- gold verification: every page, data files only -------------------------------------------
+def test_gold_verification_reads_every_page_and_ignores_staging_and_temporary_objects():
+    """The catalog's partitions come in two GetPartitions pages and gold's objects in two
+    ListObjectsV2 pages (moto never pages either); a killed run left objects under
+    `.spark-staging-*/` and `_temporary/` (Spark's commit folders), which are not data."""
+    clients, glue = stubbed("glue")
+    s3_client = clients.session.client("s3")
+    clients.use("s3", s3_client)
+    s3 = Stubber(s3_client)
+    table = {"DatabaseName": "gold_data", "TableName": "sample_data_aggregated"}
+    glue.add_response("get_partitions", {"Partitions": [{"Values": ["2024", "1"]}], "NextToken": "p2"}, table)
+    glue.add_response("get_partitions", {"Partitions": [{"Values": ["2024", "2"]}]}, {**table, "NextToken": "p2"})
+    prefix = "gold/sample_data_aggregated/"
+    first_page = [
+        f"{prefix}ano=2024/mes=1/part-00000-a.c000.snappy.parquet",
+        f"{prefix}.spark-staging-4f1c/ano=2024/mes=3/part-00000-b.c000.snappy.parquet",
+        f"{prefix}_temporary/0/_temporary/attempt_202611261000_0001_m_000000_0/ano=2024/mes=1/part-00001.parquet",
+    ]
+    second_page = [f"{prefix}ano=2024/mes=2/part-00000-c.c000.snappy.parquet", f"{prefix}ano=2024/mes=2/_SUCCESS"]
+    listing = {"Bucket": "lake", "Prefix": prefix}
+    s3.add_response(
+        "list_objects_v2",
+        {
+            "Contents": [{"Key": key, "Size": 100} for key in first_page],
+            "IsTruncated": True,
+            "NextContinuationToken": "c2",
+        },
+        listing,
+    )
+    s3.add_response(
+        "list_objects_v2",
+        {"Contents": [{"Key": key, "Size": 100} for key in second_page], "IsTruncated": False},
+        {**listing, "ContinuationToken": "c2"},
+    )
+    with glue, s3:
+        partitions, files = ops.gold_layout(clients, outputs())
+    assert partitions == ["ano=2024/mes=1", "ano=2024/mes=2"]
+    assert files == {
+        "ano=2024/mes=1": ["part-00000-a.c000.snappy.parquet"],
+        "ano=2024/mes=2": ["part-00000-c.c000.snappy.parquet"],
+    }
+
+
 # -- Athena ---------------------------------------------------------------------------------
 # The workgroup's per-query scan cutoff CANCELS a query that passes it, and "canceled
 # queries are charged" (https://docs.aws.amazon.com/athena/latest/ug/workgroups-setting-control-limits-cloudwatch.html);

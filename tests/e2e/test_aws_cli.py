@@ -218,6 +218,13 @@ def test_ctrl_c_stops_the_wait_and_never_the_run(aws_stack):
 # -- register ---------------------------------------------------------------------------
 def test_register_job_checks_the_catalog_against_the_gold_folders(aws_stack, tmp_path):
     load_and_run(aws_stack, tmp_path)
+    # A killed run's leftovers under gold: Spark's staging and temporary commit folders.
+    bucket, gold = aws_stack.bucket_and_prefix(out.GOLD_URI)
+    s3 = aws_stack.emulator.client("s3")
+    s3.put_object(Bucket=bucket, Key=f"{gold}.spark-staging-4f1c/ano=2024/mes=9/part-00000.parquet", Body=b"x")
+    s3.put_object(
+        Bucket=bucket, Key=f"{gold}_temporary/0/_temporary/attempt_0/ano=2024/mes=9/part-0.parquet", Body=b"x"
+    )
     result = last_json(cli(aws_stack, "register", "--method", "job", "--json"))
     assert result["partitions"] == ["ano=2024/mes=1", "ano=2024/mes=2"]
 
