@@ -68,7 +68,7 @@ from automation.aws.job_runs import (
     report_from_json,
     start_job_run,
 )
-from automation.aws.logs import ERROR_LINE, StreamSummary, follow_driver_log, run_log_streams
+from automation.aws.logs import ERROR_FILTER_PATTERN, ERROR_LINE, RunLogs, StreamSummary, follow_driver_log, run_logs
 from automation.aws.retries import (
     RETRY_GRACE_SECONDS,
     RUN_RETRIED_STATES,
@@ -104,6 +104,7 @@ __all__ = [
     "BATCH_CREATE_PARTITION_LIMIT",
     "CRAWL_OK_STATES",
     "DEFAULT_JOB_TIMEOUT_MINUTES",
+    "ERROR_FILTER_PATTERN",
     "ERROR_LINE",
     "METHOD_OUTPUTS",
     "PIPELINE_OUTPUTS",
@@ -132,6 +133,7 @@ __all__ = [
     "QueryFailed",
     "QueryOutcome",
     "RegisterOutcome",
+    "RunLogs",
     "SampleMaker",
     "SilverLoadOutcome",
     "StreamSummary",
@@ -173,7 +175,7 @@ __all__ = [
     "register_with_job",
     "register_with_msck",
     "report_from_json",
-    "run_log_streams",
+    "run_logs",
     "run_progress_printer",
     "run_query",
     "s3_data_files",

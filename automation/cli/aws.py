@@ -253,7 +253,8 @@ def query_command(args: argparse.Namespace) -> int:
 
 
 def logs_command(args: argparse.Namespace) -> int:
-    """`logs [--run-id ID] [--follow]`: the run's streams in the Glue 5.0 log groups."""
+    """`logs [--run-id ID] [--follow]`: the run's streams in the Glue 5.0 log groups GetJobRun
+    names (the stack's own groups too), with their ERROR lines."""
     screen = Screen(args.json)
     outputs, clients = connect(args, *LOGS_OUTPUTS)
     job_name = outputs[out.JOB_NAME]
@@ -264,26 +265,27 @@ def logs_command(args: argparse.Namespace) -> int:
             run = aws.follow_driver_log(clients, outputs, run_id, lambda line: screen.err.print(line, markup=False))
         except KeyboardInterrupt:
             raise Interrupted(f"stopped following; job run {run_id} goes on") from None
-    groups = [outputs[out.JOB_ERROR_LOG_GROUP], outputs[out.JOB_OUTPUT_LOG_GROUP]]
-    streams = aws.run_log_streams(clients, groups, run_id)
+    logs = aws.run_logs(clients, aws.job_log_groups(outputs, run), run_id)
     document = {
         "run_id": run_id,
         "state": run.get("JobRunState"),
-        "groups": groups,
-        "streams": [s.to_dict() for s in streams],
+        "groups": logs.groups,
+        "groups_not_found": logs.missing_groups,
+        "streams": [s.to_dict() for s in logs.streams],
     }
 
     def render() -> None:
         table = Table(title=f"Log streams of job run {run_id} ({run.get('JobRunState')})", title_justify="left")
-        for column in ("group", "stream (run id-)", "events", "first event", "last event", "ERROR lines"):
+        for column in ("group", "stream (run id-)", "first event", "last event", "ERROR lines"):
             table.add_column(column)
-        for s in streams:
+        for s in logs.streams:
             stream = s.stream[len(run_id) + 1 :] if s.stream.startswith(run_id + "-") else s.stream
-            table.add_row(s.group, stream, str(s.events), s.first_event, s.last_event, str(len(s.error_lines)))
+            table.add_row(s.group, stream, s.first_event, s.last_event, str(s.error_count))
         screen.out.print(table)
-        if not streams:
-            screen.out.print(f"no log streams for {run_id} in {', '.join(groups)} (yet)")
-        for s in streams:
+        if not logs.streams:
+            searched = ", ".join(logs.groups + logs.missing_groups)
+            screen.out.print(f"no log streams for {run_id} in {searched} (yet)")
+        for s in logs.streams:
             for line in s.error_lines:
                 screen.out.print(f"{s.stream}: {line}", markup=False)
 

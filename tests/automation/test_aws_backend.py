@@ -330,6 +330,96 @@ def test_gold_verification_reads_every_page_and_ignores_staging_and_temporary_ob
     }
 
 
+# -- logs -------------------------------------------------------------------------------------
+# JobRun.LogGroupName in its documented encrypted form ("/aws-glue/jobs-yourRoleName-
+# yourSecurityConfigurationName/"); Glue 5.0 writes `<it>/error` and `<it>/output`.
+NAMED_GROUP = "/aws-glue/jobs-silver-to-gold-glue-role-silver-to-gold-secconf/"
+
+
+def test_logs_read_the_groups_getjobrun_names_and_ask_only_for_error_lines():
+    clients, logs = stubbed("logs")
+    run = {"Id": "jr_7", "JobRunState": "FAILED", "LogGroupName": NAMED_GROUP}
+    groups = ops.job_log_groups(outputs(), run)
+    assert groups == [
+        f"{NAMED_GROUP}error",
+        f"{NAMED_GROUP}output",
+        OUTPUTS[out.JOB_ERROR_LOG_GROUP],
+        OUTPUTS[out.JOB_OUTPUT_LOG_GROUP],
+    ]
+    error_group = f"{NAMED_GROUP}error"
+    logs.add_response(
+        "describe_log_streams",
+        {
+            "logStreams": [
+                {
+                    "logStreamName": "jr_7-driver",
+                    "firstEventTimestamp": 1764151200000,
+                    "lastEventTimestamp": 1764151260000,
+                }
+            ]
+        },
+        {"logGroupName": error_group, "logStreamNamePrefix": "jr_7"},
+    )
+    logs.add_response(
+        "filter_log_events",
+        {
+            "events": [
+                {"logStreamName": "jr_7-driver", "message": "ERROR Executor: Exception in task 0.0", "eventId": "1"},
+                {"logStreamName": "jr_7-driver", "message": "Traceback (most recent call last):", "eventId": "2"},
+            ]
+        },
+        {
+            "logGroupName": error_group,
+            "logStreamNamePrefix": "jr_7",
+            "filterPattern": "?ERROR ?Exception ?Traceback",
+        },
+    )
+    for group in groups[1:]:  # the other candidates do not exist
+        logs.add_client_error(
+            "describe_log_streams",
+            "ResourceNotFoundException",
+            "The specified log group does not exist.",
+            expected_params={"logGroupName": group, "logStreamNamePrefix": "jr_7"},
+        )
+    with logs:
+        found = ops.run_logs(clients, groups, "jr_7")
+    logs.assert_no_pending_responses()
+    assert found.groups == [error_group]
+    assert found.missing_groups == groups[1:]
+    [driver] = found.streams
+    assert (driver.group, driver.stream, driver.error_count) == (error_group, "jr_7-driver", 2)
+    assert driver.first_event == "2025-11-26T10:00:00.000+00:00"
+    assert driver.error_lines == ["ERROR Executor: Exception in task 0.0", "Traceback (most recent call last):"]
+
+
+def test_follow_reads_once_more_after_the_run_ends():
+    clients, glue = stubbed("glue")
+    logs_client = clients.session.client("logs")
+    clients.use("logs", logs_client)
+    logs = Stubber(logs_client)
+    job = OUTPUTS[out.JOB_NAME]
+    ended = {"Id": "jr_8", "JobRunState": "SUCCEEDED"}  # no LogGroupName: the stack's groups
+    error_group, output_group = OUTPUTS[out.JOB_ERROR_LOG_GROUP], OUTPUTS[out.JOB_OUTPUT_LOG_GROUP]
+    read = {"logStreamNames": ["jr_8-driver"]}
+    glue.add_response("get_job_run", {"JobRun": ended}, {"JobName": job, "RunId": "jr_8"})
+    early = {"logStreamName": "jr_8-driver", "message": "INFO job done", "eventId": "1", "timestamp": 1000}
+    logs.add_response("filter_log_events", {"events": [early]}, {"logGroupName": error_group, **read, "startTime": 0})
+    logs.add_response("filter_log_events", {"events": []}, {"logGroupName": output_group, **read, "startTime": 0})
+    # The second read, after the run ended: a line that reached CloudWatch Logs late.
+    glue.add_response("get_job_run", {"JobRun": ended}, {"JobName": job, "RunId": "jr_8"})
+    late = {"logStreamName": "jr_8-driver", "message": "INFO run report written", "eventId": "2", "timestamp": 1500}
+    logs.add_response(
+        "filter_log_events", {"events": [early, late]}, {"logGroupName": error_group, **read, "startTime": 1000}
+    )
+    logs.add_response("filter_log_events", {"events": []}, {"logGroupName": output_group, **read, "startTime": 0})
+    lines = []
+    with glue, logs:
+        run = ops.follow_driver_log(clients, outputs(), "jr_8", lines.append, sleep=no_sleep)
+    assert run["JobRunState"] == "SUCCEEDED"
+    assert [line.split(" ", 1)[1] for line in lines] == ["INFO job done", "INFO run report written"]
+    logs.assert_no_pending_responses()
+
+
 # -- Athena ---------------------------------------------------------------------------------
 # The workgroup's per-query scan cutoff CANCELS a query that passes it, and "canceled
 # queries are charged" (https://docs.aws.amazon.com/athena/latest/ug/workgroups-setting-control-limits-cloudwatch.html);
