@@ -2,7 +2,9 @@
 and the driver's log followed while the run goes on.
 
 The groups are the ones GetJobRun names (`JobRun.LogGroupName`), then the stack's own
-(`automation.aws.job_runs.job_log_groups`); a group that does not exist is skipped.
+(`automation.aws.job_runs.job_log_groups`); a group that does not exist is skipped, and so
+is one the caller may not read (the operator policy grants the stack's groups and AWS's
+documented encrypted form, not every name GetJobRun may give) unless no group is readable.
 Streams come from DescribeLogStreams; ERROR lines from FilterLogEvents with a filter
 pattern, so CloudWatch Logs sends only the matching events, not every event of the run.
 """
@@ -55,11 +57,17 @@ class StreamSummary:
 
 @dataclass
 class RunLogs:
-    """A run's logs: the groups read, the candidate groups that do not exist, the streams."""
+    """A run's logs: the groups read, the candidate groups that do not exist or may not be
+    read, the streams."""
 
     groups: list[str]
     missing_groups: list[str]
     streams: list[StreamSummary]
+    denied_groups: list[str] = field(default_factory=list)
+
+
+# A candidate group skipped: not there, or not readable by the caller.
+SKIPPED_GROUP_ERRORS = ("ResourceNotFoundException", "AccessDeniedException")
 
 
 def _millis_iso(millis: int | None) -> str:
@@ -71,7 +79,7 @@ def _millis_iso(millis: int | None) -> str:
 def run_logs(clients: AwsClients, groups: Sequence[str], run_id: str, max_error_lines: int = 20) -> RunLogs:
     """The run's streams (`<run id>-driver`, `<run id>-<executor>`) in each group that exists,
     with their ERROR lines."""
-    found, missing = [], []
+    found, missing, denied = [], [], []
     summaries: dict[tuple[str, str], StreamSummary] = {}
     for group in groups:
         try:
@@ -102,13 +110,16 @@ def run_logs(clients: AwsClients, groups: Sequence[str], run_id: str, max_error_
                 if len(summary.error_lines) < max_error_lines:
                     summary.error_lines.append(message)
         except ClientError as error:
-            if error_code(error) == "ResourceNotFoundException":
-                missing.append(group)  # not this run's group, or not created yet
-                continue
-            raise AwsError(f"cannot read log group {group}: {error_message(error)}") from None
+            if error_code(error) not in SKIPPED_GROUP_ERRORS:
+                raise AwsError(f"cannot read log group {group}: {error_message(error)}") from None
+            # not this run's group, not created yet, or not the caller's to read
+            (missing if error_code(error) == "ResourceNotFoundException" else denied).append(group)
+            continue
         found.append(group)
+    if denied and not found:
+        raise AwsError(f"may not read the run's log groups {', '.join(denied)}: attach the stack's operatorPolicyArn")
     streams = sorted(summaries.values(), key=lambda s: (s.group, not s.stream.endswith("-driver"), s.stream))
-    return RunLogs(found, missing, streams)
+    return RunLogs(found, missing, streams, denied)
 
 
 def follow_driver_log(
@@ -146,7 +157,7 @@ def follow_driver_log(
                         since[group] = max(since.get(group, 0), int(event.get("timestamp", 0)))
                         emit(f"{_millis_iso(event.get('timestamp'))} {event.get('message', '').rstrip()}")
             except ClientError as error:
-                if error_code(error) != "ResourceNotFoundException":
+                if error_code(error) not in SKIPPED_GROUP_ERRORS:
                     raise AwsError(f"cannot read log group {group}: {error_message(error)}") from None
         if ended or time.monotonic() > deadline:
             return run

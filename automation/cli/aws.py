@@ -271,6 +271,7 @@ def logs_command(args: argparse.Namespace) -> int:
         "state": run.get("JobRunState"),
         "groups": logs.groups,
         "groups_not_found": logs.missing_groups,
+        "groups_not_readable": logs.denied_groups,
         "streams": [s.to_dict() for s in logs.streams],
     }
 
@@ -283,7 +284,7 @@ def logs_command(args: argparse.Namespace) -> int:
             table.add_row(s.group, stream, s.first_event, s.last_event, str(s.error_count))
         screen.out.print(table)
         if not logs.streams:
-            searched = ", ".join(logs.groups + logs.missing_groups)
+            searched = ", ".join(logs.groups + logs.missing_groups + logs.denied_groups)
             screen.out.print(f"no log streams for {run_id} in {searched} (yet)")
         for s in logs.streams:
             for line in s.error_lines:

@@ -374,18 +374,21 @@ def test_logs_read_the_groups_getjobrun_names_and_ask_only_for_error_lines():
             "filterPattern": "?ERROR ?Exception ?Traceback",
         },
     )
-    for group in groups[1:]:  # the other candidates do not exist
+    for group, code in zip(  # the other candidates: one the caller may not read, two that do not exist
+        groups[1:], ("AccessDeniedException", "ResourceNotFoundException", "ResourceNotFoundException"), strict=True
+    ):
         logs.add_client_error(
             "describe_log_streams",
-            "ResourceNotFoundException",
-            "The specified log group does not exist.",
+            code,
+            "skipped",
             expected_params={"logGroupName": group, "logStreamNamePrefix": "jr_7"},
         )
     with logs:
         found = ops.run_logs(clients, groups, "jr_7")
     logs.assert_no_pending_responses()
     assert found.groups == [error_group]
-    assert found.missing_groups == groups[1:]
+    assert found.denied_groups == groups[1:2]
+    assert found.missing_groups == groups[2:]
     [driver] = found.streams
     assert (driver.group, driver.stream, driver.error_count) == (error_group, "jr_7-driver", 2)
     assert driver.first_event == "2025-11-26T10:00:00.000+00:00"
