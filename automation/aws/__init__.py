@@ -97,6 +97,7 @@ from automation.aws.silver import (
     check_silver_table,
     load_silver,
     register_silver_partitions,
+    upload_encryption,
     upload_silver,
 )
 
@@ -181,6 +182,7 @@ __all__ = [
     "s3_data_files",
     "start_job_run",
     "total_glue_cost",
+    "upload_encryption",
     "upload_silver",
     "wait_for",
     "wait_for_job_run",

@@ -746,3 +746,33 @@ def test_a_job_without_its_own_timeout_waits_for_glues_default_for_its_version(j
     glue.add_response("get_job", {"Job": {"Name": "j", **job}}, {"JobName": "j"})
     with glue:
         assert ops.job_timeout_minutes(clients, "j") == minutes
+
+
+@pytest.mark.parametrize("size", [1024, 6 * 2**20])  # one PutObject; a multipart upload (5 MiB parts)
+def test_silver_uploads_carry_sse_kms_headers_when_the_stack_has_a_key(aws_stack, tmp_path, size):
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    clients = AwsClients(session)
+    clients.use("s3", session.client("s3", endpoint_url=aws_stack.emulator.url))
+    sent = {}
+    for operation in ("PutObject", "CreateMultipartUpload"):
+        clients.s3.meta.events.register(
+            f"provide-client-params.s3.{operation}", lambda params, model, **_: sent.update({model.name: params})
+        )
+    folder = tmp_path / "ano=2024" / "mes=1"
+    folder.mkdir(parents=True)
+    part = folder / "part-0.parquet"
+    part.write_bytes(b"PAR1" + bytes(size) + b"PAR1")
+    files = [SilverFile(part, "ano=2024/mes=1", "ano=2024/mes=1/part-0.parquet")]
+    key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+    stack = StackOutputs({**aws_stack.outputs, out.KMS_KEY_ARN: key_arn}, "emulator")
+    ops.upload_silver(clients, stack, files, multipart_threshold=5 * 2**20)
+
+    [(operation, params)] = sent.items()
+    assert operation == ("PutObject" if size < 5 * 2**20 else "CreateMultipartUpload")
+    assert (params["ServerSideEncryption"], params["SSEKMSKeyId"]) == ("aws:kms", key_arn)
+
+    sent.clear()  # without a key (kmsKeyArn empty): the bucket's default encryption, no headers
+    clients.s3.delete_object(Bucket=params["Bucket"], Key=params["Key"])
+    ops.upload_silver(clients, StackOutputs({**aws_stack.outputs, out.KMS_KEY_ARN: ""}, "emulator"), files)
+    assert "ServerSideEncryption" not in next(iter(sent.values()))
