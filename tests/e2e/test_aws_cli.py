@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from automation.outputs import StackOutputs
 from infra import outputs as out
 from tests.aws_emulator import PROJECT_ROOT, GluePlayer, SeededStack, write_silver_dataset
 
@@ -416,6 +417,71 @@ def test_an_outputs_file_without_a_needed_output_names_it(aws_stack, tmp_path):
     result = cli(aws_stack, "run", outputs_file=outputs_file)
     assert_one_line_error(result, "lack 'jobName'", str(outputs_file))
     assert aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] == []
+
+
+def test_run_no_wait_checks_every_output_the_run_needs_before_starting_it(aws_stack, tmp_path):
+    """`run --no-wait` reads only jobName, but the run's report (runReportsUri) is read later
+    by `status`: a file lacking it is refused before a Glue run is started."""
+    outputs_file = aws_stack.write_outputs(tmp_path / "partial.json", drop=(out.REPORTS_URI,))
+    result = cli(aws_stack, "run", "--no-wait", outputs_file=outputs_file)
+    assert_one_line_error(result, "lack 'runReportsUri'", str(outputs_file))
+    assert aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] == []
+
+
+class RecordingOutputs(StackOutputs):
+    """Stack outputs that note which outputs a verb checks up front (`require`) and which
+    it reads as required (`outputs[name]`, `outputs.uri(name)`) at any point."""
+
+    checked: set[str] = set()
+    used: set[str] = set()
+
+    def require(self, *names: str) -> None:
+        RecordingOutputs.checked.update(names)
+        StackOutputs.require(self, *names)
+
+    def __getitem__(self, name: str):
+        RecordingOutputs.used.add(name)
+        StackOutputs.require(self, name)
+        return self.values[name]
+
+
+def test_every_output_a_verb_reads_is_checked_before_it_calls_aws(aws_stack, tmp_path, monkeypatch, capsys):
+    """Each verb in-process against the emulator, with outputs that record their use: every
+    output a verb reads as required must be among those it checks before its first AWS
+    call (`connect`, `AwsBackend.start`), so a missing one never fails a verb half-way."""
+    from automation.cli import aws as aws_verbs
+    from automation.cli import main
+    from automation.cli import pipeline as pipeline_verbs
+
+    for name, value in aws_stack.emulator.env().items():
+        monkeypatch.setenv(name, value)
+    recorded = RecordingOutputs(aws_stack.outputs, str(aws_stack.outputs_file))
+    monkeypatch.setattr(aws_verbs, "outputs_of", lambda args: recorded)
+    monkeypatch.setattr(pipeline_verbs, "outputs_of", lambda args: recorded)
+    silver = write_silver_dataset(tmp_path / "silver", SILVER_ROWS)
+    source = ["--outputs-file", str(aws_stack.outputs_file)]
+    verbs = [
+        ["load-silver", "--silver-path", str(silver)],
+        ["run"],
+        ["status"],
+        ["register", "--method", "job"],
+        ["register", "--method", "crawler"],
+        ["register", "--method", "msck"],
+        ["query"],
+        ["query", "--sql", "SELECT 1"],
+        ["logs"],
+        ["pipeline", "--skip-deploy", "--method", "msck"],
+    ]
+    unchecked = {}
+    with GluePlayer(aws_stack):
+        for verb in verbs:
+            aws_stack.emulator.seed_athena_results(GOLD_COLUMNS, [[30, True, 1000.0, 2024, 1]])
+            RecordingOutputs.checked, RecordingOutputs.used = set(), set()
+            assert main([*verb, *source]) == 0, capsys.readouterr().err
+            assert RecordingOutputs.used, verb
+            if RecordingOutputs.used - RecordingOutputs.checked:
+                unchecked[" ".join(verb)] = sorted(RecordingOutputs.used - RecordingOutputs.checked)
+    assert unchecked == {}
 
 
 def test_an_outputs_file_that_is_not_json_is_one_line(aws_stack, tmp_path):
