@@ -10,6 +10,7 @@ ExecutionTime 123 s and the job's G.1X x 2 workers, and 0 bytes scanned by every
 from __future__ import annotations
 
 import json
+import select
 import signal
 import subprocess
 import sys
@@ -193,6 +194,12 @@ def test_timeout_minutes_is_the_runs_own_glue_timeout(aws_stack):
 
 
 def test_ctrl_c_stops_the_wait_and_never_the_run(aws_stack):
+    """Deterministic: the run stays STARTING (a minute a step), and Ctrl-C is sent only once
+    the verb has printed its first poll, so it lands in the wait, whatever the load."""
+    aws_stack.emulator.control(
+        "/moto-api/state-manager/set-transition",
+        {"model_name": "glue::job_run", "transition": {"progression": "time", "seconds": 60}},
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "automation", "run", "--outputs-file", str(aws_stack.outputs_file)],
         stdout=subprocess.PIPE,
@@ -201,19 +208,27 @@ def test_ctrl_c_stops_the_wait_and_never_the_run(aws_stack):
         env=aws_stack.emulator.env(),
         cwd=PROJECT_ROOT,
     )
-    glue = aws_stack.emulator.client("glue")
-    deadline = time.monotonic() + 60
-    while not glue.get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(0.5)
+    seen = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stderr], [], [], 1.0)
+        if ready:
+            line = process.stderr.readline()
+            if not line:
+                break  # the verb ended before it waited
+            seen.append(line)
+            if ": STARTING after " in line:  # printed from inside the wait
+                break
+    assert seen and ": STARTING after " in seen[-1], "".join(seen)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
+    _, rest = process.communicate(timeout=60)
+    stderr = "".join(seen) + rest
 
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert "goes on" in stderr and "status --run-id" in stderr
-    run = glue.get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"][0]
-    assert run["JobRunState"] in ("STARTING", "RUNNING", "SUCCEEDED")  # not STOPPING or STOPPED
+    run = aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"][0]
+    assert run["JobRunState"] == "STARTING"  # not STOPPING or STOPPED
 
 
 # -- register ---------------------------------------------------------------------------
