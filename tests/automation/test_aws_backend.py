@@ -710,6 +710,33 @@ def test_the_cli_shows_a_failed_run_as_json_and_one_error_line(capsys):
     ]
 
 
+def test_the_cli_shows_a_retried_runs_last_attempt_and_fails_on_it(capsys):
+    from automation.cli import run_handler
+    from automation.cli.aws import show_run
+    from automation.cli.console import Screen
+
+    run = ops.JobRunOutcome(
+        run_id="jr_2",
+        state="FAILED",
+        attempt=1,
+        attempt_number=2,
+        max_attempts=2,
+        earlier_attempts=["jr_1"],
+        error_message="Container killed",
+        driver_log_group="/aws-glue/jobs/silver-to-gold-prod/error",
+        driver_log_stream="jr_2-driver",
+        console_url="https://console/jr_2",
+    )
+    assert run_handler(lambda: show_run(Screen(as_json=True), run)) == 1
+    captured = capsys.readouterr()
+    document = json.loads(captured.out.strip().splitlines()[-1])
+    assert (document["attempt_number"], document["max_attempts"], document["earlier_attempts"]) == (2, 2, ["jr_1"])
+    assert captured.err.strip().splitlines() == [
+        "error: job run jr_2 ended FAILED (attempt 2 of 2; earlier: jr_1): Container killed (driver log: "
+        "/aws-glue/jobs/silver-to-gold-prod/error stream jr_2-driver; console: https://console/jr_2)"
+    ]
+
+
 def test_big_silver_files_go_up_in_parts_and_are_not_sent_twice(aws_stack, tmp_path):
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
     clients = AwsClients(session)
