@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Sequence
 
 from automation.lake import SAMPLE_MARKER, SilverFile, local_files_by_partition, silver_files, sorted_specs
 from automation.pipeline import Notify, QueryResult, silent
@@ -26,7 +25,7 @@ from etl.files import is_data_file
 from etl.incremental import partition_key_of_folder
 from etl.report import RunReport
 from etl.sample import SampleSpec
-from etl.schema import DEFAULT_QUARANTINE_COLUMNS, GOLD, PARQUET_COMPRESSION, SILVER, TableSchema
+from etl.schema import DEFAULT_QUARANTINE_COLUMNS, GOLD, SILVER, create_table_sql
 from etl.tuning import local_session_settings
 
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
@@ -133,27 +132,6 @@ def start_spark(lake: Path, workers: int = 2, app_name: str = "silver-to-gold-lo
 
 def create_database_sql(database: str, location: str) -> str:
     return f"CREATE DATABASE IF NOT EXISTS {database} LOCATION '{location}'"
-
-
-def create_table_sql(schema: TableSchema, location: str, columns: Sequence[tuple[str, str]] | None = None) -> str:
-    """DDL for an external, partitioned Parquet table, as the Glue catalog holds it.
-
-    Args:
-        schema: names, columns and partition keys from `etl.schema`.
-        location: the table's location URI.
-        columns: (name, type) data columns to use instead of the schema's (silver is
-            registered with the columns its files really have, as a crawler would).
-    """
-    data = columns or [(c.name, c.type) for c in schema.columns]
-    column_sql = ", ".join(f"`{name}` {type_}" for name, type_ in data)
-    partition_sql = ", ".join(f"`{c.name}` {c.type}" for c in schema.partition_columns)
-    return (
-        f"CREATE EXTERNAL TABLE IF NOT EXISTS {schema.qualified_name} ({column_sql}) "
-        f"PARTITIONED BY ({partition_sql}) "
-        f"STORED AS PARQUET "  # implies ParquetHiveSerDe, as on Glue
-        f"LOCATION '{location}' "
-        f"TBLPROPERTIES ('classification'='parquet', 'parquet.compression'='{PARQUET_COMPRESSION.upper()}')"
-    )
 
 
 class LocalBackend:

@@ -15,11 +15,22 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from etl.errors import JobArgumentError
-from etl.schema import DEFAULT_QUARANTINE_COLUMNS, GOLD, QUARANTINE_MODES, SILVER, TableSchema
+from etl.rejects import MIN_RETENTION_DAYS
+from etl.schema import (
+    DEFAULT_QUARANTINE_COLUMNS,
+    GOLD,
+    QUARANTINE_MODES,
+    SILVER,
+    TableSchema,
+    rejects_table_schema,
+)
 
 MODES = ("incremental", "full")
 DEFAULT_MODE = "incremental"
 DEFAULT_MAX_REJECT_RATIO = 0.05
+# 0 keeps every run's quarantine; otherwise the job drops runs this old (etl.rejects).
+KEEP_QUARANTINE = 0
+MIN_QUARANTINE_RETENTION_DAYS = MIN_RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,8 @@ class JobArguments:
     quarantine_columns: str = DEFAULT_QUARANTINE_COLUMNS
     job_name: str = "job-transform-silver-to-gold"
     job_run_id: str = ""
+    stack: str = ""  # the Pulumi stack; set on AWS, where the run's metrics line is printed
+    quarantine_retention_days: int = KEEP_QUARANTINE
 
     @property
     def source(self) -> str:
@@ -103,6 +116,11 @@ class JobArguments:
     @property
     def target(self) -> str:
         return f"{self.target_database}.{self.target_table}"
+
+    @property
+    def rejects(self) -> TableSchema:
+        """The rejects table of the target (`<target>_rejects`, same database)."""
+        return rejects_table_schema(TableSchema(self.target_database, self.target_table, (), ()))
 
 
 def build_job_arguments(
@@ -115,6 +133,8 @@ def build_job_arguments(
     extra_py_files: str | None = None,
     log_group_prefix: str | None = None,
     quarantine_columns: str = DEFAULT_QUARANTINE_COLUMNS,
+    stack: str = "",
+    quarantine_retention_days: int = KEEP_QUARANTINE,
 ) -> dict[str, str]:
     """Build the job's full argument set, Glue's special parameters included.
 
@@ -130,17 +150,23 @@ def build_job_arguments(
             `/aws-glue/jobs/output` and `/aws-glue/jobs/error`.
         quarantine_columns: `lean` (default: id, source file and row, the rule columns,
             ano, mes, reasons) or `all` (whole rejected rows).
+        stack: the Pulumi stack the job belongs to; when set, the job prints its metrics
+            line (etl.metrics) with the stack as a dimension.
+        quarantine_retention_days: 0 keeps every run's quarantine; otherwise the job drops
+            the rejects-table partitions and files of older runs (etl.rejects.expired_runs).
 
     Returns:
         A mapping `--key` -> value. Glue's own flags are ignored by the job when run
         locally, so local and AWS runs share one set.
 
     Raises:
-        JobArgumentError: on a mode, ratio or quarantine_columns outside what the job accepts.
+        JobArgumentError: on a mode, ratio, quarantine_columns or retention outside what the
+            job accepts.
     """
     _check_mode(mode)
     _check_ratio(max_reject_ratio)
     _check_quarantine_columns(quarantine_columns)
+    _check_retention(quarantine_retention_days)
     arguments = {
         # The job's own arguments.
         "--source_database": silver.database,
@@ -153,6 +179,7 @@ def build_job_arguments(
         "--mode": mode,
         "--max_reject_ratio": repr(float(max_reject_ratio)),
         "--quarantine_columns": quarantine_columns,
+        "--quarantine_retention_days": str(int(quarantine_retention_days)),
         # Glue's special parameters:
         # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html
         "--job-language": "python",
@@ -171,6 +198,8 @@ def build_job_arguments(
     # jobs", https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html).
     if log_group_prefix:
         arguments["--custom-logGroup-prefix"] = log_group_prefix
+    if stack:
+        arguments["--stack"] = stack
     if extra_py_files:
         arguments["--extra-py-files"] = extra_py_files
     return arguments
@@ -207,9 +236,18 @@ def parse_job_arguments(argv: Sequence[str]) -> JobArguments:
     parser.add_argument("--quarantine_columns", default=DEFAULT_QUARANTINE_COLUMNS)
     parser.add_argument("--JOB_NAME", dest="job_name", default=defaults.job_name)
     parser.add_argument("--JOB_RUN_ID", dest="job_run_id", default="")
+    parser.add_argument("--stack", default="")
+    parser.add_argument("--quarantine_retention_days", default=str(KEEP_QUARANTINE))
     known, _glue_extras = parser.parse_known_args(list(argv))
     _check_mode(known.mode)
     _check_quarantine_columns(known.quarantine_columns)
+    try:
+        retention = int(known.quarantine_retention_days)
+    except ValueError:
+        raise JobArgumentError(
+            f"--quarantine_retention_days must be a whole number of days, got {known.quarantine_retention_days!r}"
+        ) from None
+    _check_retention(retention)
     try:
         ratio = float(known.max_reject_ratio)
     except ValueError:
@@ -217,7 +255,7 @@ def parse_job_arguments(argv: Sequence[str]) -> JobArguments:
             f"--max_reject_ratio must be a number between 0 and 1, got {known.max_reject_ratio!r}"
         ) from None
     _check_ratio(ratio)
-    values = vars(known) | {"max_reject_ratio": ratio}
+    values = vars(known) | {"max_reject_ratio": ratio, "quarantine_retention_days": retention}
     return JobArguments(**values)
 
 
@@ -234,3 +272,11 @@ def _check_ratio(ratio: float) -> None:
 def _check_quarantine_columns(columns: str) -> None:
     if columns not in QUARANTINE_MODES:
         raise JobArgumentError(f"--quarantine_columns must be one of {', '.join(QUARANTINE_MODES)}, got {columns!r}")
+
+
+def _check_retention(days: int) -> None:
+    if days != KEEP_QUARANTINE and days < MIN_QUARANTINE_RETENTION_DAYS:
+        raise JobArgumentError(
+            f"--quarantine_retention_days must be {KEEP_QUARANTINE} (keep every run) or at least "
+            f"{MIN_QUARANTINE_RETENTION_DAYS}, got {days!r}"
+        )

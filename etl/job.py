@@ -7,6 +7,12 @@ the existing gold table with INSERT OVERWRITE and dynamic partitions: only the r
 (ano, mes) partitions are replaced, at commit. It never creates or drops tables and never
 deletes anything before the write commits.
 
+Rejected rows go to the quarantine (`<quarantine>/run_id=<id>/`), registered as the run's
+partition of the rejects table when that table exists (`etl.rejects`); with a quarantine
+retention set, runs past it lose their partition and their files. On AWS (`--stack`), every
+run, successful or failed, ends with one JSON line of its figures on stdout, which the stack's
+metric filters turn into CloudWatch metrics (`etl.metrics`).
+
 Imports pyspark and the standard library only.
 """
 
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -24,6 +31,7 @@ from pyspark import StorageLevel
 from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
 
 from etl.arguments import JobArguments, parse_job_arguments
 from etl.errors import (
@@ -44,9 +52,20 @@ from etl.incremental import (
     partition_spec,
     plan_run,
 )
+from etl.metrics import run_metrics_line
 from etl.quality import check_contract
+from etl.rejects import (
+    add_partition_sql,
+    check_run_id,
+    drop_partition_sql,
+    expired_runs,
+    newest_file_by_run,
+    run_id_of_spec,
+    run_partition_spec,
+    schema_problems,
+)
 from etl.report import RunReport
-from etl.schema import GOLD, PARTITION_KEYS, SOURCE_FILE_COLUMN, SOURCE_ROW_COLUMN
+from etl.schema import GOLD, PARTITION_KEYS, SOURCE_FILE_COLUMN, SOURCE_ROW_COLUMN, TableSchema
 from etl.storage import LakeFiles, join
 from etl.transform import (
     gold_rows,
@@ -189,7 +208,9 @@ def _recompute(
                 rescan = partitions_to_rescan(counts, partitions)
                 scanned = rows if rescan is None else rows.where(_partition_filter(rescan))
                 rejected = quarantined_rows(with_origin(scanned, args.source), args.quarantine_columns)
-            writes["quarantine"] = lambda: _write_quarantine(rejected, quarantine, counts.rows_rejected, one_pass)
+            writes["quarantine"] = lambda: _quarantine(
+                spark, rejected, quarantine, counts.rows_rejected, one_pass, args, report
+            )
         if report.reject_ratio > args.max_reject_ratio:
             _run_writes(writes, report)
             raise RejectRatioExceeded(
@@ -261,6 +282,118 @@ def _timed(action: Callable[[], None]) -> float:
     started = perf_counter()
     action()
     return perf_counter() - started
+
+
+def _quarantine(
+    spark: SparkSession,
+    rejected: DataFrame,
+    location: str,
+    rows: int,
+    cached: bool,
+    args: JobArguments,
+    report: RunReport,
+) -> None:
+    """Write the run's rejected rows, then register them as the run's rejects partition.
+
+    Registered even when the run then fails the gate: those are the rows people ask about.
+    """
+    _write_quarantine(rejected, location, rows, cached)
+    report.rejects_partition = _register_rejects(spark, args.rejects, report.run_id, location, rejected.schema)
+
+
+def _register_rejects(spark: SparkSession, table: TableSchema, run_id: str, location: str, schema: StructType) -> str:
+    """Add the run's partition to the rejects table, as the job's catalog writes gold's.
+
+    Returns:
+        The partition registered (`run_id=<id>`), or "" when the table does not exist (a
+        catalog that predates it), the run id cannot name a partition, or the files store a
+        column with another type than the table declares (a silver table with non-standard
+        types): then the rows are in the quarantine only, and the log says why.
+
+    Raises:
+        LakeWriteError: the catalog refused the partition.
+    """
+    if not spark.catalog.tableExists(table.qualified_name):
+        log.info("%s does not exist: this run's rejected rows are in %s only", table.qualified_name, location)
+        return ""
+    try:
+        check_run_id(run_id)
+    except ValueError as error:
+        log.warning("not registering this run in %s: %s", table.qualified_name, error)
+        return ""
+    problems = schema_problems({f.name: f.dataType.simpleString() for f in schema.fields}, table)
+    if problems:
+        log.warning(
+            "not registering %s in %s, which could not read it: %s", location, table.qualified_name, "; ".join(problems)
+        )
+        return ""
+    try:
+        spark.sql(add_partition_sql(table, run_id, location))
+    except Exception as error:
+        raise LakeWriteError(
+            f"the rejected rows are in {location}, but registering them in {table.qualified_name} failed: "
+            f"{describe_failure(error)}; the run's state is not saved, so the next run recomputes these partitions"
+        ) from error
+    return run_partition_spec(run_id)
+
+
+def quarantine_runs(
+    spark: SparkSession, table: TableSchema, quarantine_location: str
+) -> tuple[dict[str, int], list[str]]:
+    """The runs under the quarantine location and the runs the rejects table lists.
+
+    Returns:
+        ({run id: its newest file's modification time in ms}, [registered run ids]); the
+        second is empty when the table does not exist.
+    """
+    registered: list[str] = []
+    if spark.catalog.tableExists(table.qualified_name):
+        registered = [run_id_of_spec(row[0]) for row in spark.sql(f"SHOW PARTITIONS {table.qualified_name}").collect()]
+    files = LakeFiles(spark).list_all_files(quarantine_location)
+    return newest_file_by_run((e.path, e.modified_ms) for e in files), registered
+
+
+def drop_quarantine_runs(
+    spark: SparkSession, table: TableSchema, quarantine_location: str, run_ids: Iterable[str], registered: Iterable[str]
+) -> list[str]:
+    """Remove runs from the rejects table and the lake: each run's partition first (when
+    registered), then its folder, so the catalog never lists a run whose files are gone.
+
+    Returns:
+        The run ids removed (a folder name that cannot be a run id is left, with a warning).
+    """
+    files = LakeFiles(spark)
+    listed = set(registered)
+    removed = []
+    for run_id in run_ids:
+        try:
+            spec = run_partition_spec(run_id)
+        except ValueError as error:  # a folder the job never wrote
+            log.warning("not removing %s: %s", run_id, error)
+            continue
+        if run_id in listed:
+            spark.sql(drop_partition_sql(table, run_id))
+        files.delete(join(quarantine_location, spec))
+        removed.append(run_id)
+    return removed
+
+
+def expire_quarantine(spark: SparkSession, args: JobArguments, report: RunReport, now_ms: int) -> list[str]:
+    """Drop the rejects-table partitions of runs past the quarantine retention, then their files.
+
+    Runs are dated by their files' modification times, the clock S3's lifecycle rule counts
+    from (`etl.rejects.expired_runs`); the run under way is kept.
+
+    Returns:
+        The run ids expired (also counted in `report.quarantine_runs_expired`).
+    """
+    newest, registered = quarantine_runs(spark, args.rejects, args.quarantine_location)
+    expired = expired_runs(newest, registered, now_ms, args.quarantine_retention_days, keep=[report.run_id])
+    done = drop_quarantine_runs(spark, args.rejects, args.quarantine_location, expired, registered)
+    report.quarantine_runs_expired = len(done)
+    if done:
+        log.info("quarantine retention: expired %d runs older than the retention", len(done))
+    return done
 
 
 def _write_quarantine(rejected: DataFrame, location: str, rows: int, cached: bool) -> None:
@@ -384,12 +517,21 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         report.error = describe_failure(error)
         raise
     finally:
+        if args.quarantine_retention_days:
+            try:
+                expire_quarantine(spark, args, report, int(time.time() * 1000))
+            except Exception as error:  # never hides the run's own outcome; S3's lifecycle rule still expires the files
+                log.warning("could not expire old quarantine runs: %s", describe_failure(error))
         report.seconds["total"] = perf_counter() - started
         _publish(spark, report, args)
     return report
 
 
 def _publish(spark: SparkSession, report: RunReport, args: JobArguments) -> None:
+    if args.stack:
+        # On Glue 5.0 stdout is the job's output log group, where the stack's metric filters
+        # read this line (etl.metrics); one print, so one log event.
+        print(run_metrics_line(report, args.stack, args.job_name), flush=True)
     text = report.to_json()
     log.info("run report: %s", text)
     if not args.report_location:

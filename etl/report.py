@@ -29,6 +29,10 @@ class RunReport:
     report_location: str = ""
     plan: str = ""
     error: str = ""
+    # The rejects table: the partition this run registered (`run_id=<id>`, empty when the run
+    # rejected nothing or the table does not exist), and how many old runs it expired.
+    rejects_partition: str = ""
+    quarantine_runs_expired: int = 0
 
     @property
     def reject_ratio(self) -> float:

@@ -10,6 +10,7 @@ It must not import pyspark, pulumi, boto3, infra or automation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 # Catalog names, as in the tutorial.
 SILVER_DATABASE = "silver_data"
@@ -145,6 +146,35 @@ def quarantine_column_names(mode: str, silver_columns: tuple[str, ...] | list[st
     raise ValueError(f"quarantine columns must be one of {', '.join(QUARANTINE_MODES)}, got {mode!r}")
 
 
+# The rejects table: the lean quarantine as a table people can query (dbt's stored test
+# failures, a table per gate). It lives in the gold database, is named after the gold table,
+# reads the quarantine location and has one partition per run that rejected rows (the job
+# writes `quarantine/<gold table>/run_id=<id>/`). Parquet is read by column name, so the
+# table reads its lean columns from whole-row quarantine files (`--quarantine_columns all`)
+# too; the other columns of those files are read with a table or query of their own.
+REJECTS_TABLE_SUFFIX = "_rejects"
+RUN_ID_COLUMN = "run_id"
+REJECTS_PARTITION_COLUMNS: tuple[Column, ...] = (
+    Column(RUN_ID_COLUMN, "string", "the job run that rejected the row (partition)"),
+)
+
+
+def rejects_table_name(gold_table: str) -> str:
+    """`sample_data_aggregated` -> `sample_data_aggregated_rejects`."""
+    return f"{gold_table}{REJECTS_TABLE_SUFFIX}"
+
+
+def rejects_table_schema(gold: TableSchema) -> TableSchema:
+    """The rejects table of a gold table: same database, the lean quarantine columns, by run."""
+    return TableSchema(
+        database=gold.database,
+        table=rejects_table_name(gold.table),
+        columns=QUARANTINE_LEAN_COLUMNS,
+        partition_columns=REJECTS_PARTITION_COLUMNS,
+        description=f"Rows the quality gate rejected on their way to {gold.qualified_name}, one partition per run.",
+    )
+
+
 # Which stored types the job accepts for each required silver column, by Spark's
 # simpleString. Integral widths widen or narrow safely for the value ranges the quality
 # rules allow; floating and decimal salaries read as double. Text never passes: a salario
@@ -169,6 +199,33 @@ def preview_sql(schema: TableSchema = GOLD, limit: int = 10) -> str:
     return f"SELECT * FROM {schema.qualified_name} LIMIT {limit}"
 
 
+REJECTS = rejects_table_schema(GOLD)
+
+
 def repair_sql(schema: TableSchema = GOLD) -> str:
     """The tutorial's option B for registering partitions."""
     return f"MSCK REPAIR TABLE {schema.qualified_name}"
+
+
+def create_table_sql(schema: TableSchema, location: str, columns: Sequence[tuple[str, str]] | None = None) -> str:
+    """DDL for an external, partitioned, snappy Parquet table, as the Glue catalog holds it.
+
+    What a Hive metastore (the local catalog) runs to declare a table the stack declares on
+    AWS (`infra.catalog.parquet_table_args`); e.g. the rejects table:
+    `create_table_sql(rejects_table_schema(GOLD), LakeLayout(root).quarantine)`.
+
+    Args:
+        schema: names, columns and partition columns.
+        location: the table's location URI.
+        columns: (name, type) data columns to declare instead of the schema's (silver is
+            registered with the columns its files really have, as a crawler would).
+    """
+    data = ", ".join(f"`{name}` {kind}" for name, kind in (columns or [(c.name, c.type) for c in schema.columns]))
+    partitions = ", ".join(f"`{c.name}` {c.type}" for c in schema.partition_columns)
+    return (
+        f"CREATE EXTERNAL TABLE IF NOT EXISTS {schema.qualified_name} ({data}) "
+        f"PARTITIONED BY ({partitions}) "
+        "STORED AS PARQUET "  # implies ParquetHiveSerDe, as on Glue
+        f"LOCATION '{location}' "
+        f"TBLPROPERTIES ('classification'='parquet', 'parquet.compression'='{PARQUET_COMPRESSION.upper()}')"
+    )

@@ -1,7 +1,8 @@
 """Files in the lake through Hadoop's FileSystem API, so one code path serves `s3://` on
 Glue (EMRFS) and `file://` locally.
 
-Only what the job needs: list a folder, read and write small text files, delete a folder.
+Only what the job needs: list a folder (or everything under it), read and write small text
+files, delete a folder.
 """
 
 from __future__ import annotations
@@ -59,6 +60,27 @@ class LakeFiles:
                     )
                 )
         return sorted(entries, key=lambda e: e.name)
+
+    def list_all_files(self, folder: str) -> list[FileEntry]:
+        """Every file under `folder`, at any depth, hidden and marker files included; [] if
+        absent. One recursive listing (on S3 a flat listing of the prefix)."""
+        path, fs = self._path(folder)
+        if not fs.exists(path):
+            return []
+        entries = []
+        files = fs.listFiles(path, True)
+        while files.hasNext():
+            status = files.next()
+            file_path = status.getPath()
+            entries.append(
+                FileEntry(
+                    path=file_path.toString(),
+                    name=file_path.getName(),
+                    size=int(status.getLen()),
+                    modified_ms=int(status.getModificationTime()),
+                )
+            )
+        return sorted(entries, key=lambda e: e.path)
 
     def parquet_problem(self, uri: str) -> str | None:
         """Why a file is not a readable Parquet file by its frame alone, or None

@@ -1,5 +1,6 @@
-"""The Glue Data Catalog entries Pulumi owns: the gold database and table, and, when the
-stack creates it (`silverCatalog: create`), the silver database and table.
+"""The Glue Data Catalog entries Pulumi owns: the gold database and table, the rejects table
+beside gold, and, when the stack creates it (`silverCatalog: create`), the silver database
+and table.
 
 The job never creates or drops tables (ARCHITECTURE decision 2); it writes partitions into
 the table declared here. Table inputs come from `etl.schema`, the single source of truth.
@@ -23,6 +24,8 @@ class LakeCatalogArgs:
     gold_location: pulumi.Input[str]
     silver: TableSchema | None = None  # None: referenced, not created
     silver_location: pulumi.Input[str] | None = None
+    rejects: TableSchema | None = None  # the quarantine as a table (etl.schema.rejects_table_schema)
+    rejects_location: pulumi.Input[str] | None = None
 
 
 class LakeCatalog(pulumi.ComponentResource):
@@ -31,6 +34,7 @@ class LakeCatalog(pulumi.ComponentResource):
     database: aws.glue.CatalogDatabase
     table: aws.glue.CatalogTable
     silver_table: aws.glue.CatalogTable | None
+    rejects_table: aws.glue.CatalogTable | None
 
     def __init__(self, name: str, args: LakeCatalogArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("silver-to-gold:index:LakeCatalog", name, None, opts)
@@ -45,6 +49,15 @@ class LakeCatalog(pulumi.ComponentResource):
         self.table = aws.glue.CatalogTable(
             f"{name}-gold-table", parquet_table_args(args.gold, self.database.name, args.gold_location), opts=child
         )
+        self.rejects_table = None
+        if args.rejects is not None:
+            # Rejected rows as a table: the lean quarantine columns over the quarantine location,
+            # one partition per run, which the job registers (as it registers gold's).
+            self.rejects_table = aws.glue.CatalogTable(
+                f"{name}-rejects-table",
+                parquet_table_args(args.rejects, self.database.name, args.rejects_location),
+                opts=child,
+            )
         self.silver_table = None
         if args.silver is not None:
             # A fresh account has no silver table: the stack declares it over the lake's

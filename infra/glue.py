@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from infra.names import EncryptionModes
 from infra.packaging import Package
-from infra.policies import glue_job_policy, glue_trust_policy
+from infra.policies import glue_job_policy, glue_trust_policy, rejects_partitions_statement
 
 JOB_SCRIPT = Path(__file__).resolve().parents[1] / "etl" / "job.py"
 BUILD_DIR = Path(__file__).resolve().parents[1] / "dist"
@@ -121,6 +121,7 @@ class GlueJobArgs:
     crawl_after_job_trigger_name: str = ""  # set: a conditional trigger runs the crawler
     on_demand_trigger_name: str = ""  # set with crawl_after_job_trigger_name (see _create_triggers)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    rejects: tuple[str, str] | None = None  # (database, table) whose partitions the job maintains
 
 
 class GlueJob(pulumi.ComponentResource):
@@ -184,19 +185,23 @@ class GlueJob(pulumi.ComponentResource):
 
     @staticmethod
     def _create_role_policy(name: str, args: GlueJobArgs, child: pulumi.ResourceOptions) -> aws.iam.RolePolicy:
-        policy = pulumi.Output.all(args.bucket_name, args.account_id, args.kms_key_arn).apply(
-            lambda values: json.dumps(
-                glue_job_policy(
-                    bucket=values[0],
-                    region=args.region,
-                    account=values[1],
-                    silver=args.silver,
-                    gold=args.gold,
-                    log_groups=args.log_groups,
-                    kms_key_arn=values[2] or "",
-                    encrypted_log_groups=args.encrypted_log_groups,
-                )
+        def document(bucket: str, account: str, kms_key_arn: str | None) -> str:
+            policy = glue_job_policy(
+                bucket=bucket,
+                region=args.region,
+                account=account,
+                silver=args.silver,
+                gold=args.gold,
+                log_groups=args.log_groups,
+                kms_key_arn=kms_key_arn or "",
+                encrypted_log_groups=args.encrypted_log_groups,
             )
+            if args.rejects is not None:
+                policy["Statement"].append(rejects_partitions_statement(args.region, account, *args.rejects))
+            return json.dumps(policy)
+
+        policy = pulumi.Output.all(args.bucket_name, args.account_id, args.kms_key_arn).apply(
+            lambda values: document(values[0], values[1], values[2])
         )
         return aws.iam.RolePolicy(
             f"{name}-glue-role-policy", aws.iam.RolePolicyArgs(role=args.role.id, policy=policy), opts=child

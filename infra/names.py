@@ -43,6 +43,9 @@ LIMITS = {
     "kms_alias": 256,
     "event_rule": 64,
     "sns_topic": 256,
+    "cloudwatch_alarm": 255,
+    "cloudwatch_dashboard": 255,
+    "metric_filter": 512,
 }
 LIMIT_SOURCES = {
     "bucket_prefix": "the Terraform AWS provider's aws_s3_bucket bucket_prefix",
@@ -58,6 +61,9 @@ LIMIT_SOURCES = {
     "kms_alias": "KMS CreateAlias AliasName",
     "event_rule": "EventBridge PutRule Name",
     "sns_topic": "SNS CreateTopic Name",
+    "cloudwatch_alarm": "CloudWatch PutMetricAlarm AlarmName",
+    "cloudwatch_dashboard": "CloudWatch PutDashboard DashboardName",
+    "metric_filter": "CloudWatch Logs PutMetricFilter filterName",
 }
 
 
@@ -144,6 +150,24 @@ def alerts_topic_name(stack: str) -> str:
 
 def failure_rule_name(stack: str) -> str:
     return f"{PROJECT}-{stack}-failures"
+
+
+def dashboard_name(stack: str) -> str:
+    """The stack's CloudWatch dashboard (letters, digits, '-' and '_' only, as a stack name is)."""
+    return f"{PROJECT}-{stack}"
+
+
+def reject_ratio_alarm_name(stack: str) -> str:
+    return f"{PROJECT}-{stack}-reject-ratio"
+
+
+def freshness_alarm_name(stack: str) -> str:
+    return f"{PROJECT}-{stack}-freshness"
+
+
+def metric_filter_name(stack: str, metric: str) -> str:
+    """One metric filter per figure of the run's metrics line (etl.metrics)."""
+    return f"{PROJECT}-{stack}-{metric}"
 
 
 def key_alias(stack: str) -> str:

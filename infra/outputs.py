@@ -46,3 +46,8 @@ OPERATOR_POLICY_ARN = "operatorPolicyArn"
 STACK_SETTINGS = "stackSettings"
 JOB_CONSOLE_URL = "jobConsoleUrl"
 ATHENA_CONSOLE_URL = "athenaConsoleUrl"
+# The rejects table (`<goldTable>_rejects` in goldDatabase): one partition per run with rejects.
+REJECTS_TABLE = "rejectsTable"
+# The stack's CloudWatch dashboard (runs, rows, reject ratio, duration, DPU-seconds, errors).
+DASHBOARD_NAME = "dashboardName"
+DASHBOARD_URL = "dashboardUrl"

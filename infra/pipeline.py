@@ -2,10 +2,11 @@
 
 Each resource group has its own module and component: `infra.storage` (lake bucket),
 `infra.encryption` (the stack's KMS key), `infra.logs` (log groups), `infra.catalog`
-(gold and optional silver tables), `infra.glue` (job code, role, security configuration,
-job, crawler, triggers), `infra.athena` (workgroup, saved queries), `infra.alerts`
-(failure alerts), `infra.operator` (the operator's IAM policy). Decisions are pure
-functions: names in `infra.names`, policy documents
+(gold, rejects and optional silver tables), `infra.glue` (job code, role, security
+configuration, job, crawler, triggers), `infra.athena` (workgroup, saved queries),
+`infra.metrics` (the run metrics' filters), `infra.alerts` (failure rule and health alarms),
+`infra.dashboard` (the stack's dashboard), `infra.operator` (the operator's IAM policy).
+Decisions are pure functions: names in `infra.names`, policy documents
 in `infra.policies`, the schedule check in `infra.schedule`, job arguments in
 `etl.arguments`. This component never reads configuration: `__main__.py` hands it
 validated `Settings`.
@@ -17,15 +18,17 @@ import pulumi
 import pulumi_aws as aws
 
 from etl.arguments import LakeLayout, build_job_arguments
-from etl.schema import GOLD, SILVER, SILVER_TABLE_COLUMNS, TableSchema, preview_sql
+from etl.schema import GOLD, SILVER, SILVER_TABLE_COLUMNS, TableSchema, preview_sql, rejects_table_schema
 from infra import names
 from infra import outputs as out
-from infra.alerts import FailureAlerts, FailureAlertsArgs
+from infra.alerts import FailureAlerts, FailureAlertsArgs, HealthAlarms, HealthAlarmsArgs, freshness_periods
 from infra.athena import ATHENA_ENGINE_VERSION, GoldQueries, GoldQueriesArgs
 from infra.catalog import LakeCatalog, LakeCatalogArgs
+from infra.dashboard import DashboardSpec, PipelineDashboard, PipelineDashboardArgs, dpus
 from infra.encryption import LakeKey, LakeKeyArgs
 from infra.glue import GlueJob, GlueJobArgs, GlueRole, GlueRoleArgs, JobCode, JobCodeArgs
 from infra.logs import JobLogs, JobLogsArgs
+from infra.metrics import RunMetricFilters, RunMetricFiltersArgs
 from infra.operator import OperatorAccess, OperatorAccessArgs
 from infra.packaging import build_package
 from infra.settings import Settings
@@ -60,6 +63,14 @@ def declared_log_groups(settings: Settings) -> dict[str, str]:
     if settings.crawler_log_group != names.CRAWLER_LOG_GROUP:
         groups["crawler"] = settings.crawler_log_group
     return groups
+
+
+def alarm_names(settings: Settings) -> tuple[str, ...]:
+    """The health alarms the stack declares: the reject ratio's, and freshness's when scheduled."""
+    found = [names.reject_ratio_alarm_name(settings.stack)]
+    if freshness_periods(settings.schedule, settings.timeout_minutes) is not None:
+        found.append(names.freshness_alarm_name(settings.stack))
+    return tuple(found)
 
 
 def role_log_group_names(settings: Settings) -> list[str]:
@@ -133,6 +144,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         account_id = identity.account_id
         gold = gold_table_schema(s)
+        rejects = rejects_table_schema(gold)
         log_groups = declared_log_groups(s)
         role_log_groups = role_log_group_names(s)
 
@@ -172,6 +184,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                 access_log_retention_days=s.log_retention_days,
                 kms_key_arn=key_arn,
                 on_destroy=s.lake_on_destroy,
+                quarantine_retention_days=s.quarantine_retention_days,
             ),
             opts=child,
         )
@@ -190,6 +203,8 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                 gold_location=layout.apply(lambda lake: lake.gold),
                 silver=silver_table_schema(s) if s.creates_silver else None,
                 silver_location=layout.apply(lambda lake: lake.silver) if s.creates_silver else None,
+                rejects=rejects,
+                rejects_location=layout.apply(lambda lake: lake.quarantine),
             ),
             opts=child,
         )
@@ -201,11 +216,13 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                 gold=gold,
                 extra_py_files=f"s3://{b}/{package.key}",
                 log_group_prefix=s.log_group_prefix,
+                stack=s.stack,
+                quarantine_retention_days=s.quarantine_retention_days,
             )
         )
         crawls_after_job = s.registration_method == "crawler"
         script_location = pulumi.Output.all(bucket, code.script.key).apply(lambda v: f"s3://{v[0]}/{v[1]}")
-        depends_on = [catalog.table, code.library, *logs.groups.values()]
+        depends_on = [catalog.table, catalog.rejects_table, code.library, *logs.groups.values()]
         if catalog.silver_table is not None:
             depends_on.append(catalog.silver_table)
         glue = GlueJob(
@@ -241,6 +258,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                 crawl_after_job_trigger_name=names.crawler_trigger_name(s.crawler_name) if crawls_after_job else "",
                 on_demand_trigger_name=names.on_demand_trigger_name(s.job_name) if crawls_after_job else "",
                 depends_on=depends_on,
+                rejects=(rejects.database, rejects.table),
             ),
             opts=child,
         )
@@ -267,6 +285,48 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                 alert_email=s.alert_email,
                 # kms none: unencrypted (alias/aws/sns would silence EventBridge; see alerts.py).
                 kms_master_key_id=key_arn,
+                region=s.region,
+                alarm_names=alarm_names(s),
+            ),
+            opts=child,
+        )
+        job_output_group, job_error_group = s.job_log_groups
+        # The run's figures from the line each run prints on stdout (etl.metrics), the alarms
+        # and the dashboard that read them.
+        RunMetricFilters(
+            name,
+            RunMetricFiltersArgs(stack=s.stack, job_name=s.job_name, log_group_name=job_output_group),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(logs.groups.values())),
+        )
+        HealthAlarms(
+            name,
+            HealthAlarmsArgs(
+                stack=s.stack,
+                job_name=s.job_name,
+                topic_arn=alerts.topic.arn,
+                reject_ratio_alarm_name=names.reject_ratio_alarm_name(s.stack),
+                reject_ratio_warning=s.reject_ratio_warning,
+                max_reject_ratio=s.max_reject_ratio,
+                freshness_alarm_name=names.freshness_alarm_name(s.stack),
+                schedule=s.schedule,
+                timeout_minutes=s.timeout_minutes,
+            ),
+            opts=child,
+        )
+        dashboard = PipelineDashboard(
+            name,
+            PipelineDashboardArgs(
+                name=names.dashboard_name(s.stack),
+                spec=DashboardSpec(
+                    region=s.region,
+                    stack=s.stack,
+                    job_name=s.job_name,
+                    error_log_group=job_error_group,
+                    failure_rule_name=names.failure_rule_name(s.stack),
+                    dpus=dpus(s.worker_type, s.workers),
+                    reject_ratio_warning=s.reject_ratio_warning,
+                    max_reject_ratio=s.max_reject_ratio,
+                ),
             ),
             opts=child,
         )
@@ -294,7 +354,6 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
         )
 
         region = s.region
-        job_output_group, job_error_group = s.job_log_groups
         self.outputs = {
             out.BUCKET: bucket,
             out.SILVER_URI: layout.apply(lambda lake: lake.silver),
@@ -334,5 +393,8 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                 )
             ),
             out.ATHENA_CONSOLE_URL: f"https://{region}.console.aws.amazon.com/athena/home?region={region}#/query-editor",
+            out.REJECTS_TABLE: catalog.rejects_table.name,
+            out.DASHBOARD_NAME: dashboard.dashboard.dashboard_name,
+            out.DASHBOARD_URL: dashboard.url,
         }
         self.register_outputs(self.outputs)

@@ -286,6 +286,7 @@ def lake_key_policy(*, account: str, region: str, role_arn: str, log_groups: lis
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account}},
             },
+            cloudwatch_alarms_key_statement(),
         ],
     }
 
@@ -523,3 +524,67 @@ def operator_policy(
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+# -- rejected rows and the pipeline's health (issue 16) ------------------------------------
+
+
+def rejects_partitions_statement(region: str, account: str, database: str, table: str) -> dict:
+    """The job role on the rejects table: its partitions only, as on gold's.
+
+    The job registers each run's partition and drops those past the retention through
+    Spark's catalog (GetTable, GetPartition(s), BatchCreatePartition, DeletePartition, ...);
+    never the table itself. Glue authorizes a partition call on the catalog, the database
+    and the table ("AWS Glue API permissions: actions and resources reference",
+    https://docs.aws.amazon.com/glue/latest/dg/api-permissions-reference.html).
+    """
+    return {
+        "Sid": "MaintainRejectsPartitions",
+        "Effect": "Allow",
+        "Action": list(CATALOG_READ + CATALOG_PARTITION_WRITE),
+        "Resource": catalog_arns(region, account, database, table),
+    }
+
+
+def alarm_arns(region: str, account: str, names: list[str] | tuple[str, ...]) -> list[str]:
+    return [f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}" for name in names]
+
+
+def cloudwatch_alarms_publish_statement(topic_arn: str, account: str, region: str, alarm_names: list[str]) -> dict:
+    """Topic policy: CloudWatch may publish to the alerts topic for the stack's own alarms only.
+
+    The service principal with `aws:SourceArn` naming the alarms ("Why didn't I receive an SNS
+    notification for my CloudWatch alarm trigger?",
+    https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger).
+    """
+    return {
+        "Sid": "CloudWatchAlarmsPublish",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": topic_arn,
+        "Condition": {
+            "ArnLike": {"aws:SourceArn": alarm_arns(region, account, alarm_names)},
+            "StringEquals": {"aws:SourceAccount": account},
+        },
+    }
+
+
+# CloudWatch alarms publishing to a topic encrypted with a customer-managed key: "add the
+# following statement to the KMS policy" with the service principal, kms:GenerateDataKey* and
+# kms:Decrypt ("Enable compatibility between event sources from AWS services and encrypted
+# topics", https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services;
+# "How do I configure a CloudWatch alarm with an encrypted SNS topic?",
+# https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns). Named without the
+# wildcard, as EventBridge's; no condition, as AWS documents it (the topic policy names the alarms).
+CLOUDWATCH_ALARMS_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+
+
+def cloudwatch_alarms_key_statement() -> dict:
+    return {
+        "Sid": "CloudWatchAlarmsForAlertsTopic",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": list(CLOUDWATCH_ALARMS_KEY_ACTIONS),
+        "Resource": "*",
+    }

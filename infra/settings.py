@@ -14,6 +14,8 @@ from typing import Mapping
 
 from etl.arguments import DEFAULT_MAX_REJECT_RATIO
 from etl.errors import PipelineError
+from etl.metrics import RUN_METRICS
+from etl.rejects import MIN_RETENTION_DAYS
 from etl.schema import GOLD, SILVER
 from infra import names
 from infra.schedule import glue_cron_problem
@@ -65,6 +67,7 @@ KMS_MODES = ("none", "create")  # or an existing key's ARN
 LAKE_ON_DESTROY = ("retain", "delete")
 SILVER_CATALOG = ("create", "reference")
 REGISTRATION_METHODS = ("job", "crawler", "msck")
+DEFAULT_QUARANTINE_RETENTION_DAYS = 30
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _GLUE_NAME = re.compile(r"^[a-z0-9_]{1,255}$")
@@ -110,6 +113,9 @@ class Settings:
     kms: str = "none"  # none | create | an existing key's ARN
     price_per_dpu_hour: float = PRICE_PER_DPU_HOUR["STANDARD"]
     max_reject_ratio: float = DEFAULT_MAX_REJECT_RATIO
+    # Rejected rows and the pipeline's health (docs/infrastructure.md, "Rejects", "Metrics").
+    quarantine_retention_days: int = DEFAULT_QUARANTINE_RETENTION_DAYS
+    reject_ratio_warning: float = DEFAULT_MAX_REJECT_RATIO / 2  # unset: half of maxRejectRatio
 
     @property
     def creates_bucket(self) -> bool:
@@ -199,6 +205,8 @@ CONFIG_KEYS: dict[str, str] = {
     "kms": "kms",
     "pricePerDpuHour": "price_per_dpu_hour",
     "maxRejectRatio": "max_reject_ratio",
+    "quarantineRetentionDays": "quarantine_retention_days",
+    "rejectRatioWarning": "reject_ratio_warning",
 }
 # Removed keys, with what replaces them: named in the error instead of "unknown key".
 REPLACED_KEYS = {"kmsKeyArn": "kms (none, create or an existing key ARN)"}
@@ -251,6 +259,8 @@ def settings_from_config(stack: str, config: Mapping[str, object], region: str |
         values["price_per_dpu_hour"] = PRICE_PER_DPU_HOUR.get(
             str(values.get("execution_class", defaults.execution_class)), defaults.price_per_dpu_hour
         )
+    if "reject_ratio_warning" not in values:
+        values["reject_ratio_warning"] = float(values.get("max_reject_ratio", defaults.max_reject_ratio)) / 2
     settings = Settings(**values)
     _validate(settings)
     return settings
@@ -354,9 +364,25 @@ def _validate(s: Settings) -> None:
         _fail("pricePerDpuHour", s.price_per_dpu_hour, "a positive price in USD")
     if not 0.0 <= s.max_reject_ratio <= 1.0:
         _fail("maxRejectRatio", s.max_reject_ratio, "between 0 and 1")
+    _validate_observability(s)
     problems = names.name_length_problems(physical_names(s))
     if problems:
         raise SettingsError(f"stack name {s.stack!r} (or a name setting) makes names too long: {'; '.join(problems)}")
+
+
+def _validate_observability(s: Settings) -> None:
+    if s.quarantine_retention_days < MIN_RETENTION_DAYS:
+        _fail(
+            "quarantineRetentionDays",
+            s.quarantine_retention_days,
+            f"at least {MIN_RETENTION_DAYS} days (the job drops a run a day before S3 expires its files)",
+        )
+    if not 0.0 <= s.reject_ratio_warning <= s.max_reject_ratio:
+        _fail(
+            "rejectRatioWarning",
+            s.reject_ratio_warning,
+            f"between 0 and maxRejectRatio ({s.max_reject_ratio}): a warning above the gate would never come first",
+        )
 
 
 def physical_names(s: Settings) -> dict[str, str]:
@@ -379,6 +405,9 @@ def physical_names(s: Settings) -> dict[str, str]:
         "kms_alias": names.key_alias(s.stack),
         "event_rule": names.failure_rule_name(s.stack),
         "sns_topic": names.alerts_topic_name(s.stack),
+        "cloudwatch_alarm": max(names.reject_ratio_alarm_name(s.stack), names.freshness_alarm_name(s.stack), key=len),
+        "cloudwatch_dashboard": names.dashboard_name(s.stack),
+        "metric_filter": names.metric_filter_name(s.stack, max((m.name for m in RUN_METRICS), key=len)),
     }
     if s.creates_bucket:
         found["bucket_prefix"] = max(names.bucket_prefix(s.stack), names.access_log_bucket_prefix(s.stack), key=len)

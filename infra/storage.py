@@ -33,6 +33,8 @@ class LakeStorageArgs:
     # settings and its data in the account (removed from the stack only); "delete" empties
     # it (every object version) and deletes it.
     on_destroy: str = "retain"
+    # Days rejected rows are kept under quarantine/ (quarantineRetentionDays).
+    quarantine_retention_days: int = 30
 
 
 class LakeStorage(pulumi.ComponentResource):
@@ -83,7 +85,9 @@ class LakeStorage(pulumi.ComponentResource):
         )
         aws.s3.BucketLifecycleConfiguration(
             f"{n}-lake-lifecycle",
-            aws.s3.BucketLifecycleConfigurationArgs(bucket=bucket.id, rules=lifecycle_rules()),
+            aws.s3.BucketLifecycleConfigurationArgs(
+                bucket=bucket.id, rules=lifecycle_rules(args.quarantine_retention_days)
+            ),
             opts=child,
         )
         for prefix in LAKE_PREFIXES:
@@ -203,11 +207,13 @@ def access_log_lifecycle_rules(days: int) -> list[aws.s3.BucketLifecycleConfigur
     ]
 
 
-def lifecycle_rules() -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
-    """temp/ and athena-results/ are scratch; old versions and failed uploads cost money."""
+def lifecycle_rules(quarantine_retention_days: int = 30) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+    """temp/ and athena-results/ are scratch; rejected rows are kept quarantine_retention_days;
+    old versions and failed uploads cost money."""
     return [
         _expire_prefix("expire-temp", "temp/", 7),
         _expire_prefix("expire-athena-results", "athena-results/", 30),
+        quarantine_rule(quarantine_retention_days),
         aws.s3.BucketLifecycleConfigurationRuleArgs(
             id="expire-noncurrent-versions",
             status="Enabled",
@@ -228,4 +234,26 @@ def _expire_prefix(rule_id: str, prefix: str, days: int) -> aws.s3.BucketLifecyc
         status="Enabled",
         filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=prefix),
         expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
+    )
+
+
+def quarantine_rule(days: int) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    """Rejected rows hold row-level data: expire them `days` after they were written.
+
+    S3 counts from the object's creation and rounds up to the next midnight UTC ("Lifecycle
+    configuration elements", https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html);
+    the job drops a run's rejects partition and files a day earlier (etl.rejects.expired_runs),
+    so the catalog never lists expired files. The bucket is versioned: an expired object
+    becomes a noncurrent version, removed a day later here -- the shorter of two overlapping
+    expirations wins over the bucket-wide 90 days ("How Amazon S3 handles conflicts in
+    lifecycle configurations", https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html).
+    """
+    return aws.s3.BucketLifecycleConfigurationRuleArgs(
+        id="expire-quarantine",
+        status="Enabled",
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix="quarantine/"),
+        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
+        noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+            noncurrent_days=1
+        ),
     )

@@ -15,11 +15,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from automation.local import LocalBackend, LocalOptions, create_table_sql, local_uri, start_spark
+from automation.local import LocalBackend, LocalOptions, local_uri, start_spark
 from etl import job
 from etl.arguments import LakeLayout, build_job_arguments, to_argv
 from etl.report import RunReport
-from etl.schema import GOLD, SILVER
+from etl.schema import GOLD, SILVER, create_table_sql
 
 # The AWS API emulator fixtures (moto server seeded from the Pulumi program).
 pytest_plugins = ["tests.aws_emulator"]

@@ -172,6 +172,8 @@ def test_length_problems_name_the_limit():
         ("log_group", "logs", "CreateLogGroupRequest", "logGroupName"),
         ("kms_alias", "kms", "CreateAliasRequest", "AliasName"),
         ("event_rule", "events", "PutRuleRequest", "Name"),
+        ("cloudwatch_alarm", "cloudwatch", "PutMetricAlarmInput", "AlarmName"),
+        ("metric_filter", "logs", "PutMetricFilterRequest", "filterName"),
     ],
 )
 def test_limits_match_botocore(kind, service, shape, member):
@@ -372,6 +374,13 @@ def test_key_policy():
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+            },
+            {
+                "Sid": "CloudWatchAlarmsForAlertsTopic",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
             },
         ],
     }

@@ -139,7 +139,10 @@ def test_dev_declares_the_silver_table_a_fresh_account_lacks(dev):
 
 def test_prod_references_the_existing_silver_table(prod):
     assert prod.names_of("aws:glue/catalogDatabase:CatalogDatabase") == ["gold_data_prod"]
-    assert prod.names_of("aws:glue/catalogTable:CatalogTable") == ["sample_data_aggregated"]
+    assert prod.names_of("aws:glue/catalogTable:CatalogTable") == [
+        "sample_data_aggregated",
+        "sample_data_aggregated_rejects",
+    ]
 
 
 def test_crawler_only_adds_partitions_to_the_existing_table(stack):
@@ -370,6 +373,9 @@ def test_dev_outputs(dev):
         "athenaWorkgroup": "silver-to-gold-dev",
         "crawlerLogGroup": "/aws-glue/crawlers",
         "crawlerName": "crawler-gold-data",
+        "dashboardName": "silver-to-gold-dev",
+        "dashboardUrl": "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1"
+        "#dashboards/dashboard/silver-to-gold-dev",
         "goldDatabase": "gold_data",
         "goldTable": "sample_data_aggregated",
         "goldUri": "s3://silver-to-gold-dev-20261124abcdef/gold/sample_data_aggregated/",
@@ -386,6 +392,7 @@ def test_dev_outputs(dev):
         "pricePerDpuHour": 0.44,
         "quarantineUri": "s3://silver-to-gold-dev-20261124abcdef/quarantine/sample_data_aggregated/",
         "region": "us-east-1",
+        "rejectsTable": "sample_data_aggregated_rejects",
         "runReportsUri": "s3://silver-to-gold-dev-20261124abcdef/gold/_reports/sample_data_aggregated/",
         "silverDatabase": "silver_data_dev",
         "silverTable": "sample_data_partitioned",

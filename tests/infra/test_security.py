@@ -147,7 +147,7 @@ def test_eventbridge_can_publish_to_the_alerts_topic(stack):
     (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification)."""
     topic = stack.one("aws:sns/topic:Topic")
     assert topic.get("kmsMasterKeyId", "") != "alias/aws/sns"
-    (publish,) = statements(json.loads(stack.one("aws:sns/topicPolicy:TopicPolicy")["policy"]))
+    publish, _alarms = statements(json.loads(stack.one("aws:sns/topicPolicy:TopicPolicy")["policy"]))
     assert (publish["Principal"], publish["Action"]) == ({"Service": "events.amazonaws.com"}, "sns:Publish")
     assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
     if "kmsMasterKeyId" in topic:
@@ -244,6 +244,7 @@ def test_catalog_access_limited_to_default_and_the_two_databases_and_tables(dev,
         glue = [s for s in statements(role_policy(stack)) if any(a.startswith("glue:") for a in as_list(s["Action"]))]
         assert sorted(s["Sid"] for s in glue) == [
             "MaintainGoldPartitions",
+            "MaintainRejectsPartitions",
             "ReadSilverCatalog",
             "SparkCatalogClientDefaultDatabase",
         ]
@@ -255,6 +256,7 @@ def test_catalog_access_limited_to_default_and_the_two_databases_and_tables(dev,
             f"arn:aws:glue:us-east-1:{ACCOUNT}:table/{silver}/sample_data_partitioned",
             f"arn:aws:glue:us-east-1:{ACCOUNT}:database/{gold}",
             f"arn:aws:glue:us-east-1:{ACCOUNT}:table/{gold}/sample_data_aggregated",
+            f"arn:aws:glue:us-east-1:{ACCOUNT}:table/{gold}/sample_data_aggregated_rejects",
         }
 
 
@@ -305,11 +307,12 @@ def test_logs_only_in_the_glue_5_groups_and_the_crawler_group(dev, prod):
     )
 
 
-def test_prod_key_policy_grants_exactly_admins_logs_role_and_eventbridge(prod):
+def test_prod_key_policy_grants_exactly_admins_logs_role_eventbridge_and_alarms(prod):
     policy = json.loads(prod.one("aws:kms/key:Key")["policy"])
     by_sid = {s["Sid"]: s for s in statements(policy)}
     assert sorted(by_sid) == [
         "AccountAdministrators",
+        "CloudWatchAlarmsForAlertsTopic",
         "CloudWatchLogsForStackLogGroups",
         "EventBridgeForAlertsTopic",
         "GlueJobAndCrawlerRole",
@@ -329,6 +332,13 @@ def test_prod_key_policy_grants_exactly_admins_logs_role_and_eventbridge(prod):
         "AWS": f"arn:aws:iam::{ACCOUNT}:role/silver-to-gold-prod-glue"
     }
     assert by_sid["EventBridgeForAlertsTopic"]["Principal"] == {"Service": "events.amazonaws.com"}
+    assert by_sid["CloudWatchAlarmsForAlertsTopic"] == {
+        "Sid": "CloudWatchAlarmsForAlertsTopic",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": "*",
+    }
 
 
 def test_prod_role_uses_only_the_stacks_key(prod):
