@@ -458,6 +458,13 @@ def aws_stack(aws_emulator: Emulator, dev_rendering: dict[str, Any], tmp_path: P
     assert not refused, "the operator policy does not allow:\n" + "\n".join(refused)
 
 
+# Resources only the emulator names: moto's GetJobRun always answers LogGroupName "test/log"
+# (moto/glue/models.py, FakeJobRun.as_dict), so `logs` looks for test/log/error and /output
+# first. On AWS the run names its real groups; a candidate the operator may not read is
+# skipped by `logs` (AccessDenied), so the operator policy need not, and does not, cover it.
+EMULATOR_ONLY_RESOURCES = (":log-group:test/log/",)
+
+
 def operator_policy_document(rendering: dict[str, Any]) -> dict[str, Any]:
     """The operator policy as synth rendered it (`infra.operator.OperatorAccess`)."""
     (policy,) = [r for r in rendering["resources"] if r["type"] == "aws:iam/policy:Policy"]
@@ -479,6 +486,8 @@ def calls_the_operator_policy_refuses(
     refused: dict[tuple[str, str], str] = {}
     for call in calls:
         for action, resource in iam_requests(call, stack):
+            if any(part in resource for part in EMULATOR_ONLY_RESOURCES):
+                continue
             if not allows(document, action, resource):
                 refused.setdefault(
                     (action, resource), f"{action} on {resource} ({call['service']}:{call['operation']})"

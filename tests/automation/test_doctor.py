@@ -98,7 +98,10 @@ def test_a_stack_as_deployed_is_all_checks_passed(aws_stack):
     assert found[f"bucket {bucket} encryption"].line() == f"✓ bucket {bucket} encryption: AES256"
     assert found[f"bucket {bucket} versioning"].detail == "Enabled"
     job = found["job job-transform-silver-to-gold"]
-    assert job.detail.startswith("Glue 5.0, G.1X x 2 STANDARD, timeout 30 min, 20 arguments")
+    arguments = len(aws_stack[out.STACK_SETTINGS]["job"]["defaultArguments"])
+    assert (
+        job.detail == f"Glue 5.0, G.1X x 2 STANDARD, timeout 30 min, {arguments} arguments and the script as deployed"
+    )
     assert found["job script"].detail.startswith(f"s3://{bucket}/artifacts/etl/job-")
     assert found["log group /aws-glue/jobs/job-transform-silver-to-gold/error"].detail == "14 days, no key"
     assert found["crawler crawler-gold-data"].ok
