@@ -8,6 +8,7 @@ Callers import this package, never its modules, so its inside can be reorganised
 - `athena`: queries in the stack's workgroup and what they cost
 - `logs`: a run's log streams, their ERROR lines, the driver's log followed
 - `silver`: upload silver data and register its partitions
+- `rejects`: what a run rejected and why, from the stack's rejects table through Athena
 - `costs`: Glue and Athena cost arithmetic (pure)
 - `backend`: `AwsBackend`, the pipeline's steps on a stack
 
@@ -64,6 +65,7 @@ from automation.aws.job_runs import (
     wait_for_job_run,
 )
 from automation.aws.logs import ERROR_LINE, StreamSummary, follow_driver_log, run_log_streams
+from automation.aws.rejects import REJECTS_OUTPUTS, job_max_reject_ratio, stack_rejects, stack_rejects_table
 from automation.aws.session import (
     AwsClients,
     AwsError,
@@ -93,6 +95,7 @@ __all__ = [
     "METHOD_OUTPUTS",
     "PIPELINE_OUTPUTS",
     "QUERY_DONE_STATES",
+    "REJECTS_OUTPUTS",
     "RUN_ACTIVE_STATES",
     "RUN_FAILED_STATES",
     "RUN_SUCCEEDED",
@@ -135,6 +138,7 @@ __all__ = [
     "get_job_run",
     "glue_run_cost",
     "gold_layout",
+    "job_max_reject_ratio",
     "job_timeout_minutes",
     "last_crawl_summary",
     "latest_job_run",
@@ -151,6 +155,8 @@ __all__ = [
     "run_progress_printer",
     "run_query",
     "s3_data_files",
+    "stack_rejects",
+    "stack_rejects_table",
     "start_job_run",
     "upload_silver",
     "wait_for",

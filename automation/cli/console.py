@@ -27,6 +27,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from automation.rejects import describe_reasons
 from automation.stack import ChangeSummary, DeployError, StepProgress
 from etl.errors import PipelineError
 
@@ -116,6 +117,7 @@ def print_summary(console: Console, result) -> None:
         ("gold location", report.gold_location),
         ("quarantine location", report.quarantine_location or "(nothing quarantined)"),
         ("run report", report.report_location),
+        ("top reject reasons", describe_reasons(result.reject_reasons, report)),
     ]
     for item, value in rows:
         summary.add_row(item, value)
