@@ -186,7 +186,10 @@ def describe_reasons(reasons: Sequence[tuple[str, int]], report: RunReport | Non
 def _unregistered_note(report: RunReport, table: TableSchema) -> str:
     if not report.rows_rejected:
         if report.partitions_processed == 0 and report.status == "succeeded":
-            return f"run {report.run_id} rejected nothing: nothing changed in silver ({report.plan})"
+            return (
+                f"run {report.run_id} rejected nothing: nothing changed in silver ({report.plan}); "
+                "name an earlier run with --run-id"
+            )
         return f"run {report.run_id} rejected nothing"
     where = report.quarantine_location or "the quarantine location"
     return (
