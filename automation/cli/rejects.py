@@ -56,11 +56,12 @@ def render_rejects(screen: Screen, summary: RejectsSummary) -> None:
     overview.add_column("item")
     overview.add_column("value", overflow="fold")
     if report is not None:
-        overview.add_row("status", f"{report.status} ({report.mode}, {report.plan})")
+        overview.add_row("status", report.status)
+        overview.add_row("mode", f"{report.mode} ({report.plan})")
         overview.add_row("rows rejected", f"{report.rows_rejected:,} of {report.rows_read:,} read")
     else:
         overview.add_row("run report", "not found: counts from the table only")
-    if summary.reject_ratio is not None:
+    if summary.reject_ratio is not None and report is not None and report.rows_read:
         overview.add_row("reject ratio", _against_gate(summary.reject_ratio, summary.gate))
     overview.add_row("table", f"{summary.table} ({summary.rows_in_table:,} rows of this run)")
     if report is not None and report.quarantine_location:
