@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Mapping
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -187,12 +188,12 @@ def byte_progress(screen: Screen) -> Iterator[Callable[[int], Callable[[int], No
 
 
 def cell(value: Any) -> str:
-    """A query result's value as a table shows it."""
+    """A query result's value as a table shows it (an Athena array, `[a, b]`, is text, not markup)."""
     if value is None:
         return "NULL"
     if isinstance(value, float):
         return f"{value:.2f}"
-    return str(value)
+    return escape(str(value))
 
 
 # -- a deploy's progress, questions and Ctrl-C --------------------------------------------

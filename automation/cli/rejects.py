@@ -62,7 +62,7 @@ def render_rejects(screen: Screen, summary: RejectsSummary) -> None:
     else:
         overview.add_row("run report", "not found: counts from the table only")
     if summary.reject_ratio is not None and report is not None and report.rows_read:
-        overview.add_row("reject ratio", _against_gate(summary.reject_ratio, summary.gate))
+        overview.add_row("reject ratio", _against_gate(summary.reject_ratio, summary.gate, report.status))
     overview.add_row("table", f"{summary.table} ({summary.rows_in_table:,} rows of this run)")
     if report is not None and report.quarantine_location:
         overview.add_row("quarantine", report.quarantine_location)
@@ -72,7 +72,7 @@ def render_rejects(screen: Screen, summary: RejectsSummary) -> None:
         table.add_column("reason")
         table.add_column("rejected rows", justify="right")
         for reason, count in summary.by_reason:
-            table.add_row(reason, f"{count:,}")
+            table.add_row(cell(reason), f"{count:,}")
         out.print(table)
     if summary.by_month:
         table = Table(title="By month", title_justify="left")
@@ -100,10 +100,11 @@ def render_rejects(screen: Screen, summary: RejectsSummary) -> None:
         )
 
 
-def _against_gate(ratio: float, gate: float | None) -> str:
+def _against_gate(ratio: float, gate: float | None, status: str) -> str:
     if gate is None:
         return f"{ratio:.2%}"
     if ratio > gate:
-        return f"{ratio:.2%}, above the gate of {gate:.2%}: the run failed before writing gold"
+        failed = ": the run failed before writing gold" if status == "failed" else ""
+        return f"{ratio:.2%}, above the gate of {gate:.2%}{failed}"
     share = f" ({ratio / gate:.0%} of it)" if gate else ""
     return f"{ratio:.2%}, under the gate of {gate:.2%}{share}"

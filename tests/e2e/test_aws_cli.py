@@ -285,15 +285,20 @@ def test_query_prints_a_table(aws_stack):
 def test_rejects_after_a_played_run_returns_the_seeded_athena_results_with_bytes_scanned(aws_stack, tmp_path):
     run_id = load_and_run(aws_stack, tmp_path)
     emulator = aws_stack.emulator
-    # Athena answers the three questions in order: by reason, by month, the rows to trace.
-    emulator.seed_athena_results([("reason", "varchar"), ("rejected_rows", "bigint")], [["idade is null", 1]])
-    emulator.seed_athena_results([("ano", "integer"), ("mes", "integer"), ("rejected_rows", "bigint")], [[2024, 1, 1]])
     silver_file = f"{aws_stack[out.SILVER_URI]}ano=2024/mes=1/part-0.parquet"
-    emulator.seed_athena_results(
-        [("id", "bigint"), ("silver_file", "varchar"), ("silver_row", "bigint"), ("reject_reasons", "array")],
-        [[None, silver_file, 1, "[idade is null]"]],
-    )
 
+    def seed() -> None:
+        """Athena's answers to the three questions, in order: by reason, by month, the rows to trace."""
+        emulator.seed_athena_results([("reason", "varchar"), ("rejected_rows", "bigint")], [["idade is null", 1]])
+        emulator.seed_athena_results(
+            [("ano", "integer"), ("mes", "integer"), ("rejected_rows", "bigint")], [[2024, 1, 1]]
+        )
+        emulator.seed_athena_results(
+            [("id", "bigint"), ("silver_file", "varchar"), ("silver_row", "bigint"), ("reject_reasons", "array")],
+            [[None, silver_file, 1, "[idade is null]"]],
+        )
+
+    seed()
     result = last_json(cli(aws_stack, "rejects", "--json"))
 
     assert result["run_id"] == run_id  # the latest run, from latest.json
@@ -320,11 +325,14 @@ def test_rejects_after_a_played_run_returns_the_seeded_athena_results_with_bytes
     assert all(f"WHERE run_id = '{run_id}'" in sql for sql in sqls)
     assert "CROSS JOIN UNNEST(reject_reasons)" in sqls[0]  # Athena's dialect
 
-    # The same run by id, as a table: one more of each question (the seeded queue is empty now).
+    # The same run by id, as tables.
+    seed()
     shown = cli(aws_stack, "rejects", "--run-id", run_id)
     assert shown.returncode == 0, shown.stderr
     assert f"Rejected rows of run {run_id}" in shown.stdout
-    assert "33.33%, above the gate of 5.00%" in shown.stdout
+    assert "33.33%, above the gate of 5.00%" in shown.stdout  # the played job applies no gate: not "failed"
+    assert "│ idade is null │             1 │" in shown.stdout
+    assert f"│ NULL │ {silver_file} │ 1          │ [idade is null] │" in shown.stdout  # Athena's array, as text
     assert "3 Athena queries in" in shown.stdout and "billed 30.0 MB: $0.00014304" in shown.stdout
 
 
