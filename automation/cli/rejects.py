@@ -63,7 +63,10 @@ def render_rejects(screen: Screen, summary: RejectsSummary) -> None:
         overview.add_row("run report", "not found: counts from the table only")
     if summary.reject_ratio is not None and report is not None and report.rows_read:
         overview.add_row("reject ratio", _against_gate(summary.reject_ratio, summary.gate, report.status))
-    overview.add_row("table", f"{summary.table} ({summary.rows_in_table:,} rows of this run)")
+    if summary.queried:
+        overview.add_row("table", f"{summary.table} ({summary.rows_in_table:,} rows of this run)")
+    else:
+        overview.add_row("table", f"{summary.table} (not asked: the run registered no partition)")
     if report is not None and report.quarantine_location:
         overview.add_row("quarantine", report.quarantine_location)
     out.print(overview)
