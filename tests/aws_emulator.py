@@ -205,7 +205,7 @@ def _job(emulator: Emulator, inputs: dict, state: dict) -> None:
         },
         GlueVersion=inputs.get("glueVersion", "5.0"),
         MaxRetries=int(inputs.get("maxRetries", 0)),
-        Timeout=int(inputs.get("timeout", 2880)),
+        Timeout=int(inputs.get("timeout", 480)),  # Glue 5.0's default (API_Job.html)
         WorkerType=inputs["workerType"],
         NumberOfWorkers=int(inputs["numberOfWorkers"]),
         SecurityConfiguration=inputs.get("securityConfiguration", ""),

@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from automation.aws.costs import AthenaQueryCost, athena_query_cost
+from automation.aws.costs import AthenaQueryCost, athena_query_cost, format_bytes
 from automation.aws.session import AwsClients, AwsError, error_message, wait_for
 from automation.outputs import StackOutputs
 from automation.pipeline import Notify, QueryResult, silent
@@ -20,7 +20,12 @@ QUERY_DONE_STATES = ("SUCCEEDED", "FAILED", "CANCELLED")
 
 
 class QueryFailed(AwsError):
-    """An Athena query ended FAILED or CANCELLED."""
+    """An Athena query ended FAILED or CANCELLED; `outcome` keeps what it scanned and costs
+    (a cancelled query is billed)."""
+
+    def __init__(self, message: str, outcome: QueryOutcome | None = None):
+        super().__init__(message)
+        self.outcome = outcome
 
 
 @dataclass
@@ -132,7 +137,13 @@ def run_query(
             or "no reason given"
         )
         outcome.reason = reason
-        raise QueryFailed(f"Athena query {query_id} {state}: {reason}")
+        billed = ""
+        if outcome.cost.billed_bytes:  # a CANCELLED query (the workgroup's scan cutoff cancels) is billed
+            billed = (
+                f" (scanned {format_bytes(outcome.cost.scanned_bytes)}, "
+                f"billed {format_bytes(outcome.cost.billed_bytes)}: ${outcome.cost.usd:.8f})"
+            )
+        raise QueryFailed(f"Athena query {query_id} {state}: {reason}{billed}", outcome)
     columns: tuple[str, ...] = ()
     types: list[str] = []
     rows: list[tuple[Any, ...]] = []

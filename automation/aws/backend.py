@@ -14,19 +14,18 @@ from typing import Any, Callable, Mapping
 
 from botocore.exceptions import ClientError
 
-from automation.aws.athena import QueryOutcome, run_query
+from automation.aws.athena import QueryFailed, QueryOutcome, run_query
 from automation.aws.catalog import RegisterOutcome, catalog_error, catalog_partitions, gold_layout, register
 from automation.aws.job_runs import (
     WAIT_MARGIN_MINUTES,
     JobRunFailed,
     JobRunOutcome,
     describe_job_run,
-    job_timeout_minutes,
-    run_progress_printer,
+    job_settings,
     start_job_run,
-    wait_for_job_run,
 )
 from automation.aws.rejects import stack_rejects_table
+from automation.aws.retries import run_progress_printer, wait_for_job_run
 from automation.aws.session import AwsClients, AwsError
 from automation.aws.silver import SampleMaker, load_silver
 from automation.lake import silver_files
@@ -172,17 +171,27 @@ class AwsBackend:
         job_name = self.outputs[out.JOB_NAME]
         run_id = start_job_run(self.clients, self.outputs, self.options.mode, self.options.timeout_minutes)
         self.progress(f"started job run {run_id}")
-        timeout = (self.options.timeout_minutes or job_timeout_minutes(self.clients, job_name)) + WAIT_MARGIN_MINUTES
-        run = wait_for_job_run(self.clients, job_name, run_id, timeout, run_progress_printer(self.progress))
-        self.run = describe_job_run(self.clients, self.outputs, run)
+        settings = job_settings(self.clients, job_name)
+        # Every attempt may take the run's timeout (Glue's retries are runs of their own).
+        per_attempt = self.options.timeout_minutes or settings.timeout_minutes
+        timeout = per_attempt * settings.max_attempts + WAIT_MARGIN_MINUTES
+        attempts = wait_for_job_run(
+            self.clients, job_name, run_id, timeout, run_progress_printer(self.progress), settings.max_attempts
+        )
+        # The last attempt decides: its state, its report; the cost is every attempt's.
+        self.run = describe_job_run(self.clients, self.outputs, attempts[-1], attempts[:-1], settings.max_attempts)
         if not self.run.succeeded:
             raise JobRunFailed(self.run.failure_message())
         if self.run.report is None:
-            raise AwsError(f"job run {run_id} SUCCEEDED but wrote no report at {self.run.report_uri}")
+            raise AwsError(f"job run {self.run.run_id} SUCCEEDED but wrote no report at {self.run.report_uri}")
         return self.run.report
 
     def register_partitions(self) -> list[str]:
-        self.registration = register(self.clients, self.outputs, self.options.method, self.progress)
+        try:
+            self.registration = register(self.clients, self.outputs, self.options.method, self.progress)
+        except QueryFailed as failure:  # a cancelled MSCK REPAIR is billed: its cost stays counted
+            self._count(failure)
+            raise
         return self.registration.partitions
 
     def gold_files(self) -> dict[str, list[str]]:
@@ -190,9 +199,17 @@ class AwsBackend:
         return files
 
     def query(self, sql: str) -> QueryResult:
-        outcome = run_query(self.clients, self.outputs, sql, progress=self.progress)
+        try:
+            outcome = run_query(self.clients, self.outputs, sql, progress=self.progress)
+        except QueryFailed as failure:  # a query the scan cutoff cancelled is billed: count it
+            self._count(failure)
+            raise
         self.queries.append(outcome)
         return outcome.result()
+
+    def _count(self, failure: QueryFailed) -> None:
+        if failure.outcome is not None:
+            self.queries.append(failure.outcome)
 
     def stop(self) -> None:
         pass

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -168,7 +169,7 @@ def register_with_crawler(
             f"crawler {name}'s crawl ended {status}: {last.get('ErrorMessage') or 'no error message'} "
             f"(log: {group} stream {last.get('LogStream', name)})"
         )
-    summary = last_crawl_summary(clients, name)
+    summary = last_crawl_summary(clients, name, last.get("StartTime"))
     partitions = catalog_partitions(clients, outputs[out.GOLD_DATABASE], outputs[out.GOLD_TABLE])
     added, updated = summary.get("partitions_added"), summary.get("partitions_updated")
     changes = (
@@ -195,32 +196,94 @@ def _get_crawler(clients: AwsClients, name: str) -> dict[str, Any]:
         raise AwsError(f"Glue refused a request on crawler {name}: {error_message(error)}") from None
 
 
-def last_crawl_summary(clients: AwsClients, name: str) -> dict[str, Any]:
-    """Partitions added/updated by the latest crawl, from ListCrawls' run summary.
+def last_crawl_summary(clients: AwsClients, name: str, started: Any = None) -> dict[str, Any]:
+    """Partitions added/updated by the crawler's newest crawl, from ListCrawls' run summary.
 
-    ListCrawls has no paginator in botocore; one result (the newest crawl) is all we read.
+    ListCrawls does not say its crawls come newest first, and botocore has no paginator for
+    it: every page is read (from `started` on, when given: "START_TIME ... The epoch
+    timestamp in milliseconds", CrawlsFilter) and the crawl with the latest StartTime wins.
     """
+    request: dict[str, Any] = {"CrawlerName": name, "MaxResults": 100}
+    if isinstance(started, datetime):
+        millis = str(int(started.timestamp() * 1000))
+        request["Filters"] = [{"FieldName": "START_TIME", "FilterOperator": "GE", "FieldValue": millis}]
+    crawls: list[dict[str, Any]] = []
     try:
-        history = clients.glue.list_crawls(CrawlerName=name, MaxResults=1).get("Crawls", [])
+        while True:
+            page = clients.glue.list_crawls(**request)
+            crawls += page.get("Crawls", [])
+            if not page.get("NextToken"):
+                break
+            request["NextToken"] = page["NextToken"]
     except ClientError:
         return {}
-    if not history:
+    if not crawls:
         return {}
-    crawl = history[0]
+    crawl = max(crawls, key=lambda c: _timestamp(c.get("StartTime")))
     summary: dict[str, Any] = {"crawl_id": crawl.get("CrawlId", ""), "dpu_hours": crawl.get("DPUHour")}
-    try:
-        document = json.loads(crawl.get("Summary") or "{}")
-    except json.JSONDecodeError:
-        return summary
-    partitions = document.get("PARTITION") or document.get("Partitions") or {}
-    if isinstance(partitions, dict):
-        for action, key in (("ADD", "partitions_added"), ("UPDATE", "partitions_updated")):
-            entry = partitions.get(action)
-            if isinstance(entry, dict) and "Count" in entry:
-                summary[key] = entry["Count"]
-            elif isinstance(entry, int):
-                summary[key] = entry
+    summary.update(crawl_partition_changes(crawl.get("Summary")))
     return summary
+
+
+def crawl_partition_changes(text: Any) -> dict[str, int]:
+    """`partitions_added` / `partitions_updated` from a crawl's `Summary`.
+
+    The Summary is a string, "A run summary for the specific crawl in JSON. Contains the
+    catalog tables and partitions that were added, updated, or deleted" (CrawlerHistory in
+    botocore's Glue model; https://docs.aws.amazon.com/glue/latest/webapi/API_ListCrawls.html
+    shows `"Summary": "string"`). AWS documents no schema for its inside: a section
+    (`PARTITION`) or an action in it (`ADD`) may itself be a JSON string rather than an
+    object, and a count a number or a numeric string; all are read.
+    """
+    document = _json_value(text)
+    if not isinstance(document, dict):
+        return {}
+    partitions = _json_value(_section(document, "PARTITION", "PARTITIONS"))
+    if not isinstance(partitions, dict):
+        return {}
+    changes: dict[str, int] = {}
+    for action, key in (("ADD", "partitions_added"), ("UPDATE", "partitions_updated")):
+        entry = _json_value(_section(partitions, action))
+        if isinstance(entry, dict):
+            entry = _json_value(_section(entry, "COUNT"))
+        count = _count(entry)
+        if count is not None:
+            changes[key] = count
+    return changes
+
+
+def _json_value(value: Any) -> Any:
+    """A JSON document that may be nested in strings, decoded until it is not a string."""
+    for _ in range(3):
+        if not isinstance(value, str):
+            break
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            break
+    return value
+
+
+def _section(document: dict[str, Any], *names: str) -> Any:
+    wanted = {n.upper() for n in names}
+    return next((value for key, value in document.items() if str(key).upper() in wanted), None)
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (str, float)):
+        try:
+            return int(float(value))
+        except ValueError:
+            return None
+    return None
+
+
+def _timestamp(value: Any) -> float:
+    return value.timestamp() if isinstance(value, datetime) else float(value or 0)
 
 
 def register_with_msck(

@@ -9,16 +9,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable, Sequence
 
 from botocore.exceptions import ClientError
 
-from automation.aws.costs import GlueRunCost, UnknownWorkerType, glue_run_cost
-from automation.aws.session import AwsClients, AwsError, Poll, error_code, error_message, paginate, wait_for
+from automation.aws.costs import GlueRunCost, UnknownWorkerType, glue_run_cost, total_glue_cost
+from automation.aws.session import AwsClients, AwsError, error_code, error_message, paginate
 from automation.outputs import StackOutputs, split_s3_uri
-from automation.pipeline import Notify
 from etl.report import RunReport
 from infra import outputs as out
+from infra.settings import GLUE_5_DEFAULT_TIMEOUT_MINUTES
 
 # Glue job run states ("AWS Glue job run statuses",
 # https://docs.aws.amazon.com/glue/latest/dg/job-run-statuses.html; EXPIRED from the API's
@@ -33,7 +33,12 @@ RUN_FAILED_STATES = ("FAILED", "TIMEOUT", "ERROR", "STOPPED", "EXPIRED")
 # Extra wait beyond the run's own timeout: Glue's start-up (STARTING, WAITING) is not in it.
 WAIT_MARGIN_MINUTES = 10
 
-DEFAULT_JOB_TIMEOUT_MINUTES = 2880  # Glue's default when a job sets none
+# Glue's timeout for a job that sets none (Job.Timeout and JobRun.Timeout in botocore's Glue
+# model, https://docs.aws.amazon.com/glue/latest/webapi/API_Job.html): "the timeout is
+# defaulted to 2,880 minutes for Glue version 4.0 and earlier, or 480 minutes for Glue
+# version 5.0 and later". The stack's job is Glue 5.0.
+DEFAULT_JOB_TIMEOUT_MINUTES = GLUE_5_DEFAULT_TIMEOUT_MINUTES
+GLUE_4_DEFAULT_TIMEOUT_MINUTES = 2880
 
 
 class JobRunFailed(AwsError):
@@ -50,7 +55,10 @@ class JobRunOutcome:
 
     run_id: str
     state: str
-    attempt: int = 0
+    attempt: int = 0  # Glue's `Attempt` of this (the last) attempt
+    attempt_number: int = 1  # its place among the run's attempts, from 1
+    max_attempts: int = 1  # the job's MaxRetries + 1
+    earlier_attempts: list[str] = field(default_factory=list)  # run ids of the failed attempts before it
     started_on: str = ""
     completed_on: str = ""
     execution_seconds: int = 0
@@ -73,11 +81,17 @@ class JobRunOutcome:
     def finished(self) -> bool:
         return self.state not in RUN_ACTIVE_STATES
 
+    def attempts_text(self) -> str:
+        return f"attempt {self.attempt_number} of {max(self.max_attempts, self.attempt_number)}"
+
     def failure_message(self) -> str:
         """One line for a run that did not succeed."""
         reason = self.error_message or "Glue gave no error message"
+        retried = ""
+        if self.earlier_attempts:
+            retried = f" ({self.attempts_text()}; earlier: {', '.join(self.earlier_attempts)})"
         return (
-            f"job run {self.run_id} ended {self.state}: {reason} "
+            f"job run {self.run_id} ended {self.state}{retried}: {reason} "
             f"(driver log: {self.driver_log_group} stream {self.driver_log_stream}; console: {self.console_url})"
         )
 
@@ -86,6 +100,9 @@ class JobRunOutcome:
             "run_id": self.run_id,
             "state": self.state,
             "attempt": self.attempt,
+            "attempt_number": self.attempt_number,
+            "max_attempts": self.max_attempts,
+            "earlier_attempts": self.earlier_attempts,
             "started_on": self.started_on,
             "completed_on": self.completed_on,
             "execution_seconds": self.execution_seconds,
@@ -109,15 +126,41 @@ def driver_stream(run_id: str) -> str:
     return f"{run_id}-driver"
 
 
+def job_log_groups(outputs: StackOutputs, run: dict[str, Any] | None = None) -> list[str]:
+    """The log groups a run writes to, error group first: `<LogGroupName>/error` and
+    `/output` when GetJobRun names its `LogGroupName`, then the stack's outputs.
+
+    `JobRun.LogGroupName` is "/aws-glue/jobs/" by default, or
+    "/aws-glue/jobs-<role>-<security configuration>/" when a security configuration
+    encrypts the logs (botocore's Glue model,
+    https://docs.aws.amazon.com/glue/latest/webapi/API_JobRun.html); Glue 5.0 writes to
+    `<prefix>/error` and `<prefix>/output` ("Logging for AWS Glue jobs",
+    https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html). Whether
+    LogGroupName reflects the job's `--custom-logGroup-prefix` is not documented, so the
+    stack's own groups (`jobErrorLogGroup`, `jobOutputLogGroup`) follow as candidates:
+    readers skip the groups that do not exist.
+    """
+    groups: list[str] = []
+    base = str((run or {}).get("LogGroupName") or "").rstrip("/")
+    if base:
+        groups += [f"{base}/error", f"{base}/output"]
+    for name in (out.JOB_ERROR_LOG_GROUP, out.JOB_OUTPUT_LOG_GROUP):
+        group = outputs.get(name)
+        if group and group not in groups:
+            groups.append(group)
+    return groups
+
+
 def find_active_run(clients: AwsClients, job_name: str) -> dict[str, Any] | None:
     """The job's run that is starting, running, stopping or waiting, if any (newest first)."""
-    for run in _job_runs(clients, job_name):
+    for run in list_job_runs(clients, job_name):
         if run.get("JobRunState") in RUN_ACTIVE_STATES:
             return run
     return None
 
 
-def _job_runs(clients: AwsClients, job_name: str) -> Iterable[dict[str, Any]]:
+def list_job_runs(clients: AwsClients, job_name: str) -> Iterable[dict[str, Any]]:
+    """The job's runs, newest first (GetJobRuns: "the newest jobs returned first"), every page."""
     try:
         yield from paginate(clients.glue, "get_job_runs", "JobRuns", JobName=job_name)
     except ClientError as error:
@@ -189,32 +232,39 @@ def latest_job_run(clients: AwsClients, job_name: str) -> dict[str, Any]:
     return newest
 
 
-def wait_for_job_run(
-    clients: AwsClients,
-    job_name: str,
-    run_id: str,
-    timeout_minutes: float,
-    on_poll: Callable[[Poll], None] | None = None,
-) -> dict[str, Any]:
-    """Poll the run until it leaves the active states; return Glue's JobRun."""
-    return wait_for(
-        f"job run {run_id} of {job_name} to finish",
-        lambda: get_job_run(clients, job_name, run_id),
-        lambda run: run.get("JobRunState") not in RUN_ACTIVE_STATES,
-        timeout=timeout_minutes * 60,
-        on_poll=on_poll,
-        first_delay=2.0,
-        max_delay=30.0,
-    )
+@dataclass(frozen=True)
+class JobSettings:
+    """What the job's definition says about its runs: how long one may take, how many tries."""
+
+    timeout_minutes: int
+    max_attempts: int  # MaxRetries + 1
 
 
-def job_timeout_minutes(clients: AwsClients, job_name: str) -> int:
-    """The job's own timeout (minutes), from its definition."""
+def job_settings(clients: AwsClients, job_name: str) -> JobSettings:
+    """The job's timeout (Glue's default for its version when it sets none) and attempts."""
     try:
         job = clients.glue.get_job(JobName=job_name)["Job"]
     except ClientError as error:
         raise _glue_job_error(error, job_name) from None
-    return int(job.get("Timeout") or DEFAULT_JOB_TIMEOUT_MINUTES)
+    if job.get("Timeout"):
+        timeout = int(job["Timeout"])
+    elif _glue_major(job.get("GlueVersion")) < 5:
+        timeout = GLUE_4_DEFAULT_TIMEOUT_MINUTES
+    else:
+        timeout = DEFAULT_JOB_TIMEOUT_MINUTES
+    return JobSettings(timeout, int(job.get("MaxRetries") or 0) + 1)
+
+
+def job_timeout_minutes(clients: AwsClients, job_name: str) -> int:
+    """The job's own timeout (minutes); Glue's default for its version when it sets none."""
+    return job_settings(clients, job_name).timeout_minutes
+
+
+def _glue_major(version: str | None) -> int:
+    try:
+        return int(str(version or "5.0").split(".")[0])
+    except ValueError:
+        return 5
 
 
 def read_run_report(clients: AwsClients, reports_uri: str, run_id: str) -> RunReport | None:
@@ -237,13 +287,28 @@ def report_from_json(text: str | bytes) -> RunReport:
     return RunReport(**{key: value for key, value in document.items() if key in names})
 
 
-def describe_job_run(clients: AwsClients, outputs: StackOutputs, run: dict[str, Any]) -> JobRunOutcome:
-    """Glue's JobRun plus the job's report and the cost once the run is over."""
+def describe_job_run(
+    clients: AwsClients,
+    outputs: StackOutputs,
+    run: dict[str, Any],
+    earlier: Sequence[dict[str, Any]] = (),
+    max_attempts: int = 1,
+) -> JobRunOutcome:
+    """Glue's JobRun of the last attempt plus the job's report and the cost once it is over.
+
+    Args:
+        run: the attempt that decides (the last one).
+        earlier: the failed attempts before it, oldest first: their cost is added.
+        max_attempts: the job's MaxRetries + 1.
+    """
     run_id = run["Id"]
     outcome = JobRunOutcome(
         run_id=run_id,
         state=run.get("JobRunState", "UNKNOWN"),
         attempt=int(run.get("Attempt", 0)),
+        attempt_number=len(earlier) + 1,
+        max_attempts=max(max_attempts, len(earlier) + 1),
+        earlier_attempts=[r["Id"] for r in earlier],
         started_on=_iso(run.get("StartedOn")),
         completed_on=_iso(run.get("CompletedOn")) if run.get("JobRunState") not in RUN_ACTIVE_STATES else "",
         execution_seconds=int(run.get("ExecutionTime", 0)),
@@ -251,40 +316,37 @@ def describe_job_run(clients: AwsClients, outputs: StackOutputs, run: dict[str, 
         workers=int(run.get("NumberOfWorkers", 0)),
         error_message=run.get("ErrorMessage", ""),
         arguments=dict(run.get("Arguments", {})),
-        driver_log_group=outputs.get(out.JOB_ERROR_LOG_GROUP, ""),
+        driver_log_group=next(iter(job_log_groups(outputs, run)), ""),
         driver_log_stream=driver_stream(run_id),
         console_url=outputs.get(out.JOB_CONSOLE_URL, ""),
     )
-    if outcome.finished and outcome.worker_type and outcome.workers:
-        try:
-            outcome.cost = glue_run_cost(
-                outcome.worker_type,
-                outcome.workers,
-                outcome.execution_seconds,
-                float(outputs[out.PRICE_PER_DPU_HOUR]),
-            )
-        except UnknownWorkerType:
-            outcome.cost = None
-    if outcome.finished:  # the job publishes its report whether it succeeds or fails
+    if outcome.finished:
+        costs = [_run_cost(attempt, outputs) for attempt in (*earlier, run)]
+        if all(cost is not None for cost in costs):
+            outcome.cost = total_glue_cost(costs) if len(costs) > 1 else costs[0]
+        # the job publishes its report whether it succeeds or fails
         reports = outputs.uri(out.REPORTS_URI)
         outcome.report_uri = f"{reports}{run_id}.json"
         outcome.report = read_run_report(clients, reports, run_id)
     return outcome
 
 
+def _run_cost(run: dict[str, Any], outputs: StackOutputs) -> GlueRunCost | None:
+    worker_type, workers = run.get("WorkerType", ""), int(run.get("NumberOfWorkers", 0))
+    if not worker_type or not workers:
+        return None
+    dpu_seconds = run.get("DPUSeconds")
+    try:
+        return glue_run_cost(
+            worker_type,
+            workers,
+            float(run.get("ExecutionTime", 0) or 0),
+            float(outputs[out.PRICE_PER_DPU_HOUR]),
+            dpu_seconds=float(dpu_seconds) if dpu_seconds is not None else None,
+        )
+    except UnknownWorkerType:
+        return None
+
+
 def _iso(value: Any) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value or "")
-
-
-def run_progress_printer(progress: Notify) -> Callable[[Poll], None]:
-    """A poll callback that reports the run's state when it changes (state, elapsed, attempt)."""
-    last: dict[str, str] = {}
-
-    def on_poll(poll: Poll) -> None:
-        run = poll.value
-        state = run.get("JobRunState", "?")
-        if last.get("state") != state:
-            last["state"] = state
-            progress(f"run {run['Id']}: {state} after {poll.elapsed:.0f} s (attempt {run.get('Attempt', 0)})")
-
-    return on_poll

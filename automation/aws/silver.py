@@ -74,6 +74,7 @@ def upload_silver(
     except ClientError as error:
         raise AwsError(f"cannot list s3://{bucket}/{prefix}: {error_message(error)}") from None
     transfer = transfer_config(multipart_threshold)
+    extra = upload_encryption(outputs)
     uploaded = skipped = sent = 0
     for file in files:
         key = prefix + file.key
@@ -83,12 +84,28 @@ def upload_silver(
                 on_bytes(file.size)
             continue
         try:
-            clients.s3.upload_file(str(file.path), bucket, key, Config=transfer, Callback=on_bytes)
+            clients.s3.upload_file(
+                str(file.path), bucket, key, ExtraArgs=extra or None, Config=transfer, Callback=on_bytes
+            )
         except Exception as error:  # boto3's S3UploadFailedError wraps the ClientError
             raise AwsError(f"uploading {file.path} to s3://{bucket}/{key} failed: {error}") from None
         uploaded += 1
         sent += file.size
     return uploaded, skipped, sent
+
+
+def upload_encryption(outputs: StackOutputs) -> dict[str, str]:
+    """The encryption headers an upload sends when the stack has a KMS key (`kmsKeyArn`):
+    SSE-KMS with that key. A bucket policy may refuse a PutObject without them (the
+    `s3:x-amz-server-side-encryption` and `s3:x-amz-server-side-encryption-aws-kms-key-id`
+    condition keys, "Bucket policy examples using condition keys",
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html); the
+    bucket's default encryption is applied only "If a PUT Object request doesn't specify any
+    server-side encryption" (ServerSideEncryptionRule,
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionRule.html), which
+    such a policy refuses."""
+    key = outputs.get(out.KMS_KEY_ARN)
+    return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key} if key else {}
 
 
 def register_silver_partitions(clients: AwsClients, outputs: StackOutputs, specs: Iterable[str]) -> tuple[int, int]:

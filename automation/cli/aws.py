@@ -106,20 +106,24 @@ def run_command(args: argparse.Namespace) -> int:
             ),
         )
         return EXIT_OK
-    timeout = args.timeout_minutes or aws.job_timeout_minutes(clients, outputs[out.JOB_NAME])
-    return _wait_and_show(args, screen, outputs, clients, run_id, timeout + aws.WAIT_MARGIN_MINUTES)
+    settings = aws.job_settings(clients, outputs[out.JOB_NAME])
+    if args.timeout_minutes:
+        settings = aws.JobSettings(args.timeout_minutes, settings.max_attempts)
+    return _wait_and_show(args, screen, outputs, clients, run_id, settings)
 
 
 def status_command(args: argparse.Namespace) -> int:
-    """`status`: the last (or given) run's state, report and cost; --wait waits for it."""
+    """`status`: the last (or given) run's state, report and cost, followed to its last
+    attempt when Glue retried it; --wait waits for it."""
     screen = Screen(args.json)
     outputs, clients = connect(args, *RUN_OUTPUTS)
     job_name = outputs[out.JOB_NAME]
     run = aws.get_job_run(clients, job_name, args.run_id) if args.run_id else aws.latest_job_run(clients, job_name)
-    if args.wait and run.get("JobRunState") in aws.RUN_ACTIVE_STATES:
-        timeout = aws.job_timeout_minutes(clients, job_name) + aws.WAIT_MARGIN_MINUTES
-        return _wait_and_show(args, screen, outputs, clients, run["Id"], timeout)
-    return show_run(screen, aws.describe_job_run(clients, outputs, run))
+    settings = aws.job_settings(clients, job_name)
+    attempts = aws.all_attempts(clients, job_name, run)
+    if args.wait and attempts[-1].get("JobRunState") in aws.RUN_ACTIVE_STATES:
+        return _wait_and_show(args, screen, outputs, clients, attempts[-1]["Id"], settings)
+    return show_run(screen, aws.describe_job_run(clients, outputs, attempts[-1], attempts[:-1], settings.max_attempts))
 
 
 def _wait_and_show(
@@ -128,25 +132,31 @@ def _wait_and_show(
     outputs: StackOutputs,
     clients: AwsClients,
     run_id: str,
-    timeout_minutes: float,
+    settings: aws.JobSettings,
 ) -> int:
     job_name = outputs[out.JOB_NAME]
+    # Every attempt may take the run's timeout (Glue's retries are runs of their own).
+    timeout = settings.timeout_minutes * settings.max_attempts + aws.WAIT_MARGIN_MINUTES
+    following = {"run_id": run_id}
     try:
         with spinner(screen, f"waiting for job run {run_id}") as update:
             printer = aws.run_progress_printer(screen.progress)
 
             def on_poll(poll) -> None:
                 printer(poll)
-                run = poll.value
-                update(f"{run_id}: {run.get('JobRunState')} {poll.elapsed:.0f} s, attempt {run.get('Attempt', 0)}")
+                attempt = poll.value
+                following["run_id"] = attempt.run["Id"]
+                update(f"{attempt.run['Id']}: {attempt.state} {poll.elapsed:.0f} s, {attempt.describe()}")
 
-            run = aws.wait_for_job_run(clients, job_name, run_id, timeout_minutes, on_poll)
+            attempts = aws.wait_for_job_run(clients, job_name, run_id, timeout, on_poll, settings.max_attempts)
     except KeyboardInterrupt:
+        current = following["run_id"]
         raise Interrupted(
-            f"stopped waiting; job run {run_id} goes on. Follow it with: "
-            f"python -m automation status --run-id {run_id} --wait {source_flags(args)}"
+            f"stopped waiting; job run {current} goes on. Follow it with: "
+            f"python -m automation status --run-id {current} --wait {source_flags(args)}"
         ) from None
-    return show_run(screen, aws.describe_job_run(clients, outputs, run))
+    outcome = aws.describe_job_run(clients, outputs, attempts[-1], attempts[:-1], settings.max_attempts)
+    return show_run(screen, outcome)
 
 
 def show_run(screen: Screen, run: aws.JobRunOutcome) -> int:
@@ -156,18 +166,24 @@ def show_run(screen: Screen, run: aws.JobRunOutcome) -> int:
         table.add_column("value")
         rows = [
             ("state", run.state),
-            ("attempt", str(run.attempt)),
+            (
+                "attempt",
+                run.attempts_text() + (f" (after {', '.join(run.earlier_attempts)})" if run.earlier_attempts else ""),
+            ),
             ("started", run.started_on),
             ("completed", run.completed_on or "-"),
             ("execution time", f"{run.execution_seconds} s"),
             ("workers", f"{run.worker_type} x {run.workers}"),
         ]
         if run.cost:
+            cost = run.cost
+            how = (
+                "Glue's DPUSeconds" if cost.from_dpu_seconds else f"{cost.dpus:g} DPU x {cost.billed_seconds} s billed"
+            )
+            if cost.attempts > 1:
+                how += f", {cost.attempts} attempts"
             rows += [
-                (
-                    "DPU-seconds",
-                    f"{run.cost.dpu_seconds:g} ({run.cost.dpus:g} DPU x {run.cost.billed_seconds} s billed)",
-                ),
+                ("DPU-seconds", f"{cost.dpu_seconds:g} ({how})"),
                 ("cost", f"${run.cost.usd:.6f} at ${run.cost.price_per_dpu_hour}/DPU-hour"),
             ]
         if run.report:
@@ -242,7 +258,8 @@ def query_command(args: argparse.Namespace) -> int:
 
 
 def logs_command(args: argparse.Namespace) -> int:
-    """`logs [--run-id ID] [--follow]`: the run's streams in the Glue 5.0 log groups."""
+    """`logs [--run-id ID] [--follow]`: the run's streams in the Glue 5.0 log groups GetJobRun
+    names (the stack's own groups too), with their ERROR lines."""
     screen = Screen(args.json)
     outputs, clients = connect(args, *LOGS_OUTPUTS)
     job_name = outputs[out.JOB_NAME]
@@ -253,26 +270,28 @@ def logs_command(args: argparse.Namespace) -> int:
             run = aws.follow_driver_log(clients, outputs, run_id, lambda line: screen.err.print(line, markup=False))
         except KeyboardInterrupt:
             raise Interrupted(f"stopped following; job run {run_id} goes on") from None
-    groups = [outputs[out.JOB_ERROR_LOG_GROUP], outputs[out.JOB_OUTPUT_LOG_GROUP]]
-    streams = aws.run_log_streams(clients, groups, run_id)
+    logs = aws.run_logs(clients, aws.job_log_groups(outputs, run), run_id)
     document = {
         "run_id": run_id,
         "state": run.get("JobRunState"),
-        "groups": groups,
-        "streams": [s.to_dict() for s in streams],
+        "groups": logs.groups,
+        "groups_not_found": logs.missing_groups,
+        "groups_not_readable": logs.denied_groups,
+        "streams": [s.to_dict() for s in logs.streams],
     }
 
     def render() -> None:
         table = Table(title=f"Log streams of job run {run_id} ({run.get('JobRunState')})", title_justify="left")
-        for column in ("group", "stream (run id-)", "events", "first event", "last event", "ERROR lines"):
+        for column in ("group", "stream (run id-)", "first event", "last event", "ERROR lines"):
             table.add_column(column)
-        for s in streams:
+        for s in logs.streams:
             stream = s.stream[len(run_id) + 1 :] if s.stream.startswith(run_id + "-") else s.stream
-            table.add_row(s.group, stream, str(s.events), s.first_event, s.last_event, str(len(s.error_lines)))
+            table.add_row(s.group, stream, s.first_event, s.last_event, str(s.error_count))
         screen.out.print(table)
-        if not streams:
-            screen.out.print(f"no log streams for {run_id} in {', '.join(groups)} (yet)")
-        for s in streams:
+        if not logs.streams:
+            searched = ", ".join(logs.groups + logs.missing_groups + logs.denied_groups)
+            screen.out.print(f"no log streams for {run_id} in {searched} (yet)")
+        for s in logs.streams:
             for line in s.error_lines:
                 screen.out.print(f"{s.stream}: {line}", markup=False)
 

@@ -114,11 +114,26 @@ def pipeline_command(args: argparse.Namespace) -> int:
         deploy=up,
         make_sample=generate_sample,
     )
-    result = run_pipeline(backend, ConsoleProgress(screen.err))
+    try:
+        result = run_pipeline(backend, ConsoleProgress(screen.err))
+    except PipelineError:
+        _print_spent(screen, backend.cost())  # a failed run or a cancelled query is billed too
+        raise
     result.cost = backend.cost()
     result.links = backend.links()
     screen.result(result.to_dict(), lambda: _print_pipeline_summary(screen, result))
     return EXIT_OK
+
+
+def _print_spent(screen: Screen, cost: dict[str, Any]) -> None:
+    """What the failed pipeline was billed before it stopped (stderr), when anything."""
+    if not cost["glue_usd"] and not cost["athena_billed_bytes"]:
+        return
+    screen.progress(
+        f"billed before the failure: Glue {cost['glue_dpu_seconds']:g} DPU-seconds ${cost['glue_usd']:.6f}; "
+        f"Athena {cost['athena_queries']} queries, billed {format_bytes(cost['athena_billed_bytes'])} "
+        f"${cost['athena_usd']:.8f}; total ${cost['total_usd']:.6f}"
+    )
 
 
 def _deploy_progress(screen: Screen) -> Callable[[Any], None]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 import boto3
 import pytest
@@ -110,6 +111,86 @@ def test_a_run_that_does_not_succeed_fails_with_glues_message_the_driver_log_and
     glue.assert_no_pending_responses()
 
 
+def test_a_retried_run_is_followed_to_its_last_attempt_with_its_report_and_both_costs():
+    """prod's job has MaxRetries 1: the first attempt fails and Glue retries it as a new
+    run (JobRun.Attempt 1, PreviousRunId naming the first); the wait, the report, the exit
+    and the cost follow the retry."""
+    clients, glue = stubbed("glue")
+    s3_client = clients.session.client("s3")
+    clients.use("s3", s3_client)
+    s3 = Stubber(s3_client)
+    job = OUTPUTS[out.JOB_NAME]
+    glue.add_response("get_job_runs", {"JobRuns": []}, {"JobName": job})
+    glue.add_response("start_job_run", {"JobRunId": "jr_1"}, {"JobName": job})
+    glue.add_response("get_job", {"Job": {"Name": job, "Timeout": 30, "MaxRetries": 1}}, {"JobName": job})
+    workers = {"WorkerType": "G.1X", "NumberOfWorkers": 2}
+    first = {"Id": "jr_1", "JobName": job, "Attempt": 0, "StartedOn": STARTED, **workers}
+    glue.add_response("get_job_run", {"JobRun": {**first, "JobRunState": "RUNNING"}}, {"JobName": job, "RunId": "jr_1"})
+    failed = {**first, "JobRunState": "FAILED", "ErrorMessage": "Container killed", "ExecutionTime": 45}
+    glue.add_response("get_job_run", {"JobRun": failed}, {"JobName": job, "RunId": "jr_1"})
+    retry = {"Id": "jr_2", "JobName": job, "Attempt": 1, "PreviousRunId": "jr_1", "StartedOn": STARTED, **workers}
+    glue.add_response("get_job_runs", {"JobRuns": [{**retry, "JobRunState": "STARTING"}, failed]}, {"JobName": job})
+    glue.add_response("get_job_run", {"JobRun": {**retry, "JobRunState": "RUNNING"}}, {"JobName": job, "RunId": "jr_2"})
+    succeeded = {**retry, "JobRunState": "SUCCEEDED", "ExecutionTime": 600}
+    glue.add_response("get_job_run", {"JobRun": succeeded}, {"JobName": job, "RunId": "jr_2"})
+    body = json.dumps({"run_id": "jr_2", "mode": "incremental", "status": "succeeded", "rows_read": 3}).encode()
+    s3.add_response(
+        "get_object",
+        {"Body": StreamingBody(io.BytesIO(body), len(body))},
+        {"Bucket": "lake", "Key": "gold/_reports/sample_data_aggregated/jr_2.json"},
+    )
+    lines = []
+    backend = ops.AwsBackend(ops.AwsOptions(), outputs(), lambda o: clients, progress=lines.append)
+    backend.outputs, backend.clients = outputs(), clients
+
+    with glue, s3:
+        report = backend.run_job()
+
+    glue.assert_no_pending_responses()
+    assert report.run_id == "jr_2" and report.rows_read == 3
+    run = backend.run
+    assert (run.run_id, run.state, run.attempt_number, run.max_attempts) == ("jr_2", "SUCCEEDED", 2, 2)
+    assert run.earlier_attempts == ["jr_1"]
+    assert run.report_uri.endswith("/jr_2.json")
+    # jr_1: 45 s -> the 60 s minimum x 2 DPU = 120 DPU-s; jr_2: 600 s x 2 DPU = 1200 DPU-s.
+    assert (run.cost.attempts, run.cost.dpu_seconds, run.cost.usd) == (2, 1320, 0.161333)
+    assert backend.cost()["glue_dpu_seconds"] == 1320
+    assert [re.sub(r"after \d+ s", "after N s", line) for line in lines] == [
+        "started job run jr_1",
+        "run jr_1: RUNNING after N s (attempt 1 of 2)",
+        "run jr_1: FAILED after N s (attempt 1 of 2); Glue retries it as run jr_2",
+        "run jr_2: STARTING after N s (attempt 2 of 2)",
+        "run jr_2: RUNNING after N s (attempt 2 of 2)",
+        "run jr_2: SUCCEEDED after N s (attempt 2 of 2)",
+    ]
+
+
+def test_a_failed_attempt_whose_retry_never_comes_is_the_last_one():
+    clients, glue = stubbed("glue")
+    job = OUTPUTS[out.JOB_NAME]
+    failed = {"Id": "jr_1", "JobName": job, "Attempt": 0, "JobRunState": "FAILED", "ErrorMessage": "boom"}
+    glue.add_response("get_job_run", {"JobRun": failed}, {"JobName": job, "RunId": "jr_1"})
+    glue.add_response("get_job_runs", {"JobRuns": [failed]}, {"JobName": job})
+    with glue:
+        attempts = ops.wait_for_job_run(clients, job, "jr_1", 1, max_attempts=2, retry_grace_seconds=0)
+    assert [a["Id"] for a in attempts] == ["jr_1"]
+
+
+def test_status_of_a_first_attempt_shows_the_retry_that_followed_it():
+    clients, glue = stubbed("glue")
+    job = OUTPUTS[out.JOB_NAME]
+    failed = {"Id": "jr_1", "JobName": job, "Attempt": 0, "JobRunState": "FAILED"}
+    retry = {"Id": "jr_2", "JobName": job, "Attempt": 1, "PreviousRunId": "jr_1", "JobRunState": "RUNNING"}
+    glue.add_response("get_job_runs", {"JobRuns": [retry], "NextToken": "t"}, {"JobName": job})
+    with glue:
+        assert [a["Id"] for a in ops.all_attempts(clients, job, failed)] == ["jr_1", "jr_2"]
+    # and back from the retry to the attempt before it
+    clients, glue = stubbed("glue")
+    glue.add_response("get_job_run", {"JobRun": failed}, {"JobName": job, "RunId": "jr_1"})
+    with glue:
+        assert [a["Id"] for a in ops.all_attempts(clients, job, retry)] == ["jr_1", "jr_2"]
+
+
 def test_concurrent_runs_exceeded_names_the_run_in_progress():
     clients, glue = stubbed("glue")
     job = OUTPUTS[out.JOB_NAME]
@@ -165,32 +246,213 @@ def test_a_failed_crawl_gives_glues_message_and_log_stream():
     )
 
 
-def test_the_crawl_summary_gives_partitions_added_and_updated():
+def test_the_newest_crawls_summary_is_read_in_the_string_form_listcrawls_returns():
+    """ListCrawls' `Summary` is a string of JSON (CrawlerHistory.Summary, `"Summary":
+    "string"` in API_ListCrawls); its sections may be JSON strings themselves. The crawls
+    come in no documented order: the newest by StartTime wins, over every page."""
     clients, glue = stubbed("glue")
-    summary = {"PARTITION": {"ADD": {"Count": 3}, "UPDATE": {"Count": 1}}}
-    glue.add_response(
-        "list_crawls",
-        {"Crawls": [{"CrawlId": "c1", "State": "COMPLETED", "Summary": json.dumps(summary), "DPUHour": 0.1}]},
-        {"CrawlerName": "crawler-gold-data", "MaxResults": 1},
+    newest_summary = json.dumps(
+        {"TABLE": json.dumps({}), "PARTITION": json.dumps({"ADD": {"Count": 3}, "UPDATE": "1"})}
     )
+    older = {
+        "CrawlId": "c-old",
+        "State": "COMPLETED",
+        "StartTime": dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+        "Summary": json.dumps({"PARTITION": {"ADD": {"Count": 9}}}),
+        "DPUHour": 0.2,
+    }
+    newest = {"CrawlId": "c-new", "State": "COMPLETED", "StartTime": STARTED, "Summary": newest_summary, "DPUHour": 0.1}
+    middle = {**older, "CrawlId": "c-mid", "StartTime": dt.datetime(2026, 11, 25, tzinfo=dt.UTC)}
+    since = {"FieldName": "START_TIME", "FilterOperator": "GE", "FieldValue": str(int(STARTED.timestamp() * 1000))}
+    request = {"CrawlerName": "crawler-gold-data", "MaxResults": 100, "Filters": [since]}
+    glue.add_response("list_crawls", {"Crawls": [older, middle], "NextToken": "page-2"}, request)
+    glue.add_response("list_crawls", {"Crawls": [newest]}, {**request, "NextToken": "page-2"})
     with glue:
-        assert ops.last_crawl_summary(clients, "crawler-gold-data") == {
-            "crawl_id": "c1",
+        assert ops.last_crawl_summary(clients, "crawler-gold-data", STARTED) == {
+            "crawl_id": "c-new",
             "dpu_hours": 0.1,
             "partitions_added": 3,
             "partitions_updated": 1,
         }
 
 
-# -- Athena ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    ("state", "reason"),
+    "summary",
     [
-        ("FAILED", "Query exhausted resources: the workgroup's 1 GB scan cutoff per query was reached"),
-        ("CANCELLED", "Query cancelled by user"),
+        {"PARTITION": {"ADD": {"Count": 3}, "UPDATE": {"Count": 1}}},
+        {"PARTITION": json.dumps({"ADD": json.dumps({"Count": 3}), "UPDATE": json.dumps({"Count": "1"})})},
     ],
 )
-def test_a_failed_or_cancelled_query_gives_athenas_reason(state, reason):
+def test_a_crawl_summary_is_read_with_objects_or_json_strings_inside(summary):
+    assert ops.crawl_partition_changes(json.dumps(summary)) == {"partitions_added": 3, "partitions_updated": 1}
+
+
+# -- gold verification: every page, data files only -------------------------------------------
+def test_gold_verification_reads_every_page_and_ignores_staging_and_temporary_objects():
+    """The catalog's partitions come in two GetPartitions pages and gold's objects in two
+    ListObjectsV2 pages (moto never pages either); a killed run left objects under
+    `.spark-staging-*/` and `_temporary/` (Spark's commit folders), which are not data."""
+    clients, glue = stubbed("glue")
+    s3_client = clients.session.client("s3")
+    clients.use("s3", s3_client)
+    s3 = Stubber(s3_client)
+    table = {"DatabaseName": "gold_data", "TableName": "sample_data_aggregated"}
+    glue.add_response("get_partitions", {"Partitions": [{"Values": ["2024", "1"]}], "NextToken": "p2"}, table)
+    glue.add_response("get_partitions", {"Partitions": [{"Values": ["2024", "2"]}]}, {**table, "NextToken": "p2"})
+    prefix = "gold/sample_data_aggregated/"
+    first_page = [
+        f"{prefix}ano=2024/mes=1/part-00000-a.c000.snappy.parquet",
+        f"{prefix}.spark-staging-4f1c/ano=2024/mes=3/part-00000-b.c000.snappy.parquet",
+        f"{prefix}_temporary/0/_temporary/attempt_202611261000_0001_m_000000_0/ano=2024/mes=1/part-00001.parquet",
+    ]
+    second_page = [f"{prefix}ano=2024/mes=2/part-00000-c.c000.snappy.parquet", f"{prefix}ano=2024/mes=2/_SUCCESS"]
+    listing = {"Bucket": "lake", "Prefix": prefix}
+    s3.add_response(
+        "list_objects_v2",
+        {
+            "Contents": [{"Key": key, "Size": 100} for key in first_page],
+            "IsTruncated": True,
+            "NextContinuationToken": "c2",
+        },
+        listing,
+    )
+    s3.add_response(
+        "list_objects_v2",
+        {"Contents": [{"Key": key, "Size": 100} for key in second_page], "IsTruncated": False},
+        {**listing, "ContinuationToken": "c2"},
+    )
+    with glue, s3:
+        partitions, files = ops.gold_layout(clients, outputs())
+    assert partitions == ["ano=2024/mes=1", "ano=2024/mes=2"]
+    assert files == {
+        "ano=2024/mes=1": ["part-00000-a.c000.snappy.parquet"],
+        "ano=2024/mes=2": ["part-00000-c.c000.snappy.parquet"],
+    }
+
+
+# -- logs -------------------------------------------------------------------------------------
+# JobRun.LogGroupName in its documented encrypted form ("/aws-glue/jobs-yourRoleName-
+# yourSecurityConfigurationName/"); Glue 5.0 writes `<it>/error` and `<it>/output`.
+NAMED_GROUP = "/aws-glue/jobs-silver-to-gold-glue-role-silver-to-gold-secconf/"
+
+
+def test_logs_read_the_groups_getjobrun_names_and_ask_only_for_error_lines():
+    clients, logs = stubbed("logs")
+    run = {"Id": "jr_7", "JobRunState": "FAILED", "LogGroupName": NAMED_GROUP}
+    groups = ops.job_log_groups(outputs(), run)
+    assert groups == [
+        f"{NAMED_GROUP}error",
+        f"{NAMED_GROUP}output",
+        OUTPUTS[out.JOB_ERROR_LOG_GROUP],
+        OUTPUTS[out.JOB_OUTPUT_LOG_GROUP],
+    ]
+    error_group = f"{NAMED_GROUP}error"
+    logs.add_response(
+        "describe_log_streams",
+        {
+            "logStreams": [
+                {
+                    "logStreamName": "jr_7-driver",
+                    "firstEventTimestamp": 1764151200000,
+                    "lastEventTimestamp": 1764151260000,
+                }
+            ]
+        },
+        {"logGroupName": error_group, "logStreamNamePrefix": "jr_7"},
+    )
+    logs.add_response(
+        "filter_log_events",
+        {
+            "events": [
+                {"logStreamName": "jr_7-driver", "message": "ERROR Executor: Exception in task 0.0", "eventId": "1"},
+                {"logStreamName": "jr_7-driver", "message": "Traceback (most recent call last):", "eventId": "2"},
+            ]
+        },
+        {
+            "logGroupName": error_group,
+            "logStreamNamePrefix": "jr_7",
+            "filterPattern": "?ERROR ?Exception ?Traceback",
+        },
+    )
+    for group, code in zip(  # the other candidates: one the caller may not read, two that do not exist
+        groups[1:], ("AccessDeniedException", "ResourceNotFoundException", "ResourceNotFoundException"), strict=True
+    ):
+        logs.add_client_error(
+            "describe_log_streams",
+            code,
+            "skipped",
+            expected_params={"logGroupName": group, "logStreamNamePrefix": "jr_7"},
+        )
+    with logs:
+        found = ops.run_logs(clients, groups, "jr_7")
+    logs.assert_no_pending_responses()
+    assert found.groups == [error_group]
+    assert found.denied_groups == groups[1:2]
+    assert found.missing_groups == groups[2:]
+    [driver] = found.streams
+    assert (driver.group, driver.stream, driver.error_count) == (error_group, "jr_7-driver", 2)
+    assert driver.first_event == "2025-11-26T10:00:00.000+00:00"
+    assert driver.error_lines == ["ERROR Executor: Exception in task 0.0", "Traceback (most recent call last):"]
+
+
+def test_follow_reads_once_more_after_the_run_ends():
+    clients, glue = stubbed("glue")
+    logs_client = clients.session.client("logs")
+    clients.use("logs", logs_client)
+    logs = Stubber(logs_client)
+    job = OUTPUTS[out.JOB_NAME]
+    ended = {"Id": "jr_8", "JobRunState": "SUCCEEDED"}  # no LogGroupName: the stack's groups
+    error_group, output_group = OUTPUTS[out.JOB_ERROR_LOG_GROUP], OUTPUTS[out.JOB_OUTPUT_LOG_GROUP]
+    read = {"logStreamNames": ["jr_8-driver"]}
+    glue.add_response("get_job_run", {"JobRun": ended}, {"JobName": job, "RunId": "jr_8"})
+    early = {"logStreamName": "jr_8-driver", "message": "INFO job done", "eventId": "1", "timestamp": 1000}
+    logs.add_response("filter_log_events", {"events": [early]}, {"logGroupName": error_group, **read, "startTime": 0})
+    logs.add_response("filter_log_events", {"events": []}, {"logGroupName": output_group, **read, "startTime": 0})
+    # The second read, after the run ended: a line that reached CloudWatch Logs late.
+    glue.add_response("get_job_run", {"JobRun": ended}, {"JobName": job, "RunId": "jr_8"})
+    late = {"logStreamName": "jr_8-driver", "message": "INFO run report written", "eventId": "2", "timestamp": 1500}
+    logs.add_response(
+        "filter_log_events", {"events": [early, late]}, {"logGroupName": error_group, **read, "startTime": 1000}
+    )
+    logs.add_response("filter_log_events", {"events": []}, {"logGroupName": output_group, **read, "startTime": 0})
+    lines = []
+    with glue, logs:
+        run = ops.follow_driver_log(clients, outputs(), "jr_8", lines.append, sleep=no_sleep)
+    assert run["JobRunState"] == "SUCCEEDED"
+    assert [line.split(" ", 1)[1] for line in lines] == ["INFO job done", "INFO run report written"]
+    logs.assert_no_pending_responses()
+
+
+# -- Athena ---------------------------------------------------------------------------------
+# The workgroup's per-query scan cutoff CANCELS a query that passes it, and "canceled
+# queries are charged" (https://docs.aws.amazon.com/athena/latest/ug/workgroups-setting-control-limits-cloudwatch.html);
+# a FAILED query is free. AWS does not document the cutoff's StateChangeReason wording: the
+# reasons below are the tests' own.
+CUTOFF_REASON = "Query cancelled: the workgroup's data scanned limit per query was exceeded"
+
+
+def stub_query_ending(athena: Stubber, state: str, reason: str, scanned: int, query_id: str = "q-1") -> None:
+    athena.add_response("start_query_execution", {"QueryExecutionId": query_id}, None)
+    athena.add_response(
+        "get_query_execution",
+        {"QueryExecution": {"QueryExecutionId": query_id, "Status": {"State": "RUNNING"}}},
+        {"QueryExecutionId": query_id},
+    )
+    athena.add_response(
+        "get_query_execution",
+        {
+            "QueryExecution": {
+                "QueryExecutionId": query_id,
+                "StatementType": "DML",
+                "Status": {"State": state, "StateChangeReason": reason},
+                "Statistics": {"DataScannedInBytes": scanned},
+            }
+        },
+        {"QueryExecutionId": query_id},
+    )
+
+
+def test_a_failed_query_gives_athenas_reason_and_costs_nothing():
     clients, athena = stubbed("athena")
     athena.add_response(
         "start_query_execution",
@@ -203,24 +465,48 @@ def test_a_failed_or_cancelled_query_gives_athenas_reason(state, reason):
     )
     athena.add_response(
         "get_query_execution",
-        {"QueryExecution": {"QueryExecutionId": "q-1", "Status": {"State": "RUNNING"}}},
-        {"QueryExecutionId": "q-1"},
-    )
-    athena.add_response(
-        "get_query_execution",
         {
             "QueryExecution": {
                 "QueryExecutionId": "q-1",
                 "StatementType": "DML",
-                "Status": {"State": state, "StateChangeReason": reason, "AthenaError": {"ErrorMessage": reason}},
-                "Statistics": {"DataScannedInBytes": 1_073_741_824},
+                "Status": {
+                    "State": "FAILED",
+                    "StateChangeReason": "SYNTAX_ERROR: line 1:8: Column 'x' cannot be resolved",
+                    "AthenaError": {"ErrorMessage": "SYNTAX_ERROR: line 1:8: Column 'x' cannot be resolved"},
+                },
+                "Statistics": {"DataScannedInBytes": 0},
             }
         },
         {"QueryExecutionId": "q-1"},
     )
     with athena, pytest.raises(ops.QueryFailed) as failure:
         ops.run_query(clients, outputs(), "SELECT 1")
-    assert str(failure.value) == f"Athena query q-1 {state}: {reason}"
+    assert str(failure.value) == "Athena query q-1 FAILED: SYNTAX_ERROR: line 1:8: Column 'x' cannot be resolved"
+    assert failure.value.outcome.cost.usd == 0
+
+
+def test_a_query_the_scan_cutoff_cancels_says_what_it_was_billed():
+    clients, athena = stubbed("athena")
+    stub_query_ending(athena, "CANCELLED", CUTOFF_REASON, 1_073_741_824)
+    with athena, pytest.raises(ops.QueryFailed) as failure:
+        ops.run_query(clients, outputs(), "SELECT * FROM gold_data.sample_data_aggregated")
+    # 1 GiB = 1024 MB billed at $5 per 2**40 B: 0.0048828125
+    assert str(failure.value) == (
+        f"Athena query q-1 CANCELLED: {CUTOFF_REASON} (scanned 1.0 GB, billed 1.0 GB: $0.00488281)"
+    )
+
+
+def test_a_cancelled_querys_bytes_stay_in_the_pipelines_cost():
+    clients, athena = stubbed("athena")
+    stub_query_ending(athena, "CANCELLED", CUTOFF_REASON, 1_073_741_824)
+    backend = ops.AwsBackend(ops.AwsOptions(), outputs(), lambda o: clients)
+    backend.outputs, backend.clients = outputs(), clients
+    with athena, pytest.raises(ops.QueryFailed):
+        backend.query("SELECT * FROM gold_data.sample_data_aggregated")
+    cost = backend.cost()
+    assert cost["athena_queries"] == 1
+    assert cost["athena_data_scanned_bytes"] == cost["athena_billed_bytes"] == 1_073_741_824
+    assert cost["athena_usd"] == 0.00488281
 
 
 def test_query_results_are_paged_and_typed():
@@ -424,6 +710,33 @@ def test_the_cli_shows_a_failed_run_as_json_and_one_error_line(capsys):
     ]
 
 
+def test_the_cli_shows_a_retried_runs_last_attempt_and_fails_on_it(capsys):
+    from automation.cli import run_handler
+    from automation.cli.aws import show_run
+    from automation.cli.console import Screen
+
+    run = ops.JobRunOutcome(
+        run_id="jr_2",
+        state="FAILED",
+        attempt=1,
+        attempt_number=2,
+        max_attempts=2,
+        earlier_attempts=["jr_1"],
+        error_message="Container killed",
+        driver_log_group="/aws-glue/jobs/silver-to-gold-prod/error",
+        driver_log_stream="jr_2-driver",
+        console_url="https://console/jr_2",
+    )
+    assert run_handler(lambda: show_run(Screen(as_json=True), run)) == 1
+    captured = capsys.readouterr()
+    document = json.loads(captured.out.strip().splitlines()[-1])
+    assert (document["attempt_number"], document["max_attempts"], document["earlier_attempts"]) == (2, 2, ["jr_1"])
+    assert captured.err.strip().splitlines() == [
+        "error: job run jr_2 ended FAILED (attempt 2 of 2; earlier: jr_1): Container killed (driver log: "
+        "/aws-glue/jobs/silver-to-gold-prod/error stream jr_2-driver; console: https://console/jr_2)"
+    ]
+
+
 def test_big_silver_files_go_up_in_parts_and_are_not_sent_twice(aws_stack, tmp_path):
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
     clients = AwsClients(session)
@@ -447,3 +760,46 @@ def test_big_silver_files_go_up_in_parts_and_are_not_sent_twice(aws_stack, tmp_p
     assert head["ETag"].strip('"').endswith("-3")  # a multipart upload's ETag: 5 + 5 + 1 MiB parts
     assert sum(sent) == big.stat().st_size  # the progress callback saw every byte
     assert ops.upload_silver(clients, stack, files, None, multipart_threshold=5 * 2**20) == (0, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("job", "minutes"),
+    [({"Timeout": 30, "GlueVersion": "5.0"}, 30), ({"GlueVersion": "5.0"}, 480), ({"GlueVersion": "4.0"}, 2880)],
+)
+def test_a_job_without_its_own_timeout_waits_for_glues_default_for_its_version(job, minutes):
+    # Job.Timeout (botocore's Glue model): "defaulted to 2,880 minutes for Glue version 4.0
+    # and earlier, or 480 minutes for Glue version 5.0 and later".
+    clients, glue = stubbed("glue")
+    glue.add_response("get_job", {"Job": {"Name": "j", **job}}, {"JobName": "j"})
+    with glue:
+        assert ops.job_timeout_minutes(clients, "j") == minutes
+
+
+@pytest.mark.parametrize("size", [1024, 6 * 2**20])  # one PutObject; a multipart upload (5 MiB parts)
+def test_silver_uploads_carry_sse_kms_headers_when_the_stack_has_a_key(aws_stack, tmp_path, size):
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    clients = AwsClients(session)
+    clients.use("s3", session.client("s3", endpoint_url=aws_stack.emulator.url))
+    sent = {}
+    for operation in ("PutObject", "CreateMultipartUpload"):
+        clients.s3.meta.events.register(
+            f"provide-client-params.s3.{operation}", lambda params, model, **_: sent.update({model.name: params})
+        )
+    folder = tmp_path / "ano=2024" / "mes=1"
+    folder.mkdir(parents=True)
+    part = folder / "part-0.parquet"
+    part.write_bytes(b"PAR1" + bytes(size) + b"PAR1")
+    files = [SilverFile(part, "ano=2024/mes=1", "ano=2024/mes=1/part-0.parquet")]
+    key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+    stack = StackOutputs({**aws_stack.outputs, out.KMS_KEY_ARN: key_arn}, "emulator")
+    ops.upload_silver(clients, stack, files, multipart_threshold=5 * 2**20)
+
+    [(operation, params)] = sent.items()
+    assert operation == ("PutObject" if size < 5 * 2**20 else "CreateMultipartUpload")
+    assert (params["ServerSideEncryption"], params["SSEKMSKeyId"]) == ("aws:kms", key_arn)
+
+    sent.clear()  # without a key (kmsKeyArn empty): the bucket's default encryption, no headers
+    clients.s3.delete_object(Bucket=params["Bucket"], Key=params["Key"])
+    ops.upload_silver(clients, StackOutputs({**aws_stack.outputs, out.KMS_KEY_ARN: ""}, "emulator"), files)
+    assert "ServerSideEncryption" not in next(iter(sent.values()))

@@ -14,6 +14,7 @@ from automation.aws import (
     dpus_for,
     glue_billed_seconds,
     glue_run_cost,
+    total_glue_cost,
 )
 
 
@@ -41,7 +42,29 @@ def test_an_hour_on_ten_g2x_workers():
 
 def test_partial_seconds_are_billed_as_whole_seconds():
     assert glue_billed_seconds(60.2) == 61
-    assert glue_billed_seconds(0) == 60
+    assert glue_billed_seconds(0.4) == 60
+
+
+def test_a_run_that_never_ran_costs_nothing_not_the_minute():
+    cost = glue_run_cost("G.1X", 2, 0, 0.44)  # FAILED or STOPPED before it started: ExecutionTime 0
+    assert (cost.billed_seconds, cost.dpu_seconds, cost.usd) == (0, 0, 0)
+
+
+def test_a_flex_run_is_billed_by_glues_dpu_seconds_not_workers_times_time():
+    # 10 G.1X workers for 600 s would be 6000 DPU-s; Glue says the executors used 1800.
+    cost = glue_run_cost("G.1X", 10, 600, 0.29, dpu_seconds=1800.0)
+    assert cost.dpu_seconds == 1800
+    assert cost.from_dpu_seconds
+    assert cost.usd == 0.145  # 1800 / 3600 x 0.29
+
+
+def test_a_retried_run_costs_both_attempts():
+    first = glue_run_cost("G.1X", 2, 45, 0.44)  # 120 DPU-s (the minute)
+    second = glue_run_cost("G.1X", 2, 600, 0.44)  # 1200 DPU-s
+    total = total_glue_cost([first, second])
+    assert (total.attempts, total.execution_seconds, total.billed_seconds) == (2, 645, 660)
+    assert total.dpu_seconds == 1320
+    assert total.usd == 0.161333  # 1320 / 3600 x 0.44 = 0.16133...
 
 
 @pytest.mark.parametrize(("worker_type", "dpus"), [("G.1X", 1), ("G.2X", 2), ("G.4X", 4), ("G.8X", 8)])

@@ -695,3 +695,19 @@ def test_cli_deploy_on_a_terminal_asks_before_the_update(fake_pulumi, answer, co
             "[y/N] error: deploy declined: stack 'dev' not updated (the --config values stay set in the stack's "
             "config)\n"
         )
+
+
+def test_cli_pipeline_deploys_with_its_config_before_the_update(fake_pulumi):
+    """`pipeline --stack dev --config workers=4` hands its config to the deploy: the stand-in
+    sees `config set-all ... workers=4` before `up` (then the run stops at AWS: no credentials)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_EC2_METADATA_DISABLED="true")
+
+    result = cli("pipeline", "--stack", "dev", "--config", "workers=4", env=env)
+
+    assert result.returncode == 1, result.stderr
+    assert "no AWS credentials found" in result.stderr
+    commands = fake_pulumi.commands()
+    set_all = ["--non-interactive", "config", "set-all", "--stack", "dev", "--plaintext", "silver-to-gold:workers=4"]
+    assert set_all in commands
+    assert commands.index(set_all) < commands.index(up_argv())

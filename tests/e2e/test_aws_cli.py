@@ -10,6 +10,7 @@ ExecutionTime 123 s and the job's G.1X x 2 workers, and 0 bytes scanned by every
 from __future__ import annotations
 
 import json
+import select
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from automation.outputs import StackOutputs
 from infra import outputs as out
 from tests.aws_emulator import PROJECT_ROOT, GluePlayer, SeededStack, write_silver_dataset
 
@@ -192,6 +194,12 @@ def test_timeout_minutes_is_the_runs_own_glue_timeout(aws_stack):
 
 
 def test_ctrl_c_stops_the_wait_and_never_the_run(aws_stack):
+    """Deterministic: the run stays STARTING (a minute a step), and Ctrl-C is sent only once
+    the verb has printed its first poll, so it lands in the wait, whatever the load."""
+    aws_stack.emulator.control(
+        "/moto-api/state-manager/set-transition",
+        {"model_name": "glue::job_run", "transition": {"progression": "time", "seconds": 60}},
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "automation", "run", "--outputs-file", str(aws_stack.outputs_file)],
         stdout=subprocess.PIPE,
@@ -200,24 +208,39 @@ def test_ctrl_c_stops_the_wait_and_never_the_run(aws_stack):
         env=aws_stack.emulator.env(),
         cwd=PROJECT_ROOT,
     )
-    glue = aws_stack.emulator.client("glue")
-    deadline = time.monotonic() + 60
-    while not glue.get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(0.5)
+    seen = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stderr], [], [], 1.0)
+        if ready:
+            line = process.stderr.readline()
+            if not line:
+                break  # the verb ended before it waited
+            seen.append(line)
+            if ": STARTING after " in line:  # printed from inside the wait
+                break
+    assert seen and ": STARTING after " in seen[-1], "".join(seen)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
+    _, rest = process.communicate(timeout=60)
+    stderr = "".join(seen) + rest
 
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert "goes on" in stderr and "status --run-id" in stderr
-    run = glue.get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"][0]
-    assert run["JobRunState"] in ("STARTING", "RUNNING", "SUCCEEDED")  # not STOPPING or STOPPED
+    run = aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"][0]
+    assert run["JobRunState"] == "STARTING"  # not STOPPING or STOPPED
 
 
 # -- register ---------------------------------------------------------------------------
 def test_register_job_checks_the_catalog_against_the_gold_folders(aws_stack, tmp_path):
     load_and_run(aws_stack, tmp_path)
+    # A killed run's leftovers under gold: Spark's staging and temporary commit folders.
+    bucket, gold = aws_stack.bucket_and_prefix(out.GOLD_URI)
+    s3 = aws_stack.emulator.client("s3")
+    s3.put_object(Bucket=bucket, Key=f"{gold}.spark-staging-4f1c/ano=2024/mes=9/part-00000.parquet", Body=b"x")
+    s3.put_object(
+        Bucket=bucket, Key=f"{gold}_temporary/0/_temporary/attempt_0/ano=2024/mes=9/part-0.parquet", Body=b"x"
+    )
     result = last_json(cli(aws_stack, "register", "--method", "job", "--json"))
     assert result["partitions"] == ["ano=2024/mes=1", "ano=2024/mes=2"]
 
@@ -351,7 +374,10 @@ def test_logs_lists_the_driver_and_executor_streams_with_their_error_lines(aws_s
     result = last_json(cli(aws_stack, "logs", "--run-id", run_id, "--json"))
 
     assert result["run_id"] == run_id
+    # The emulator's GetJobRun names LogGroupName "test/log": its groups do not exist, so
+    # the stack's own are read.
     assert result["groups"] == [aws_stack[out.JOB_ERROR_LOG_GROUP], aws_stack[out.JOB_OUTPUT_LOG_GROUP]]
+    assert result["groups_not_found"] == ["test/log/error", "test/log/output"]
     streams = {(s["group"], s["stream"]): s for s in result["streams"]}
     error_group, output_group = aws_stack[out.JOB_ERROR_LOG_GROUP], aws_stack[out.JOB_OUTPUT_LOG_GROUP]
     assert set(streams) == {
@@ -360,12 +386,13 @@ def test_logs_lists_the_driver_and_executor_streams_with_their_error_lines(aws_s
         (output_group, f"{run_id}-driver"),
     }
     driver = streams[(error_group, f"{run_id}-driver")]
-    assert driver["events"] == 4
+    assert driver["error_count"] == 2
     assert driver["error_lines"] == [
         "ERROR TaskSetManager: Lost task 0.0 in stage 1.0 (retrying)",
         "ERROR TaskSetManager: Lost task 1.0 in stage 1.0 (retrying)",
     ]
-    assert streams[(error_group, f"{run_id}-1")]["events"] == 1
+    assert driver["first_event"] and driver["last_event"]
+    assert streams[(error_group, f"{run_id}-1")]["error_count"] == 0
 
     newest = last_json(cli(aws_stack, "logs", "--json"))  # no --run-id: the newest run
     assert newest["run_id"] == later
@@ -477,6 +504,97 @@ def test_an_outputs_file_without_a_needed_output_names_it(aws_stack, tmp_path):
     result = cli(aws_stack, "run", outputs_file=outputs_file)
     assert_one_line_error(result, "lack 'jobName'", str(outputs_file))
     assert aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] == []
+
+
+def test_run_no_wait_checks_every_output_the_run_needs_before_starting_it(aws_stack, tmp_path):
+    """`run --no-wait` reads only jobName, but the run's report (runReportsUri) is read later
+    by `status`: a file lacking it is refused before a Glue run is started."""
+    outputs_file = aws_stack.write_outputs(tmp_path / "partial.json", drop=(out.REPORTS_URI,))
+    result = cli(aws_stack, "run", "--no-wait", outputs_file=outputs_file)
+    assert_one_line_error(result, "lack 'runReportsUri'", str(outputs_file))
+    assert aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] == []
+
+
+class RecordingOutputs(StackOutputs):
+    """Stack outputs that note which outputs a verb checks up front (`require`) and which
+    it reads as required (`outputs[name]`, `outputs.uri(name)`) at any point."""
+
+    checked: set[str] = set()
+    used: set[str] = set()
+
+    def require(self, *names: str) -> None:
+        RecordingOutputs.checked.update(names)
+        StackOutputs.require(self, *names)
+
+    def __getitem__(self, name: str):
+        RecordingOutputs.used.add(name)
+        StackOutputs.require(self, name)
+        return self.values[name]
+
+
+def test_every_output_a_verb_reads_is_checked_before_it_calls_aws(aws_stack, tmp_path, monkeypatch, capsys):
+    """Each verb in-process against the emulator, with outputs that record their use: every
+    output a verb reads as required must be among those it checks before its first AWS
+    call (`connect`, `AwsBackend.start`), so a missing one never fails a verb half-way."""
+    from automation.cli import aws as aws_verbs
+    from automation.cli import main
+    from automation.cli import pipeline as pipeline_verbs
+
+    for name, value in aws_stack.emulator.env().items():
+        monkeypatch.setenv(name, value)
+    recorded = RecordingOutputs(aws_stack.outputs, str(aws_stack.outputs_file))
+    monkeypatch.setattr(aws_verbs, "outputs_of", lambda args: recorded)
+    monkeypatch.setattr(pipeline_verbs, "outputs_of", lambda args: recorded)
+    silver = write_silver_dataset(tmp_path / "silver", SILVER_ROWS)
+    source = ["--outputs-file", str(aws_stack.outputs_file)]
+    verbs = [
+        ["load-silver", "--silver-path", str(silver)],
+        ["run"],
+        ["status"],
+        ["register", "--method", "job"],
+        ["register", "--method", "crawler"],
+        ["register", "--method", "msck"],
+        ["query"],
+        ["query", "--sql", "SELECT 1"],
+        ["logs"],
+        ["pipeline", "--skip-deploy", "--method", "msck"],
+    ]
+    unchecked = {}
+    with GluePlayer(aws_stack):
+        for verb in verbs:
+            # One seeded answer per Athena query the verb starts (each start takes the next one):
+            # the MSCK repair, the preview, and the pipeline's last question, the run's reject reasons.
+            queries = (verb[-1] == "msck") + (verb[0] in ("query", "pipeline"))
+            for _ in range(queries):
+                aws_stack.emulator.seed_athena_results(GOLD_COLUMNS, [[30, True, 1000.0, 2024, 1]])
+            if verb[0] == "pipeline":
+                aws_stack.emulator.seed_athena_results([("reason", "varchar"), ("rejected_rows", "bigint")], [])
+            RecordingOutputs.checked, RecordingOutputs.used = set(), set()
+            assert main([*verb, *source]) == 0, capsys.readouterr().err
+            assert RecordingOutputs.used, verb
+            if RecordingOutputs.used - RecordingOutputs.checked:
+                unchecked[" ".join(verb)] = sorted(RecordingOutputs.used - RecordingOutputs.checked)
+    assert unchecked == {}
+
+
+def test_every_output_rejects_reads_is_checked_before_it_calls_aws(aws_stack, tmp_path, monkeypatch, capsys):
+    """`rejects` as the test above takes every other verb (it asks Athena three questions of
+    its own, so it gets its own seeded answers)."""
+    from automation.cli import aws as aws_verbs
+    from automation.cli import main
+
+    run_id = load_and_run(aws_stack, tmp_path)
+    for name, value in aws_stack.emulator.env().items():
+        monkeypatch.setenv(name, value)
+    recorded = RecordingOutputs(aws_stack.outputs, str(aws_stack.outputs_file))
+    monkeypatch.setattr(aws_verbs, "outputs_of", lambda args: recorded)
+    aws_stack.emulator.seed_athena_results([("reason", "varchar"), ("rejected_rows", "bigint")], [["idade is null", 1]])
+    RecordingOutputs.checked, RecordingOutputs.used = set(), set()
+
+    assert main(["rejects", "--json", "--outputs-file", str(aws_stack.outputs_file)]) == 0, capsys.readouterr().err
+
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_id"] == run_id
+    assert RecordingOutputs.used and RecordingOutputs.used <= RecordingOutputs.checked
 
 
 def test_an_outputs_file_that_is_not_json_is_one_line(aws_stack, tmp_path):
