@@ -3,7 +3,9 @@
 Everything lives inside the lake directory (default `.lake/`): the Derby metastore, the
 warehouse, Spark's scratch space, silver, gold, quarantine, state and reports. Nothing is
 written to the working directory. Needs Java 17 and no AWS account. Also the sample maker
-the AWS `load-silver` is handed (`generate_sample`): the sample is made with Spark here.
+the AWS `load-silver` is handed (`generate_sample`): the sample is made with Spark here, and
+the local twins of the AWS `query` and `rejects` verbs on a lake a run left (`query_lake`,
+`lake_rejects`).
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from pathlib import Path
 
 from automation.lake import SAMPLE_MARKER, SilverFile, local_files_by_partition, silver_files, sorted_specs
 from automation.pipeline import Notify, QueryResult, silent
+from automation.rejects import RejectsSummary, find_run, gate_of, summarize_rejects
 from etl.arguments import DEFAULT_MAX_REJECT_RATIO, DEFAULT_MODE, LakeLayout, build_job_arguments, to_argv
 from etl.errors import PipelineError
 from etl.files import is_data_file
 from etl.incremental import partition_key_of_folder
+from etl.rejects import runs_beyond_last
 from etl.report import RunReport
 from etl.sample import SampleSpec
-from etl.schema import DEFAULT_QUARANTINE_COLUMNS, GOLD, SILVER, create_table_sql
+from etl.schema import DEFAULT_QUARANTINE_COLUMNS, GOLD, REJECTS, SILVER, create_table_sql
 from etl.tuning import local_session_settings
 
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
@@ -33,10 +37,16 @@ LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
 # instead of G1 (Java 17's default) made the cold one-pass scan at 5e7 rows about 20 %
 # faster and kept the driver's peak flatter (docs/benchmarks.md). On Glue the JVM is Glue's.
 LOCAL_JVM_OPTIONS: tuple[str, ...] = ("-XX:+UseParallelGC",)
+# `--keep-runs`: the quarantine runs (files and rejects partitions) a local lake keeps; 0 keeps all.
+DEFAULT_KEEP_RUNS = 10
 
 
 class SetupError(PipelineError):
     """The local environment or an input path is not usable."""
+
+
+class LocalQueryError(PipelineError):
+    """The local catalog refused a query (a table that is not there, bad SQL)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class LocalOptions:
     max_reject_ratio: float = DEFAULT_MAX_REJECT_RATIO
     quarantine_columns: str = DEFAULT_QUARANTINE_COLUMNS
     workers: int = 2
+    keep_runs: int = DEFAULT_KEEP_RUNS
 
 
 def local_uri(path: Path) -> str:
@@ -138,6 +149,8 @@ class LocalBackend:
     """The pipeline's steps on this machine: local Spark, Hive metastore, directory lake."""
 
     name = "local"
+    rejects_table = REJECTS
+    sql_dialect = "spark"
 
     def __init__(self, options: LocalOptions):
         self.options = options
@@ -157,7 +170,9 @@ class LocalBackend:
             location = local_uri(self.lake / "warehouse" / f"{database}.db")
             self.spark.sql(create_database_sql(database, location))
         self.spark.sql(create_table_sql(GOLD, self.layout.gold))
-        return f"databases {SILVER.database}, {GOLD.database}; table {GOLD.qualified_name}"
+        # The job registers each run's rejected rows here, as the stack's table gets them on AWS.
+        self.spark.sql(create_table_sql(REJECTS, self.layout.quarantine))
+        return f"databases {SILVER.database}, {GOLD.database}; tables {GOLD.qualified_name}, {REJECTS.qualified_name}"
 
     def load_silver(self) -> str:
         if self.options.silver_path is not None:
@@ -181,7 +196,20 @@ class LocalBackend:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         run_id = f"local-{stamp}-{uuid.uuid4().hex[:6]}"
         argv = to_argv(arguments) + ["--JOB_NAME", "job-transform-silver-to-gold", "--JOB_RUN_ID", run_id]
-        return job.main(argv, spark=self.spark)
+        report = job.main(argv, spark=self.spark)
+        if self.options.keep_runs:
+            report.quarantine_runs_expired += len(self.keep_last_runs(self.options.keep_runs))
+        return report
+
+    def keep_last_runs(self, keep: int) -> list[str]:
+        """Remove every quarantine run but the `keep` newest: each one's rejects partition, then
+        its files (`etl.job.drop_quarantine_runs`), so the table never lists a run whose files
+        are gone. Returns the run ids removed, oldest first."""
+        from etl import job
+
+        quarantine = self.layout.quarantine
+        newest, registered = job.quarantine_runs(self.spark, REJECTS, quarantine)
+        return job.drop_quarantine_runs(self.spark, REJECTS, quarantine, runs_beyond_last(newest, keep), registered)
 
     def register_partitions(self) -> list[str]:
         # The job registered its partitions through the catalog as it wrote them.
@@ -192,9 +220,7 @@ class LocalBackend:
         return local_files_by_partition(Path(self.lake, "gold", GOLD.table))
 
     def query(self, sql: str) -> QueryResult:
-        frame = self.spark.sql(sql)
-        rows = frame.collect()
-        return QueryResult(tuple(frame.columns), tuple(tuple(row) for row in rows))
+        return spark_query(self.spark, sql)
 
     def stop(self) -> None:
         if self.spark is not None:
@@ -227,6 +253,73 @@ class LocalBackend:
         self.spark.sql(create_table_sql(SILVER, location, columns))
         self.spark.sql(f"MSCK REPAIR TABLE {SILVER.qualified_name}")
         return self.spark.sql(f"SHOW PARTITIONS {SILVER.qualified_name}").count()
+
+
+def spark_query(spark, sql: str) -> QueryResult:
+    """Answer `sql` through Spark's catalog.
+
+    Raises:
+        LocalQueryError: Spark refused the SQL (a table that is not there, a syntax error).
+    """
+    from pyspark.errors import AnalysisException
+
+    try:
+        frame = spark.sql(sql)
+        rows = frame.collect()
+    except AnalysisException as error:  # ParseException is one
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise LocalQueryError(f"the local catalog refused the query: {first}") from None
+    return QueryResult(tuple(frame.columns), tuple(tuple(row) for row in rows))
+
+
+def open_lake(lake: Path, workers: int = 2):
+    """A Spark session on the catalog of a lake a local run left (its Hive metastore).
+
+    Raises:
+        SetupError: the folder holds no local catalog (no run yet), or Java is missing.
+    """
+    check_lake(lake)
+    return start_spark(lake, workers, app_name="silver-to-gold-query")
+
+
+def check_lake(lake: Path) -> None:
+    """Fail unless `lake` holds a local catalog (a Hive metastore a local run created)."""
+    if not (lake / "metastore_db").is_dir():
+        raise SetupError(f"{lake} holds no local catalog: run `python -m automation local --lake {lake}` first")
+
+
+def query_lake(lake: Path, sql: str, workers: int = 2) -> QueryResult:
+    """`query --lake`: any SQL through a local lake's catalog (the AWS `query` verb's twin)."""
+    spark = open_lake(lake, workers)
+    try:
+        return spark_query(spark, sql)
+    finally:
+        spark.stop()
+
+
+def read_local_report(lake: Path, name: str) -> RunReport | None:
+    """The run report `<name>.json` (`latest` or a run id) a local run wrote, or None."""
+    path = Path(LakeLayout(local_uri(lake)).reports.removeprefix("file://"), f"{name}.json")
+    return RunReport.from_json(path.read_text()) if path.is_file() else None
+
+
+def lake_rejects(lake: Path, run_id: str | None = None, workers: int = 2) -> RejectsSummary:
+    """`rejects --lake`: what a local run (default: the latest) rejected, from the lake's rejects table."""
+    check_lake(lake)
+    reports = LakeLayout(local_uri(lake)).reports
+    run_id, report = find_run(run_id, lambda name: read_local_report(lake, name), reports)
+    spark = open_lake(lake, workers)
+    try:
+        return summarize_rejects(
+            REJECTS,
+            run_id,
+            report,
+            lambda sql: spark_query(spark, sql),
+            dialect="spark",
+            gate=gate_of(report, DEFAULT_MAX_REJECT_RATIO),
+        )
+    finally:
+        spark.stop()
 
 
 def generate_sample(spec: SampleSpec, folder: Path, progress: Notify = silent) -> list[SilverFile]:

@@ -1,10 +1,11 @@
 """The pipeline's steps, written once for every backend.
 
-start -> provision catalog -> load silver -> run job -> register partitions -> verify.
+start -> provision catalog -> load silver -> run job -> register partitions -> verify -> rejects.
 A backend (local Spark, or AWS) supplies what differs: how to start, where the catalog
 and files are, how a query is answered. The checks of the verify step (partitions in the
 catalog, one Parquet file in every ano=/mes= folder, the preview query) live here, so
-both backends are judged by the same rules.
+both backends are judged by the same rules. The last step asks the rejects table why the
+run's rejected rows were rejected (`automation.rejects`), for the summary's top reasons.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any, Callable, Protocol, Sequence
 
+from automation.rejects import describe_reasons, top_reasons
 from etl.errors import PipelineError
 from etl.report import RunReport
-from etl.schema import GOLD, preview_sql
+from etl.schema import GOLD, TableSchema, preview_sql
 
 # A progress line: what a long operation is doing now ("started job run jr_1"). Operations
 # take one and default to `silent`; the CLI hands in one that prints.
@@ -45,6 +47,9 @@ class Backend(Protocol):
     """What an environment must provide for the pipeline's steps."""
 
     name: str
+    # The rejects table and the SQL dialect its questions are asked in (`etl.rejects.DIALECTS`).
+    rejects_table: TableSchema
+    sql_dialect: str
 
     def start(self) -> str:
         """Get ready (start Spark, or check the deployed stack); return a detail line."""
@@ -82,6 +87,8 @@ class PipelineResult:
     preview: QueryResult | None = None
     preview_sql: str = ""
     steps: dict[str, float] = field(default_factory=dict)
+    # Why the run's rejected rows were rejected: (reason, rows), most frequent first.
+    reject_reasons: list[tuple[str, int]] = field(default_factory=list)
     # What the run cost and where to look, when the backend knows (AWS): filled by the caller.
     cost: dict[str, Any] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
@@ -95,6 +102,7 @@ class PipelineResult:
             preview_sql=self.preview_sql,
             preview=self.preview.as_dicts() if self.preview else [],
             steps={name: round(seconds, 3) for name, seconds in self.steps.items()},
+            rejects_by_reason=[{"reason": reason, "rejected_rows": rows} for reason, rows in self.reject_reasons],
         )
         if self.cost:
             document["cost"] = self.cost
@@ -171,6 +179,12 @@ def run_pipeline(backend: Backend, progress: Progress) -> PipelineResult:
                 f"preview returned {len(q.rows)} rows"
             ),
         )
+        report = result.report
+        result.reject_reasons = timed(
+            "rejects",
+            lambda: top_reasons(backend.rejects_table, report, backend.query, backend.sql_dialect),
+            lambda reasons: describe_reasons(reasons, report),
+        )
     finally:
         backend.stop()
     return result
@@ -178,8 +192,12 @@ def run_pipeline(backend: Backend, progress: Progress) -> PipelineResult:
 
 def _describe_report(report: RunReport) -> str:
     if report.partitions_processed == 0 and report.partitions_dropped == 0:
-        return f"nothing changed in silver: gold left as it was ({report.plan})"
-    return (
-        f"{report.rows_read:,} rows read, {report.rows_rejected:,} quarantined, "
-        f"{report.partitions_written} partitions written, {report.partitions_dropped} dropped"
-    )
+        detail = f"nothing changed in silver: gold left as it was ({report.plan})"
+    else:
+        detail = (
+            f"{report.rows_read:,} rows read, {report.rows_rejected:,} quarantined, "
+            f"{report.partitions_written} partitions written, {report.partitions_dropped} dropped"
+        )
+    if report.quarantine_runs_expired:
+        detail += f"; {report.quarantine_runs_expired} old quarantine runs removed"
+    return detail

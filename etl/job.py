@@ -508,6 +508,7 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         run_id=args.job_run_id or _new_run_id(),
         mode=args.mode,
         report_location=args.report_location,
+        max_reject_ratio=args.max_reject_ratio,
     )
     try:
         run_job(spark, args, report)

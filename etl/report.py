@@ -6,7 +6,7 @@ Pure: a dataclass and its JSON form. The job writes it; the CLI prints it.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass
@@ -33,6 +33,8 @@ class RunReport:
     # rejected nothing or the table does not exist), and how many old runs it expired.
     rejects_partition: str = ""
     quarantine_runs_expired: int = 0
+    # The gate the run was judged by (`--max_reject_ratio`); None in reports from before it was recorded.
+    max_reject_ratio: float | None = None
 
     @property
     def reject_ratio(self) -> float:
@@ -46,3 +48,10 @@ class RunReport:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> RunReport:
+        """A report from its JSON (derived keys such as `reject_ratio`, and unknown ones, are dropped)."""
+        document = json.loads(text)
+        names = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in document.items() if key in names})

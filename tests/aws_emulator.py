@@ -614,12 +614,17 @@ class GluePlayer:
                     for ano, mes in new_keys
                 ],
             )
+        rejected = rows_read - len(good)
+        # Where the job would write and register the rejected rows (the rows themselves are not
+        # played: `rejects` reads them through Athena, whose results a test seeds). No
+        # max_reject_ratio: `rejects` then falls back to the job's DefaultArguments.
+        quarantine = f"{stack[out.QUARANTINE_URI]}run_id={run_id}/" if rejected else ""
         report = RunReport(
             run_id=run_id,
             mode=arguments.get("--mode", "incremental"),
             status="succeeded",
             rows_read=rows_read,
-            rows_rejected=rows_read - len(good),
+            rows_rejected=rejected,
             rows_written=len(gold),
             partitions_processed=len(keys),
             partitions_written=len(keys),
@@ -628,9 +633,12 @@ class GluePlayer:
             gold_location=stack[out.GOLD_URI],
             report_location=stack[out.REPORTS_URI],
             plan=f"{len(keys)} new partitions",
+            quarantine_location=quarantine,
+            rejects_partition=f"run_id={run_id}" if rejected else "",
         )
         reports_bucket, reports_prefix = stack.bucket_and_prefix(out.REPORTS_URI)
-        s3.put_object(Bucket=reports_bucket, Key=f"{reports_prefix}{run_id}.json", Body=report.to_json().encode())
+        for name in (run_id, "latest"):  # as the job does
+            s3.put_object(Bucket=reports_bucket, Key=f"{reports_prefix}{name}.json", Body=report.to_json().encode())
         self._log(run_id, report)
         return report
 

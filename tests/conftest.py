@@ -19,7 +19,7 @@ from automation.local import LocalBackend, LocalOptions, local_uri, start_spark
 from etl import job
 from etl.arguments import LakeLayout, build_job_arguments, to_argv
 from etl.report import RunReport
-from etl.schema import GOLD, SILVER, create_table_sql
+from etl.schema import GOLD, REJECTS, SILVER, create_table_sql
 
 # The AWS API emulator fixtures (moto server seeded from the Pulumi program).
 pytest_plugins = ["tests.aws_emulator"]
@@ -50,6 +50,7 @@ class Lake:
         self.backend.spark = spark
         spark.sql(f"DROP TABLE IF EXISTS {GOLD.qualified_name}")
         spark.sql(f"DROP TABLE IF EXISTS {SILVER.qualified_name}")
+        spark.sql(f"DROP TABLE IF EXISTS {REJECTS.qualified_name}")  # provisioned again at this lake's quarantine
         self.backend.provision_catalog()
 
     def write_partition(

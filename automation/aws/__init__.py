@@ -9,6 +9,7 @@ Callers import this package, never its modules, so its inside can be reorganised
 - `athena`: queries in the stack's workgroup and what they cost
 - `logs`: a run's log streams, their ERROR lines, the driver's log followed
 - `silver`: upload silver data and register its partitions
+- `rejects`: what a run rejected and why, from the stack's rejects table through Athena
 - `costs`: Glue and Athena cost arithmetic (pure)
 - `doctor`, `doctor_checks`, `needs`: the account against the stack, read-only (the checks
   and the simulator's questions pure)
@@ -74,6 +75,7 @@ from automation.aws.job_runs import (
 )
 from automation.aws.logs import ERROR_FILTER_PATTERN, ERROR_LINE, RunLogs, StreamSummary, follow_driver_log, run_logs
 from automation.aws.needs import Need, job_role_needs, operator_needs
+from automation.aws.rejects import REJECTS_OUTPUTS, job_max_reject_ratio, stack_rejects, stack_rejects_table
 from automation.aws.retries import (
     RETRY_GRACE_SECONDS,
     RUN_RETRIED_STATES,
@@ -116,6 +118,7 @@ __all__ = [
     "METHOD_OUTPUTS",
     "PIPELINE_OUTPUTS",
     "QUERY_DONE_STATES",
+    "REJECTS_OUTPUTS",
     "RETRY_GRACE_SECONDS",
     "RUN_ACTIVE_STATES",
     "RUN_FAILED_STATES",
@@ -173,6 +176,7 @@ __all__ = [
     "gold_layout",
     "job_log_groups",
     "job_role_needs",
+    "job_max_reject_ratio",
     "job_settings",
     "job_timeout_minutes",
     "last_crawl_summary",
@@ -194,6 +198,8 @@ __all__ = [
     "run_query",
     "s3_data_files",
     "simulation_requests",
+    "stack_rejects",
+    "stack_rejects_table",
     "start_job_run",
     "total_glue_cost",
     "upload_encryption",

@@ -24,6 +24,7 @@ from automation.aws.job_runs import (
     job_settings,
     start_job_run,
 )
+from automation.aws.rejects import stack_rejects_table
 from automation.aws.retries import run_progress_printer, wait_for_job_run
 from automation.aws.session import AwsClients, AwsError
 from automation.aws.silver import SampleMaker, load_silver
@@ -33,6 +34,7 @@ from automation.pipeline import Notify, QueryResult, silent
 from etl.errors import PipelineError
 from etl.report import RunReport
 from etl.sample import SampleSpec
+from etl.schema import TableSchema
 from infra import outputs as out
 
 # Deploys a stack and returns its outputs: (stack, config, on_progress) -> outputs.
@@ -77,6 +79,7 @@ class AwsBackend:
     """The pipeline's steps on a deployed stack (Glue, S3, Athena)."""
 
     name = "aws"
+    sql_dialect = "athena"
 
     def __init__(
         self,
@@ -210,6 +213,12 @@ class AwsBackend:
 
     def stop(self) -> None:
         pass
+
+    @property
+    def rejects_table(self) -> TableSchema:
+        """The stack's rejects table (`rejectsTable` in `goldDatabase`), once its outputs are known."""
+        assert self.outputs is not None
+        return stack_rejects_table(self.outputs)
 
     @property
     def preview_sql(self) -> str | None:

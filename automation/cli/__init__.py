@@ -24,6 +24,7 @@ from automation.cli import aws as aws_verbs
 from automation.cli import doctor as doctor_verb
 from automation.cli import local as local_verb
 from automation.cli import pipeline as pipeline_verbs
+from automation.cli import rejects as rejects_verb
 from automation.cli import stack as stack_verbs
 from automation.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, print_error
 from etl.errors import PipelineError, describe_failure
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     aws_verbs.add_parsers(commands)
     doctor_verb.add_parser(commands)
     pipeline_verbs.add_parsers(commands)
+    rejects_verb.add_parser(commands)
     return parser
 
 

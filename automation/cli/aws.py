@@ -18,6 +18,7 @@ from automation import aws
 from automation.aws import AwsClients, build_session, format_bytes
 from automation.cli.console import EXIT_OK, Interrupted, Screen, cell, spinner
 from automation.cli.options import add_run_options, add_stack_options
+from automation.cli.query_lake import query_lake_command
 from automation.outputs import StackOutputs, stack_outputs
 from automation.stack import stack_outputs as read_stack_outputs
 from infra import outputs as out
@@ -57,9 +58,11 @@ def add_parsers(commands) -> None:
     )
     register.set_defaults(handler=register_command)
 
-    query = commands.add_parser("query", help="run SQL in the stack's Athena workgroup (AWS)")
-    add_stack_options(query)
-    query.add_argument("--sql", help="the SQL to run (default: the stack's preview query)")
+    query = commands.add_parser(
+        "query", help="run SQL in the stack's Athena workgroup (AWS), or in a local lake's catalog (--lake)"
+    )
+    add_stack_options(query, lake=True)
+    query.add_argument("--sql", help="the SQL to run (default: the stack's preview query, or the lake's)")
     query.set_defaults(handler=query_command)
 
     logs = commands.add_parser("logs", help="a job run's log streams in the Glue 5.0 log groups (AWS)")
@@ -227,7 +230,9 @@ def register_command(args: argparse.Namespace) -> int:
 
 
 def query_command(args: argparse.Namespace) -> int:
-    """`query [--sql SQL]`: the stack's preview query by default."""
+    """`query [--sql SQL]`: the stack's preview query by default; `--lake` asks a local lake."""
+    if args.lake is not None:
+        return query_lake_command(args)
     screen = Screen(args.json)
     needed = QUERY_OUTPUTS if args.sql else (*QUERY_OUTPUTS, out.PREVIEW_SQL)
     outputs, clients = connect(args, *needed)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Mapping
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -27,6 +28,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from automation.rejects import describe_reasons
 from automation.stack import ChangeSummary, DeployError, StepProgress
 from etl.errors import PipelineError
 
@@ -116,6 +118,7 @@ def print_summary(console: Console, result) -> None:
         ("gold location", report.gold_location),
         ("quarantine location", report.quarantine_location or "(nothing quarantined)"),
         ("run report", report.report_location),
+        ("top reject reasons", describe_reasons(result.reject_reasons, report)),
     ]
     for item, value in rows:
         summary.add_row(item, value)
@@ -185,12 +188,12 @@ def byte_progress(screen: Screen) -> Iterator[Callable[[int], Callable[[int], No
 
 
 def cell(value: Any) -> str:
-    """A query result's value as a table shows it."""
+    """A query result's value as a table shows it (an Athena array, `[a, b]`, is text, not markup)."""
     if value is None:
         return "NULL"
     if isinstance(value, float):
         return f"{value:.2f}"
-    return str(value)
+    return escape(str(value))
 
 
 # -- a deploy's progress, questions and Ctrl-C --------------------------------------------

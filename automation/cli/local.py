@@ -10,8 +10,8 @@ from pathlib import Path
 from rich.console import Console
 
 from automation.cli.console import EXIT_OK, ConsoleProgress, print_summary
-from automation.cli.options import add_sample_options, positive_int, ratio
-from automation.local import LocalBackend, LocalOptions
+from automation.cli.options import add_sample_options, non_negative_int, positive_int, ratio
+from automation.local import DEFAULT_KEEP_RUNS, LocalBackend, LocalOptions
 from automation.pipeline import run_pipeline
 from etl.arguments import DEFAULT_MAX_REJECT_RATIO, MODES
 from etl.schema import DEFAULT_QUARANTINE_COLUMNS, QUARANTINE_MODES
@@ -46,6 +46,14 @@ def add_parser(commands) -> None:
         "columns, ano, mes, reasons) or all (the whole row)",
     )
     local.add_argument("--workers", type=positive_int, default=2, help="local Spark cores (default: 2)")
+    local.add_argument(
+        "--keep-runs",
+        type=non_negative_int,
+        default=DEFAULT_KEEP_RUNS,
+        metavar="N",
+        help=f"after a successful run, keep the quarantine of the N newest runs and remove the older runs' files "
+        f"and rejects-table partitions together; 0 keeps every run (default: {DEFAULT_KEEP_RUNS})",
+    )
     local.add_argument("--json", action="store_true", help="print the run report as one JSON object on the last line")
     local.set_defaults(handler=local_command)
 
@@ -63,6 +71,7 @@ def local_command(args: argparse.Namespace) -> int:
         max_reject_ratio=args.max_reject_ratio,
         quarantine_columns=args.quarantine_columns,
         workers=args.workers,
+        keep_runs=args.keep_runs,
     )
     result = run_pipeline(LocalBackend(options), ConsoleProgress(Console(stderr=True)))
     if args.json:

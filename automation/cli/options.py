@@ -19,6 +19,13 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    value = int(text.replace("_", ""))
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def ratio(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
@@ -33,8 +40,11 @@ def key_value(text: str) -> tuple[str, str]:
     return key, value
 
 
-def add_stack_options(parser: argparse.ArgumentParser) -> None:
-    """--stack NAME | --outputs-file FILE, and --json: every verb on a deployed stack."""
+def add_stack_options(parser: argparse.ArgumentParser, lake: bool = False) -> None:
+    """--stack NAME | --outputs-file FILE, and --json: every verb on a deployed stack.
+
+    With `lake`, `--lake DIR` is a third source: a local lake (`query`, `rejects`).
+    """
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--stack", help="stack name (reads its outputs through the Pulumi Automation API)")
     source.add_argument(
@@ -43,6 +53,13 @@ def add_stack_options(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="the JSON of `pulumi stack output --json` (no Pulumi CLI needed)",
     )
+    if lake:
+        source.add_argument(
+            "--lake",
+            type=Path,
+            metavar="DIR",
+            help="a local lake instead of a stack: the catalog `python -m automation local --lake DIR` left",
+        )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
 
 

@@ -304,6 +304,68 @@ def test_query_prints_a_table(aws_stack):
     assert "1 rows; scanned 0 B, billed 10.0 MB: $0.00004768" in result.stdout
 
 
+# -- rejects -----------------------------------------------------------------------------
+def test_rejects_after_a_played_run_returns_the_seeded_athena_results_with_bytes_scanned(aws_stack, tmp_path):
+    run_id = load_and_run(aws_stack, tmp_path)
+    emulator = aws_stack.emulator
+    silver_file = f"{aws_stack[out.SILVER_URI]}ano=2024/mes=1/part-0.parquet"
+
+    def seed() -> None:
+        """Athena's answers to the three questions, in order: by reason, by month, the rows to trace."""
+        emulator.seed_athena_results([("reason", "varchar"), ("rejected_rows", "bigint")], [["idade is null", 1]])
+        emulator.seed_athena_results(
+            [("ano", "integer"), ("mes", "integer"), ("rejected_rows", "bigint")], [[2024, 1, 1]]
+        )
+        emulator.seed_athena_results(
+            [("id", "bigint"), ("silver_file", "varchar"), ("silver_row", "bigint"), ("reject_reasons", "array")],
+            [[None, silver_file, 1, "[idade is null]"]],
+        )
+
+    seed()
+    result = last_json(cli(aws_stack, "rejects", "--json"))
+
+    assert result["run_id"] == run_id  # the latest run, from latest.json
+    assert result["table"] == "gold_data.sample_data_aggregated_rejects" == f"gold_data.{aws_stack[out.REJECTS_TABLE]}"
+    assert (result["rows_read"], result["rows_rejected"]) == (3, 1)
+    assert result["reject_ratio"] == round(1 / 3, 6)
+    assert result["max_reject_ratio"] == 0.05  # the job's DefaultArguments: the played report has none
+    assert result["quarantine_location"] == f"{aws_stack[out.QUARANTINE_URI]}run_id={run_id}/"
+    assert result["by_reason"] == [{"reason": "idade is null", "rejected_rows": 1}]
+    assert result["by_month"] == [{"ano": 2024, "mes": 1, "rejected_rows": 1}]
+    assert result["rows_in_table"] == 1
+    assert result["trace"] == [
+        {"id": None, "silver_file": silver_file, "silver_row": 1, "reject_reasons": "[idade is null]"}
+    ]
+    # Three queries in the stack's workgroup, each billed Athena's 10 MB minimum (0 B scanned).
+    cost = result["cost"]
+    assert cost["athena_queries"] == 3 and len(cost["query_ids"]) == 3
+    assert cost["workgroup"] == aws_stack[out.ATHENA_WORKGROUP]
+    assert cost["data_scanned_bytes"] == 0
+    assert cost["billed_bytes"] == 3 * 10_485_760
+    assert cost["cost_usd"] == 0.00014304  # 3 x $0.00004768
+    athena = emulator.client("athena")
+    sqls = [athena.get_query_execution(QueryExecutionId=q)["QueryExecution"]["Query"] for q in cost["query_ids"]]
+    assert all(f"WHERE run_id = '{run_id}'" in sql for sql in sqls)
+    assert "CROSS JOIN UNNEST(reject_reasons)" in sqls[0]  # Athena's dialect
+
+    # The same run by id, as tables.
+    seed()
+    shown = cli(aws_stack, "rejects", "--run-id", run_id)
+    assert shown.returncode == 0, shown.stderr
+    assert f"Rejected rows of run {run_id}" in shown.stdout
+    assert "33.33%, above the gate of 5.00%" in shown.stdout  # the played job applies no gate: not "failed"
+    assert "│ idade is null │             1 │" in shown.stdout
+    assert f"│ NULL │ {silver_file} │ 1          │ [idade is null] │" in shown.stdout  # Athena's array, as text
+    assert "3 Athena queries in" in shown.stdout and "billed 30.0 MB: $0.00014304" in shown.stdout
+
+
+def test_rejects_before_any_run_says_so_in_one_line(aws_stack):
+    result = cli(aws_stack, "rejects")
+    assert_one_line_error(
+        result, "no run report at s3://", "latest.json: run the job first, or name a run with --run-id"
+    )
+
+
 def test_logs_lists_the_driver_and_executor_streams_with_their_error_lines(aws_stack, tmp_path):
     run_id = load_and_run(aws_stack, tmp_path, error_lines=2)
     with GluePlayer(aws_stack, error_lines=5):  # a later run whose streams must not be counted
@@ -350,6 +412,9 @@ def test_pipeline_skip_deploy_load_silver_prints_one_report(aws_stack):
     """The acceptance: sample silver (the `make demo` generator), run, register, verify, query."""
     preview = [[20 + i, i % 2 == 0, 1500.0 + i, 2023, 1] for i in range(10)]
     aws_stack.emulator.seed_athena_results(GOLD_COLUMNS, preview)
+    # Then the last step's question to the rejects table: the run's reasons.
+    reasons = [["salario is null", 9], ["idade is null", 7]]
+    aws_stack.emulator.seed_athena_results([("reason", "varchar"), ("rejected_rows", "bigint")], reasons)
 
     with GluePlayer(aws_stack) as player:
         result = cli(
@@ -376,13 +441,20 @@ def test_pipeline_skip_deploy_load_silver_prints_one_report(aws_stack):
     assert len(report["preview"]) == 10
     assert report["preview_sql"] == aws_stack[out.PREVIEW_SQL]
     assert report["preview"][0] == {"idade": 20, "ativo": True, "salario_medio": 1500.0, "ano": 2023, "mes": 1}
+    assert report["rejects_by_reason"] == [
+        {"reason": "salario is null", "rejected_rows": 9},
+        {"reason": "idade is null", "rejected_rows": 7},
+    ]
     cost = report["cost"]
     assert cost["glue_dpu_seconds"] == 246 and cost["glue_usd"] == 0.030067
-    assert cost["athena_data_scanned_bytes"] == 0 and cost["athena_billed_bytes"] == 10_485_760
-    assert cost["total_usd"] == round(0.030067 + 0.00004768, 6)
+    # Two queries (the preview, the reasons), each billed the 10 MB minimum.
+    assert cost["athena_queries"] == 2
+    assert cost["athena_data_scanned_bytes"] == 0 and cost["athena_billed_bytes"] == 2 * 10_485_760
+    assert cost["total_usd"] == round(0.030067 + 2 * 0.00004768, 6)
     assert report["links"]["job"] == aws_stack[out.JOB_CONSOLE_URL]
-    for step in ("start", "provision catalog", "load silver", "run job", "register partitions", "verify"):
+    for step in ("start", "provision catalog", "load silver", "run job", "register partitions", "verify", "rejects"):
         assert f"✓ {step}" in result.stderr
+    assert "salario is null 9; idade is null 7" in result.stderr
     assert catalog_partitions(aws_stack, out.SILVER_DATABASE, out.SILVER_TABLE) == [
         ["2023", "1"],
         ["2023", "2"],
@@ -490,13 +562,39 @@ def test_every_output_a_verb_reads_is_checked_before_it_calls_aws(aws_stack, tmp
     unchecked = {}
     with GluePlayer(aws_stack):
         for verb in verbs:
-            aws_stack.emulator.seed_athena_results(GOLD_COLUMNS, [[30, True, 1000.0, 2024, 1]])
+            # One seeded answer per Athena query the verb starts (each start takes the next one):
+            # the MSCK repair, the preview, and the pipeline's last question, the run's reject reasons.
+            queries = (verb[-1] == "msck") + (verb[0] in ("query", "pipeline"))
+            for _ in range(queries):
+                aws_stack.emulator.seed_athena_results(GOLD_COLUMNS, [[30, True, 1000.0, 2024, 1]])
+            if verb[0] == "pipeline":
+                aws_stack.emulator.seed_athena_results([("reason", "varchar"), ("rejected_rows", "bigint")], [])
             RecordingOutputs.checked, RecordingOutputs.used = set(), set()
             assert main([*verb, *source]) == 0, capsys.readouterr().err
             assert RecordingOutputs.used, verb
             if RecordingOutputs.used - RecordingOutputs.checked:
                 unchecked[" ".join(verb)] = sorted(RecordingOutputs.used - RecordingOutputs.checked)
     assert unchecked == {}
+
+
+def test_every_output_rejects_reads_is_checked_before_it_calls_aws(aws_stack, tmp_path, monkeypatch, capsys):
+    """`rejects` as the test above takes every other verb (it asks Athena three questions of
+    its own, so it gets its own seeded answers)."""
+    from automation.cli import aws as aws_verbs
+    from automation.cli import main
+
+    run_id = load_and_run(aws_stack, tmp_path)
+    for name, value in aws_stack.emulator.env().items():
+        monkeypatch.setenv(name, value)
+    recorded = RecordingOutputs(aws_stack.outputs, str(aws_stack.outputs_file))
+    monkeypatch.setattr(aws_verbs, "outputs_of", lambda args: recorded)
+    aws_stack.emulator.seed_athena_results([("reason", "varchar"), ("rejected_rows", "bigint")], [["idade is null", 1]])
+    RecordingOutputs.checked, RecordingOutputs.used = set(), set()
+
+    assert main(["rejects", "--json", "--outputs-file", str(aws_stack.outputs_file)]) == 0, capsys.readouterr().err
+
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_id"] == run_id
+    assert RecordingOutputs.used and RecordingOutputs.used <= RecordingOutputs.checked
 
 
 def test_an_outputs_file_that_is_not_json_is_one_line(aws_stack, tmp_path):

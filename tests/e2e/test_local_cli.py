@@ -79,6 +79,56 @@ def test_local_pipeline_end_to_end_then_a_noop_rerun(tmp_path, cli_env):
     assert "nothing changed in silver" in second.stderr
 
 
+def automation(args: list[str], env: dict, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "automation", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
+    )
+
+
+def test_after_a_local_run_query_and_rejects_answer_from_the_lake(tmp_path, cli_env):
+    """The acceptance: `make demo`, then the rejects table through `query --lake`, and `rejects
+    --json` against DuckDB reading the quarantine files."""
+    lake = tmp_path / "lake"
+    run = run_cli(["--lake", str(lake), "--rows", "5000", "--months", "3", "--json"], cli_env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    report = last_json_line(run.stdout)
+    assert report["rows_rejected"] > 0 and report["rejects_partition"] == f"run_id={report['run_id']}"
+    assert "✓ rejects" in run.stderr
+
+    sql = "SELECT reject_reasons, count(*) FROM gold_data.sample_data_aggregated_rejects GROUP BY 1"
+    query = automation(["query", "--lake", str(lake), "--sql", sql, "--json"], cli_env, tmp_path)
+    assert query.returncode == 0, query.stderr
+    answer = last_json_line(query.stdout)
+    assert answer["columns"] == ["reject_reasons", "count(1)"]
+    assert sum(row["count(1)"] for row in answer["rows"]) == report["rows_rejected"]
+
+    rejects = automation(["rejects", "--lake", str(lake), "--json"], cli_env, tmp_path)
+    assert rejects.returncode == 0, rejects.stderr
+    summary = last_json_line(rejects.stdout)
+    files = f"read_parquet('{report['quarantine_location'].removeprefix('file://')}*.parquet')"
+    by_reason = duckdb.sql(
+        f"SELECT reason, count(*) AS n FROM (SELECT unnest(reject_reasons) AS reason FROM {files}) "
+        "GROUP BY reason ORDER BY n DESC, reason"
+    ).fetchall()
+    assert [(r["reason"], r["rejected_rows"]) for r in summary["by_reason"]] == by_reason
+    assert report["rejects_by_reason"] == summary["by_reason"]  # the run's summary said the same
+    assert summary["run_id"] == report["run_id"]  # the latest run, from latest.json
+    assert summary["rows_in_table"] == summary["rows_rejected"] == report["rows_rejected"]
+    assert summary["max_reject_ratio"] == 0.05
+    assert len(summary["trace"]) == 5 and set(summary["trace"][0]) == {
+        "id",
+        "silver_file",
+        "silver_row",
+        "reject_reasons",
+    }
+
+
+def test_query_and_rejects_on_a_folder_without_a_lake_are_one_line(tmp_path, cli_env):
+    for verb in ("query", "rejects"):
+        result = automation([verb, "--lake", str(tmp_path / "nowhere")], cli_env, tmp_path)
+        assert_one_line_error(result, "holds no local catalog: run `python -m automation local --lake")
+
+
 def test_quarantine_columns_all_keeps_whole_rows(tmp_path, cli_env):
     lake = tmp_path / "lake"
     result = run_cli(
