@@ -59,4 +59,4 @@ checkov: install
 	done
 
 clean:
-	rm -rf .lake .bench .pytest_cache .ruff_cache .checkov
+	rm -rf .lake .bench .pytest_cache .ruff_cache .checkov dist

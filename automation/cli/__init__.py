@@ -24,7 +24,7 @@ from automation.cli import aws as aws_verbs
 from automation.cli import local as local_verb
 from automation.cli import pipeline as pipeline_verbs
 from automation.cli import stack as stack_verbs
-from automation.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, print_error
+from automation.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, print_error
 from etl.errors import PipelineError, describe_failure
 
 __all__ = ["build_parser", "error_log_path", "main", "run_handler"]
@@ -52,6 +52,9 @@ def run_handler(handler: Callable[[], int]) -> int:
     """Run a verb's handler; every failure becomes one line on stderr and its exit code."""
     try:
         return handler()
+    except BrokenPipeError:  # `synth | head`: the reader has what it wanted
+        _silence_stdout()
+        return EXIT_OK
     except KeyboardInterrupt:
         print_error("interrupted")
         return EXIT_INTERRUPTED
@@ -59,6 +62,13 @@ def run_handler(handler: Callable[[], int]) -> int:
         line, code = describe_error(error)
         print_error(line)
         return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush does not fail again
+    (the recipe of Python's `signal` documentation, "Note on SIGPIPE")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def describe_error(error: Exception) -> tuple[str, int]:
