@@ -33,6 +33,7 @@ from etl.errors import (
     RejectRatioExceeded,
     SilverReadError,
     describe_failure,
+    unreadable_file,
 )
 from etl.incremental import (
     STATE_FILE,
@@ -303,7 +304,9 @@ def _unreadable_silver(source: str, files: LakeFiles, paths: list[str], error: E
         problem = files.parquet_problem(path)
         if problem:
             return SilverReadError(f"cannot read {source}: {path} {problem}; gold is unchanged")
-    return SilverReadError(f"cannot read {source}: {describe_failure(error)}; gold is unchanged")
+    named = unreadable_file(error)
+    where = f"{named}: " if named else ""
+    return SilverReadError(f"cannot read {source}: {where}{describe_failure(error)}; gold is unchanged")
 
 
 def _silver_partitions(
@@ -335,8 +338,16 @@ def _catalog_partitions(spark: SparkSession, table: str) -> list[PartitionKey]:
 def _table_location(spark: SparkSession, table: str) -> str:
     for row in spark.sql(f"DESCRIBE TABLE EXTENDED {table}").collect():
         if row["col_name"] == "Location":
-            return row["data_type"].rstrip("/") + "/"
+            return _full_uri(row["data_type"]).rstrip("/") + "/"
     raise PipelineError(f"{table} has no location in the catalog: recreate it with one")
+
+
+def _full_uri(location: str) -> str:
+    """`file:/lake/gold` (how Hadoop prints a local path) as `file:///lake/gold`, the form of
+    every other location the job reports (its arguments)."""
+    if location.startswith("file:/") and not location.startswith("file://"):
+        return "file://" + location[len("file:") :]
+    return location
 
 
 def _partition_filter(keys: Sequence[PartitionKey]) -> Column:

@@ -7,9 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from rich.console import Console
-
-from automation.cli.console import EXIT_OK, ConsoleProgress, print_summary
+from automation.cli.console import EXIT_OK, ConsoleProgress, consoles, print_summary
 from automation.cli.options import add_sample_options, positive_int, ratio
 from automation.local import LocalBackend, LocalOptions
 from automation.pipeline import run_pipeline
@@ -64,9 +62,10 @@ def local_command(args: argparse.Namespace) -> int:
         quarantine_columns=args.quarantine_columns,
         workers=args.workers,
     )
-    result = run_pipeline(LocalBackend(options), ConsoleProgress(Console(stderr=True)))
+    console, err = consoles()  # logs and pipes get whole lines, never wrapped at 80 columns
+    result = run_pipeline(LocalBackend(options), ConsoleProgress(err))
     if args.json:
         print(json.dumps(result.to_dict(), sort_keys=True, default=str))
     else:
-        print_summary(Console(), result)
+        print_summary(console, result)
     return EXIT_OK
