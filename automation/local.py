@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-from contextlib import contextmanager
 import shutil
 import sys
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path

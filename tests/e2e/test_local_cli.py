@@ -105,7 +105,11 @@ def test_a_corrupt_silver_file_is_one_line_naming_it_and_spark_s_log(tmp_path, c
     """Spark's own log lines (the executor's stack trace) go to the lake's log file, never the
     terminal: stderr holds the step lines and one error line, which names both files."""
     silver = tmp_path / "my-silver"
-    rows = {"idade": pa.array(range(1000), pa.int32()), "ativo": [True] * 1000, "salario": [1.0 * i for i in range(1000)]}
+    rows = {
+        "idade": pa.array(range(1000), pa.int32()),
+        "ativo": [True] * 1000,
+        "salario": [1.0 * i for i in range(1000)],
+    }
     for mes in (1, 2):
         (silver / "ano=2024" / f"mes={mes}").mkdir(parents=True)
         pq.write_table(pa.table(rows), silver / "ano=2024" / f"mes={mes}" / "part-0.parquet")
