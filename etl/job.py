@@ -25,9 +25,10 @@ from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from etl.arguments import JobArguments, parse_job_arguments
+from etl.arguments import JobArguments, job_help, job_usage, parse_job_arguments
 from etl.errors import (
     EmptySilverError,
+    JobArgumentError,
     LakeWriteError,
     PipelineError,
     RejectRatioExceeded,
@@ -413,6 +414,23 @@ def _publish(spark: SparkSession, report: RunReport, args: JobArguments) -> None
         log.warning("could not write the run report: %s", describe_failure(error))
 
 
+def command_line(argv: Sequence[str] | None = None) -> int:
+    """`python -m etl.job ARGS`: --help prints the arguments (exit 0); a missing or bad argument
+    prints the usage and one line (exit 2) before Spark starts; a failed run raises, so Glue
+    marks it FAILED with the traceback in the driver's log."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "-h" in argv or "--help" in argv:
+        print(job_help(), end="")
+        return 0
+    try:
+        parse_job_arguments(argv)
+    except JobArgumentError as error:
+        print(f"{job_usage()}\nerror: {error} (see python -m etl.job --help)", file=sys.stderr)
+        return 2
+    main(argv)
+    return 0
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    main()
+    sys.exit(command_line())
