@@ -27,7 +27,7 @@ def add_parser(commands) -> None:
     local.add_argument(
         "--silver-path",
         type=Path,
-        help="an existing Parquet dataset in ano=/mes= folders to register as silver, instead of sample data",
+        help="an existing Parquet dataset in ano=/mes= folders to register as silver (default: sample data)",
     )
     local.add_argument("--mode", choices=MODES, default="incremental", help="incremental (default) or full recompute")
     local.add_argument(

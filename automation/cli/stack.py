@@ -55,7 +55,7 @@ def add_parsers(commands) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="set a config value first, e.g. workers=4 or aws:region=eu-west-1 (repeatable)",
+        help="set a config value first, e.g. workers=4 or aws:region=eu-west-1 (repeatable; default: none)",
     )
     deploy_parser.add_argument(
         "--json", action="store_true", help="print the result as one JSON object on the last line"
