@@ -110,7 +110,7 @@ def connect(args: argparse.Namespace, *needed: str) -> tuple[StackOutputs, AwsCl
     """Outputs (checked for `needed`), then a session in the stack's region with working credentials."""
     outputs = outputs_of(args)
     outputs.require(*needed)
-    clients = AwsClients(build_session(outputs.get(out.REGION)))
+    clients = AwsClients(build_session(outputs.get(out.REGION)), stack_region=outputs.get(out.REGION))
     clients.check_credentials()
     return outputs, clients
 

@@ -120,7 +120,7 @@ def pipeline_command(args: argparse.Namespace) -> int:
     backend = aws.AwsBackend(
         options,
         outputs,
-        lambda o: AwsClients(build_session(o.get(out.REGION))),
+        lambda o: AwsClients(build_session(o.get(out.REGION)), stack_region=o.get(out.REGION)),
         progress=screen.progress,
         on_deploy_event=_deploy_progress(screen),
         deploy=up,

@@ -425,3 +425,41 @@ def test_stack_without_the_pulumi_cli_is_one_line(aws_stack):
         timeout=120,
     )
     assert_one_line_error(result)
+
+
+# -- a stack that is not there ------------------------------------------------------------
+@pytest.mark.parametrize("verb", [["status"], ["logs"], ["run"], ["status", "--run-id", "jr_1"]])
+def test_a_missing_job_is_deploy_the_stack_first_from_every_verb(aws_stack, verb):
+    aws_stack.emulator.client("glue").delete_job(JobName=aws_stack[out.JOB_NAME])
+    result = cli(aws_stack, *verb)
+    assert_one_line_error(
+        result, f"the Glue job '{aws_stack[out.JOB_NAME]}' does not exist in region us-east-1: deploy the stack first"
+    )
+
+
+def test_a_missing_workgroup_is_deploy_the_stack_first(aws_stack):
+    aws_stack.emulator.client("athena").delete_work_group(
+        WorkGroup=aws_stack[out.ATHENA_WORKGROUP], RecursiveDeleteOption=True
+    )
+    result = cli(aws_stack, "query")
+    assert_one_line_error(
+        result,
+        f"the Athena workgroup '{aws_stack[out.ATHENA_WORKGROUP]}' does not exist in region us-east-1",
+        "deploy the stack first",
+    )
+
+
+def test_a_missing_crawler_is_deploy_the_stack_first(aws_stack):
+    aws_stack.emulator.client("glue").delete_crawler(Name=aws_stack[out.CRAWLER_NAME])
+    result = cli(aws_stack, "register", "--method", "crawler")
+    assert_one_line_error(result, f"the crawler '{aws_stack[out.CRAWLER_NAME]}' does not exist", "deploy the stack")
+
+
+def test_a_region_without_the_stack_says_where_the_stack_is(aws_stack):
+    result = cli(aws_stack, "status", env=aws_stack.emulator.env(AWS_REGION="eu-west-1"))
+    assert_one_line_error(
+        result,
+        f"the Glue job '{aws_stack[out.JOB_NAME]}' does not exist in region eu-west-1",
+        "the stack is in us-east-1",
+        "unset AWS_REGION",
+    )
