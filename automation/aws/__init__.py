@@ -81,7 +81,9 @@ from automation.aws.silver import (
     SilverLoadOutcome,
     check_silver_table,
     load_silver,
+    pending_uploads,
     register_silver_partitions,
+    silver_objects,
     upload_silver,
 )
 
@@ -140,6 +142,7 @@ __all__ = [
     "latest_job_run",
     "load_silver",
     "paginate",
+    "pending_uploads",
     "read_run_report",
     "register",
     "register_silver_partitions",
@@ -151,6 +154,7 @@ __all__ = [
     "run_progress_printer",
     "run_query",
     "s3_data_files",
+    "silver_objects",
     "start_job_run",
     "upload_silver",
     "wait_for",

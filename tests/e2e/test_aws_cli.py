@@ -108,16 +108,41 @@ def test_load_silver_uploads_a_dataset_and_registers_its_partitions_once(aws_sta
 
 
 def test_load_silver_uploads_the_demo_sample_and_a_rerun_adds_nothing_twice(aws_stack):
-    first = last_json(cli(aws_stack, "load-silver", "--rows", "2000", "--months", "2", "--json"))
+    first_run = cli(aws_stack, "load-silver", "--rows", "2000", "--months", "2", "--json")
+    first = last_json(first_run)
     objects = silver_objects(aws_stack)
-    assert first["uploaded"] == first["files"] == len(objects) > 0
-    assert {key.rsplit("/", 1)[0] for key in objects} == {"ano=2023/mes=1", "ano=2023/mes=2"}
-    assert all(key.rsplit("/", 1)[1].startswith("sample-") for key in objects)
+    data = {key: size for key, size in objects.items() if key != "_sample.json"}
+    assert first["uploaded"] == first["files"] == len(data) > 0 and first["generated"]
+    assert {key.rsplit("/", 1)[0] for key in data} == {"ano=2023/mes=1", "ano=2023/mes=2"}
+    assert all(key.rsplit("/", 1)[1].startswith("sample-") for key in data)
     assert catalog_partitions(aws_stack, out.SILVER_DATABASE, out.SILVER_TABLE) == [["2023", "1"], ["2023", "2"]]
+    assert f"uploading {len(data)} of {len(data)} files" in first_run.stderr
 
-    again = last_json(cli(aws_stack, "load-silver", "--rows", "2000", "--months", "2", "--json"))
+    # The marker names the sample and its files: a rerun neither generates nor uploads it.
+    again_run = cli(aws_stack, "load-silver", "--rows", "2000", "--months", "2", "--json")
+    again = last_json(again_run)
     assert again["uploaded"] == 0 and again["skipped"] == first["files"] and again["partitions_added"] == 0
+    assert not again["generated"]
+    assert "generating" not in again_run.stderr and "uploading" not in again_run.stderr
+    assert "already in s3://" in again_run.stderr and "not generated again" in again_run.stderr
     assert silver_objects(aws_stack) == objects
+
+    # Another sample is generated; its files of the same name and size are not sent again.
+    other = last_json(cli(aws_stack, "load-silver", "--rows", "2000", "--months", "2", "--seed", "7", "--json"))
+    assert other["generated"]
+
+
+def test_load_silver_says_what_it_uploads_and_what_is_there_already(aws_stack, tmp_path):
+    silver = write_silver_dataset(tmp_path / "silver", SILVER_ROWS)
+    first = cli(aws_stack, "load-silver", "--silver-path", str(silver))
+    assert first.returncode == 0, first.stderr
+    assert "uploading 2 of 2 files" in first.stderr and "0 already there" in first.stderr
+
+    again = cli(aws_stack, "load-silver", "--silver-path", str(silver))
+    assert again.returncode == 0, again.stderr
+    assert "uploading" not in again.stderr
+    assert "all 2 files are already in s3://" in again.stderr
+    assert "0 of 2 files uploaded (2 already there)" in again.stdout
 
 
 def test_load_silver_refuses_a_folder_that_is_not_parquet_and_uploads_nothing(aws_stack, tmp_path):
