@@ -8,23 +8,32 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 ROWS ?= 1000000
 QUICK ?=
+# Measured on a 2-core machine (README, "The two commands"); said before the first install starts.
+INSTALL_TIME := about 2 minutes
+CHECKOV_INSTALL_TIME := about 1 minute
 
 .PHONY: install demo test lint bench synth checkov clean check-java
 
 install: $(STAMP) $(CHECKOV_STAMP)
 
 # Reinstall only when the requirements change.
+# One line per requirements file says what is being installed and about how long the first
+# time takes; later runs reinstall only when a requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: install python3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || { echo "make: creating $(VENV) (first run only)"; $(PYTHON) -m venv $(VENV); }
+	@echo "make: installing requirements-dev.txt into $(VENV): pyspark, pulumi, boto3, moto, duckdb, ... (first run: $(INSTALL_TIME); later: seconds)"
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
+	@echo "make: $(VENV) is ready"
 
 $(CHECKOV_STAMP): requirements-checkov.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: install python3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
-	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@test -x $(CHECKOV_VENV)/bin/python || { echo "make: creating $(CHECKOV_VENV) (first run only)"; $(PYTHON) -m venv $(CHECKOV_VENV); }
+	@echo "make: installing checkov into $(CHECKOV_VENV), its own venv (first run: $(CHECKOV_INSTALL_TIME); later: seconds)"
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	@touch $(CHECKOV_STAMP)
+	@echo "make: $(CHECKOV_VENV) is ready"
 
 check-java:
 	@command -v java >/dev/null || test -x "$$JAVA_HOME/bin/java" || { echo "Java 17 is required by Spark: install it (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless) and run make again"; exit 1; }
