@@ -16,20 +16,13 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from infra import outputs as out
 from tests.aws_emulator import PROJECT_ROOT, GluePlayer, SeededStack, write_silver_dataset
 
 pytestmark = pytest.mark.e2e
-
-GOLD_COLUMNS = [
-    ("idade", "integer"),
-    ("ativo", "boolean"),
-    ("salario_medio", "double"),
-    ("ano", "integer"),
-    ("mes", "integer"),
-]
 
 # Three silver rows in two months; the second row breaks a quality rule (idade is null).
 SILVER_ROWS = {
@@ -282,15 +275,16 @@ def test_register_msck_runs_the_saved_repair_query_in_the_workgroup(aws_stack, t
 
 
 # -- query and logs ---------------------------------------------------------------------
-def test_query_runs_the_preview_and_reports_the_10_mb_minimum(aws_stack):
-    aws_stack.emulator.seed_athena_results(GOLD_COLUMNS, [[30, True, 1000.0, 2024, 1], [40, False, None, 2024, 2]])
+def test_query_runs_the_preview_and_reports_the_10_mb_minimum(aws_stack, tmp_path):
+    load_and_run(aws_stack, tmp_path)
 
     result = last_json(cli(aws_stack, "query", "--json"))
 
     assert result["sql"] == "SELECT * FROM gold_data.sample_data_aggregated LIMIT 10"
+    # Gold as the played job computed it from SILVER_ROWS (the row with a null idade rejected).
     assert result["rows"] == [
         {"idade": 30, "ativo": True, "salario_medio": 1000.0, "ano": 2024, "mes": 1},
-        {"idade": 40, "ativo": False, "salario_medio": None, "ano": 2024, "mes": 2},
+        {"idade": 40, "ativo": False, "salario_medio": 2000.0, "ano": 2024, "mes": 2},
     ]
     # 0 bytes scanned is billed as the 10 MB minimum: 10 x 2**20 B at $5 per 2**40 B.
     assert result["data_scanned_bytes"] == 0
@@ -298,12 +292,52 @@ def test_query_runs_the_preview_and_reports_the_10_mb_minimum(aws_stack):
     assert result["cost_usd"] == 0.00004768
 
 
-def test_query_prints_a_table(aws_stack):
-    aws_stack.emulator.seed_athena_results([("n", "bigint")], [[42]])
+def test_query_prints_a_table(aws_stack, tmp_path):
+    load_and_run(aws_stack, tmp_path)
     result = cli(aws_stack, "query", "--sql", "SELECT count(*) AS n FROM gold_data.sample_data_aggregated")
     assert result.returncode == 0, result.stderr
-    assert "│ 42 │" in result.stdout
+    assert "│ 2 │" in result.stdout
     assert "1 rows; scanned 0 B, billed 10.0 MB: $0.00004768" in result.stdout
+
+
+def test_query_answers_with_the_averages_of_the_loaded_silver(aws_stack, tmp_path):
+    """The played job's gold, queried through Athena's API, equals DuckDB's own aggregate over
+    the silver files that were loaded, with the job's quality rules."""
+    rows = {
+        (2024, month): [
+            {
+                "idade": 18 + (i * 7 + month) % 50,
+                "ativo": (i + month) % 3 != 0,
+                "salario": (1500.0 + (i * 37.5) % 900) if i % 17 else -1.0,  # every 17th breaks a rule
+                "nome": f"p{i}",
+            }
+            for i in range(120)
+        ]
+        for month in (1, 2, 3)
+    }
+    rows[(2024, 2)].append({"idade": None, "ativo": True, "salario": 10.0, "nome": "x"})
+    rows[(2024, 3)].append({"idade": 30, "ativo": None, "salario": float("nan"), "nome": "y"})
+    silver = write_silver_dataset(tmp_path / "silver", rows)
+    last_json(cli(aws_stack, "load-silver", "--silver-path", str(silver), "--json"))
+    with GluePlayer(aws_stack):
+        last_json(cli(aws_stack, "run", "--json"))
+    sql = (
+        "SELECT ano, mes, idade, ativo, salario_medio FROM gold_data.sample_data_aggregated "
+        "ORDER BY ano, mes, idade, ativo"
+    )
+
+    answer = last_json(cli(aws_stack, "query", "--sql", sql, "--json"))["rows"]
+
+    expected = duckdb.sql(
+        f"SELECT ano, mes, idade, ativo, avg(salario) AS salario_medio "
+        f"FROM read_parquet('{silver}/*/*/*.parquet', hive_partitioning = true) "
+        "WHERE idade BETWEEN 0 AND 120 AND ativo IS NOT NULL AND salario >= 0 AND NOT isnan(salario) "
+        "AND NOT isinf(salario) GROUP BY ALL ORDER BY ano, mes, idade, ativo"
+    ).fetchall()
+    assert len(answer) == len(expected) > 100
+    for got, (ano, mes, idade, ativo, average) in zip(answer, expected, strict=True):
+        assert (got["ano"], got["mes"], got["idade"], got["ativo"]) == (ano, mes, idade, ativo)
+        assert got["salario_medio"] == pytest.approx(average, rel=1e-9)
 
 
 def test_logs_lists_the_driver_and_executor_streams_with_their_error_lines(aws_stack, tmp_path):
@@ -339,15 +373,14 @@ def test_logs_follow_prints_the_driver_log_until_the_run_ends(aws_stack, tmp_pat
     run_id = load_and_run(aws_stack, tmp_path)
     result = cli(aws_stack, "logs", "--run-id", run_id, "--follow")
     assert result.returncode == 0, result.stderr
-    assert "INFO SparkContext: Running Spark version 3.5.4-amzn-0" in result.stderr
-    assert "reading silver_data.sample_data_partitioned" in result.stderr  # the output group's driver stream
+    assert f"INFO tools.emulator: job run {run_id} played by the emulator" in result.stderr
+    silver = f"{aws_stack[out.SILVER_DATABASE]}.{aws_stack[out.SILVER_TABLE]}"
+    assert f"reading {silver}" in result.stderr  # the output group's driver stream
 
 
 # -- pipeline ---------------------------------------------------------------------------
 def test_pipeline_skip_deploy_load_silver_prints_one_report(aws_stack):
     """The acceptance: sample silver (the `make demo` generator), run, register, verify, query."""
-    preview = [[20 + i, i % 2 == 0, 1500.0 + i, 2023, 1] for i in range(10)]
-    aws_stack.emulator.seed_athena_results(GOLD_COLUMNS, preview)
 
     with GluePlayer(aws_stack) as player:
         result = cli(
@@ -373,7 +406,8 @@ def test_pipeline_skip_deploy_load_silver_prints_one_report(aws_stack):
     assert report["files_per_partition"] == {"ano=2023/mes=1": 1, "ano=2023/mes=2": 1, "ano=2023/mes=3": 1}
     assert len(report["preview"]) == 10
     assert report["preview_sql"] == aws_stack[out.PREVIEW_SQL]
-    assert report["preview"][0] == {"idade": 20, "ativo": True, "salario_medio": 1500.0, "ano": 2023, "mes": 1}
+    assert set(report["preview"][0]) == {"idade", "ativo", "salario_medio", "ano", "mes"}
+    assert all(row["ano"] == 2023 and 1412 <= row["salario_medio"] <= 21412 for row in report["preview"])
     cost = report["cost"]
     assert cost["glue_dpu_seconds"] == 246 and cost["glue_usd"] == 0.030067
     assert cost["athena_data_scanned_bytes"] == 0 and cost["athena_billed_bytes"] == 10_485_760
