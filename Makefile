@@ -12,7 +12,7 @@ QUICK ?=
 INSTALL_TIME := about 2 minutes
 CHECKOV_INSTALL_TIME := about 1 minute
 
-.PHONY: install demo test lint bench synth checkov clean check-java
+.PHONY: install demo test lint bench synth checkov clean check-java emulator docs docs-check
 
 install: $(STAMP) $(CHECKOV_STAMP)
 
@@ -55,6 +55,12 @@ bench: install check-java
 synth: $(STAMP)
 	$(PY) -m automation synth --stack dev
 
+# The dev stack in an AWS API emulator on 127.0.0.1 (moto), for the AWS verbs without an account;
+# job runs are played with pyarrow. Prints the environment to set; Ctrl-C stops it. PORT=N to move it.
+PORT ?= 5000
+emulator: $(STAMP)
+	$(PY) -m tools.emulator --port $(PORT)
+
 # Checkov's failed checks on each stack, offline (the gate is tests/infra/test_checkov.py). Plans in .checkov/.
 STACKS ?= dev prod
 checkov: install
@@ -68,4 +74,4 @@ checkov: install
 	done
 
 clean:
-	rm -rf .lake .bench .pytest_cache .ruff_cache .checkov dist
+	rm -rf .lake .bench .pytest_cache .ruff_cache .checkov dist .emulator

@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()) + "unset AWS_PROFILE AWS_REGION\n"
         )
         print(f"{len(stack.seeded)} resources of stack {args.stack} created; outputs in {args.outputs_file}")
-        print("\nIn another terminal, from the project folder, set the environment (or: source " f"{env_file}):\n")
+        print(f"\nIn another terminal, from the project folder, set the environment (or: source {env_file}):\n")
         print("  export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()))
         print("  unset AWS_PROFILE AWS_REGION")
         print(f"  .venv/bin/python -m automation load-silver --outputs-file {args.outputs_file}\n")

@@ -28,7 +28,7 @@ from infra import outputs as out
 from tools.emulator.lake import split_uri
 from tools.emulator.seed import SeededStack
 
-PLAYED = "played by the emulator: no Glue here, gold computed with pyarrow"
+PLAYED = "played by the emulator, no Glue here: gold computed with pyarrow"
 
 
 def _outside(column: pa.ChunkedArray, bounds: tuple[int, int]) -> pa.ChunkedArray:
@@ -172,7 +172,7 @@ class GluePlayer:
             gold_location=stack[out.GOLD_URI],
             quarantine_location=quarantine,
             report_location=arguments.get("--report_location", stack[out.REPORTS_URI]),
-            plan=f"{len(keys)} partitions recomputed ({PLAYED})",
+            plan=f"{len(keys)} partitions recomputed; {PLAYED}",
         )
         report.seconds = {"job": perf_counter() - started, "total": perf_counter() - started}
         reports_bucket, reports_prefix = split_uri(report.report_location)
