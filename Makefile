@@ -41,8 +41,16 @@ check-java:
 demo: $(STAMP) check-java
 	$(PY) -m automation local --rows $(ROWS)
 
-test: install check-java lint
+test: install check-java lint docs-check
 	$(PY) -m pytest
+
+# Every example block of README.md and docs/ (docs/benchmarks.md aside) made by running the command
+# it shows (tools/docs/examples.py): `docs` rewrites them, `docs-check` fails when one differs.
+docs: $(STAMP) check-java
+	$(PY) -m tools.docs
+
+docs-check: $(STAMP) check-java
+	$(PY) -m tools.docs --check
 
 # Style (ruff) and the architecture's import rules (import-linter: the contracts in pyproject.toml).
 lint: $(STAMP)

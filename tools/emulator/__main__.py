@@ -66,21 +66,19 @@ def main(argv: list[str] | None = None) -> int:
         print("  unset AWS_PROFILE AWS_REGION")
         print(f"  .venv/bin/python -m automation load-silver --outputs-file {args.outputs_file}\n")
         print(f"Glue job runs are {PLAYED}. Ctrl-C stops the emulator.", flush=True)
-        with GluePlayer(stack) as player:
-            shown: set[str] = set()
+        def played(report) -> None:
+            print(
+                f"played job run {report.run_id}: {report.rows_read:,} rows read, {report.rows_rejected:,} "
+                f"rejected, {report.partitions_written} gold partitions written",
+                flush=True,
+            )
+
+        with GluePlayer(stack, on_played=played) as player:
             while player.failure is None:
-                for run_id, report in list(player.played.items()):
-                    if run_id not in shown:
-                        shown.add(run_id)
-                        print(
-                            f"played job run {run_id}: {report.rows_read:,} rows read, {report.rows_rejected:,} "
-                            f"rejected, {report.partitions_written} gold partitions written",
-                            flush=True,
-                        )
                 time.sleep(0.5)
             failure = player.failure
-            print(f"error: playing a job run failed: {type(failure).__name__}: {failure}", file=sys.stderr)
             player.failure = None
+            print(f"error: playing a job run failed: {type(failure).__name__}: {failure}", file=sys.stderr)
             return 1
     except KeyboardInterrupt:
         print("emulator stopped")

@@ -1,5 +1,6 @@
 """Plays the Glue job in the emulator: there is no Glue here, so when a run of the stack's job
-appears, `GluePlayer` does what the job does, for real, with pyarrow: it reads the silver
+starts (the emulator calls `GluePlayer.started` before it answers the StartJobRun),
+`GluePlayer` does what the job does, for real, with pyarrow: it reads the silver
 table through the emulated catalog (its registered partitions' objects), applies the job's
 quality rules (the reasons of `etl.quality`, the ranges of `etl.schema`), averages salario
 by idade, ativo, ano, mes over the valid rows, writes one snappy Parquet object per gold
@@ -12,10 +13,9 @@ state is moto's (it cannot fail a run), so a run the job would refuse is still S
 from __future__ import annotations
 
 import io
-import threading
 import time
 from time import perf_counter
-from typing import Any
+from typing import Any, Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -55,44 +55,51 @@ def failed_rules(silver: pa.Table) -> list[tuple[str, pa.ChunkedArray]]:
 
 
 class GluePlayer:
-    """Plays each new run of the stack's job (see the module's docstring), in a thread."""
+    """Plays each run of the stack's job as it starts (see the module's docstring), while in
+    its `with` block (`python -m tools.emulator` keeps one for good)."""
 
-    def __init__(self, stack: SeededStack, register_partitions: bool = True, error_lines: int = 0):
+    def __init__(
+        self,
+        stack: SeededStack,
+        register_partitions: bool = True,
+        error_lines: int = 0,
+        on_played: Callable[[RunReport], None] | None = None,
+    ):
         """
         Args:
             stack: the seeded stack whose job runs are played.
             register_partitions: register new gold partitions, as the job does (False: leave
                 them to `register --method crawler|msck`).
             error_lines: ERROR lines to add to each driver log (for tests of `logs`).
+            on_played: told each played run's report.
         """
         self.stack = stack
         self.register_partitions = register_partitions
         self.error_lines = error_lines
+        self.on_played = on_played
         self.played: dict[str, RunReport] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
         self.failure: BaseException | None = None
 
     def __enter__(self) -> GluePlayer:
-        self._thread.start()
+        self.stack.emulator.on_job_run = self.started
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
+        self.stack.emulator.on_job_run = None
         if self.failure is not None:
             raise self.failure
 
-    def _loop(self) -> None:
-        glue = self.stack.emulator.client("glue")
+    def started(self, run_id: str, job_name: str, run_arguments: dict[str, str]) -> None:
+        """A run of `job_name` started: play it if it is the stack's job."""
+        if job_name != self.stack[out.JOB_NAME] or run_id in self.played:
+            return
         try:
-            while not self._stop.is_set():
-                for run in glue.get_job_runs(JobName=self.stack[out.JOB_NAME]).get("JobRuns", []):
-                    if run["Id"] not in self.played and run["JobRunState"] in ("STARTING", "RUNNING"):
-                        self.played[run["Id"]] = self.play(run["Id"], run.get("Arguments", {}))
-                time.sleep(0.1)
-        except BaseException as error:  # surfaced in __exit__
+            self.played[run_id] = report = self.play(run_id, run_arguments)
+        except Exception as error:  # noqa: BLE001 - the run goes on in moto; the failure is kept
             self.failure = error
+            return
+        if self.on_played is not None:
+            self.on_played(report)
 
     def arguments(self, run_arguments: dict[str, str]) -> dict[str, str]:
         """The run's arguments as the job gets them: the job's DefaultArguments, then the run's."""

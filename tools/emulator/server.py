@@ -1,12 +1,17 @@
-"""moto's server on a loopback port, its control API, and Athena answered for real.
+"""moto's server on a loopback port, its control API, and what moto does not do by itself:
+run the Glue job and answer Athena's queries.
 
-moto runs no query: `GetQueryResults` answers from a queue filled through its control API
-`/moto-api/static/athena/query-results`, and `StartQueryExecution` takes the next queued
-result for the query it starts. The server here sits one WSGI layer in front of moto: when a
-`StartQueryExecution` arrives it runs the SQL in DuckDB over the tables of the emulated
-Glue catalog (`tools.emulator.lake`) and queues that answer just before moto sees the
-request, so the query gets its own result. A query DuckDB cannot run (a DDL statement such
-as MSCK REPAIR TABLE) queues nothing and gets moto's empty result.
+The server sits one WSGI layer in front of moto (`Emulated`):
+
+- moto runs no query: `GetQueryResults` answers from a queue filled through its control API
+  `/moto-api/static/athena/query-results`, and `StartQueryExecution` takes the next queued
+  result for the query it starts. When a `StartQueryExecution` arrives, its SQL is run in
+  DuckDB over the tables of the emulated Glue catalog (`tools.emulator.lake`) and the answer
+  queued just before moto sees the request, so the query gets its own result. A query DuckDB
+  cannot run (a DDL statement such as MSCK REPAIR TABLE) queues nothing: moto's empty result.
+- moto runs no job: when its answer to a `StartJobRun` names a new run, the emulator's
+  `on_job_run` (the played job, `tools.emulator.player`) is called before the answer goes
+  back, so the run's output is in place before anyone sees the run.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ class Emulator:
 
     url: str
     _clients: dict[str, Any] = field(default_factory=dict)
+    # Called with (run id, job name, the run's arguments) when a job run starts (the player).
+    on_job_run: Callable[[str, str, dict[str, str]], None] | None = None
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -111,8 +118,8 @@ def athena_text(value: Any) -> str:
 Answer = Callable[[str, str | None], tuple[list[tuple[str, str]], list[list[Any]]] | None]
 
 
-class AthenaAnswers:
-    """WSGI middleware: answer each StartQueryExecution before moto starts the query."""
+class Emulated:
+    """WSGI middleware in front of moto: Athena's queries answered, the Glue job played."""
 
     def __init__(self, app: Any, emulator: Callable[[], Emulator | None], answer: Answer):
         self.app = app
@@ -120,14 +127,20 @@ class AthenaAnswers:
         self.answer = answer
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
-        if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".StartQueryExecution"):
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            body = environ["wsgi.input"].read(length)
-            environ["wsgi.input"] = io.BytesIO(body)
-            self._prepare(body)
-        return self.app(environ, start_response)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target.endswith((".StartQueryExecution", ".StartJobRun")):
+            return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        if target.endswith(".StartQueryExecution"):
+            self._prepare_answer(body)
+            return self.app(environ, start_response)
+        answered = b"".join(self.app(environ, start_response))
+        self._play(body, answered)
+        return [answered]
 
-    def _prepare(self, body: bytes) -> None:
+    def _prepare_answer(self, body: bytes) -> None:
         emulator = self.emulator()
         if emulator is None:
             return
@@ -140,6 +153,18 @@ class AthenaAnswers:
             return
         if answered is not None:
             emulator.seed_athena_results(*answered)
+
+    def _play(self, body: bytes, answered: bytes) -> None:
+        emulator = self.emulator()
+        if emulator is None or emulator.on_job_run is None:
+            return
+        try:
+            run_id = json.loads(answered).get("JobRunId")
+        except ValueError:
+            return
+        if run_id:  # not a refusal (ConcurrentRunsExceededException, ...)
+            request = json.loads(body)
+            emulator.on_job_run(run_id, request["JobName"], request.get("Arguments") or {})
 
 
 def start_server(port: int = 0, answer: Answer | None = None) -> tuple[Any, Emulator]:
@@ -158,7 +183,7 @@ def start_server(port: int = 0, answer: Answer | None = None) -> tuple[Any, Emul
         def _server_entry(self) -> None:
             from moto.moto_server.threaded_moto_server import MotoRequestHandler
 
-            app = AthenaAnswers(DomainDispatcherApplication(create_backend_app), lambda: holder.get("emulator"), answer)
+            app = Emulated(DomainDispatcherApplication(create_backend_app), lambda: holder.get("emulator"), answer)
             self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
             self._server_ready_event.set()
             self._server.serve_forever()
