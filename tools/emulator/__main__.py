@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         print("  unset AWS_PROFILE AWS_REGION")
         print(f"  .venv/bin/python -m automation load-silver --outputs-file {args.outputs_file}\n")
         print(f"Glue job runs are {PLAYED}. Ctrl-C stops the emulator.", flush=True)
+
         def played(report) -> None:
             print(
                 f"played job run {report.run_id}: {report.rows_read:,} rows read, {report.rows_rejected:,} "

@@ -1,6 +1,7 @@
 """Plays the Glue job in the emulator: there is no Glue here, so when a run of the stack's job
-starts (the emulator calls `GluePlayer.started` before it answers the StartJobRun),
-`GluePlayer` does what the job does, for real, with pyarrow: it reads the silver
+is started, `GluePlayer` does what the job does, for real, with pyarrow (the work before moto
+starts the run, the run's own files once moto has named it, so a run is never seen before
+its output is in place): it reads the silver
 table through the emulated catalog (its registered partitions' objects), applies the job's
 quality rules (the reasons of `etl.quality`, the ranges of `etl.schema`), averages salario
 by idade, ativo, ano, mes over the valid rows, writes one snappy Parquet object per gold
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import io
 import time
+import uuid
 from time import perf_counter
 from typing import Any, Callable
 
@@ -81,7 +83,7 @@ class GluePlayer:
         self.failure: BaseException | None = None
 
     def __enter__(self) -> GluePlayer:
-        self.stack.emulator.on_job_run = self.started
+        self.stack.emulator.on_job_run = self.starting
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -89,17 +91,31 @@ class GluePlayer:
         if self.failure is not None:
             raise self.failure
 
-    def started(self, run_id: str, job_name: str, run_arguments: dict[str, str]) -> None:
-        """A run of `job_name` started: play it if it is the stack's job."""
-        if job_name != self.stack[out.JOB_NAME] or run_id in self.played:
-            return
+    def starting(self, job_name: str, run_arguments: dict[str, str]) -> Callable[[str], None] | None:
+        """A run of `job_name` is about to start: compute and write gold now (unless a run is in
+        progress: moto refuses the new one); return what publishes the run's report, quarantine
+        and logs once moto has named it."""
+        if job_name != self.stack[out.JOB_NAME]:
+            return None
+        runs = self.stack.emulator.client("glue").get_job_runs(JobName=job_name).get("JobRuns", [])
+        if any(run["JobRunState"] in ("STARTING", "RUNNING", "STOPPING", "WAITING") for run in runs):
+            return None
         try:
-            self.played[run_id] = report = self.play(run_id, run_arguments)
+            played = self.play(run_arguments)
         except Exception as error:  # noqa: BLE001 - the run goes on in moto; the failure is kept
             self.failure = error
-            return
-        if self.on_played is not None:
-            self.on_played(report)
+            return None
+
+        def publish(run_id: str) -> None:
+            try:
+                self.played[run_id] = report = played(run_id)
+            except Exception as error:  # noqa: BLE001
+                self.failure = error
+                return
+            if self.on_played is not None:
+                self.on_played(report)
+
+        return publish
 
     def arguments(self, run_arguments: dict[str, str]) -> dict[str, str]:
         """The run's arguments as the job gets them: the job's DefaultArguments, then the run's."""
@@ -131,7 +147,9 @@ class GluePlayer:
                     pieces.append(piece.append_column(SOURCE_ROW_COLUMN, pa.array(range(n), pa.int64())))
         return pa.concat_tables(pieces, promote_options="permissive") if pieces else pa.table({})
 
-    def play(self, run_id: str, run_arguments: dict[str, str]) -> RunReport:
+    def play(self, run_arguments: dict[str, str]) -> Callable[[str], RunReport]:
+        """Read silver, apply the rules, write gold and register it; return what writes the
+        run's quarantine, report and logs, given its id."""
         started = perf_counter()
         arguments = self.arguments(run_arguments)
         stack, emulator = self.stack, self.stack.emulator
@@ -153,6 +171,7 @@ class GluePlayer:
         )
         keys = sorted(set(zip(gold["ano"].to_pylist(), gold["mes"].to_pylist(), strict=True))) if gold else []
         bucket, gold_prefix = split_uri(stack[out.GOLD_URI])
+        token = uuid.uuid4().hex[:8]
         for ano, mes in keys:
             folder = f"{gold_prefix}ano={ano}/mes={mes}/"
             for item in s3.list_objects_v2(Bucket=bucket, Prefix=folder).get("Contents", []):
@@ -160,33 +179,38 @@ class GluePlayer:
             part = gold.filter(pc.and_(pc.equal(gold["ano"], ano), pc.equal(gold["mes"], mes)))
             buffer = io.BytesIO()
             pq.write_table(part.select(["idade", "ativo", "salario_medio"]), buffer, compression="snappy")
-            key = f"{folder}part-00000-{run_id[-8:]}.c000.snappy.parquet"
+            key = f"{folder}part-00000-{token}.c000.snappy.parquet"
             s3.put_object(Bucket=bucket, Key=key, Body=buffer.getvalue())
         if self.register_partitions:
             self._register(glue, keys)
         rows_rejected = len(silver) - len(good)
-        quarantine = self._quarantine(s3, arguments, run_id, silver, rules, rejected_mask) if rows_rejected else ""
-        report = RunReport(
-            run_id=run_id,
-            mode=arguments.get("--mode", "incremental"),
-            status="succeeded",
-            rows_read=len(silver),
-            rows_rejected=rows_rejected,
-            rows_written=len(gold) if gold else 0,
-            partitions_processed=len(keys),
-            partitions_written=len(keys),
-            files_written=len(keys),
-            gold_location=stack[out.GOLD_URI],
-            quarantine_location=quarantine,
-            report_location=arguments.get("--report_location", stack[out.REPORTS_URI]),
-            plan=f"{len(keys)} partitions recomputed; {PLAYED}",
-        )
-        report.seconds = {"job": perf_counter() - started, "total": perf_counter() - started}
-        reports_bucket, reports_prefix = split_uri(report.report_location)
-        for name in (f"{run_id}.json", "latest.json"):
-            s3.put_object(Bucket=reports_bucket, Key=f"{reports_prefix}{name}", Body=report.to_json().encode())
-        self._log(run_id, source, report)
-        return report
+        seconds = perf_counter() - started
+
+        def publish(run_id: str) -> RunReport:
+            quarantine = self._quarantine(s3, arguments, run_id, silver, rules, rejected_mask) if rows_rejected else ""
+            report = RunReport(
+                run_id=run_id,
+                mode=arguments.get("--mode", "incremental"),
+                status="succeeded",
+                rows_read=len(silver),
+                rows_rejected=rows_rejected,
+                rows_written=len(gold) if gold else 0,
+                partitions_processed=len(keys),
+                partitions_written=len(keys),
+                files_written=len(keys),
+                seconds={"job": seconds, "total": seconds},
+                gold_location=stack[out.GOLD_URI],
+                quarantine_location=quarantine,
+                report_location=arguments.get("--report_location", stack[out.REPORTS_URI]),
+                plan=f"{len(keys)} partitions recomputed; {PLAYED}",
+            )
+            reports_bucket, reports_prefix = split_uri(report.report_location)
+            for name in (f"{run_id}.json", "latest.json"):
+                s3.put_object(Bucket=reports_bucket, Key=f"{reports_prefix}{name}", Body=report.to_json().encode())
+            self._log(run_id, source, report)
+            return report
+
+        return publish
 
     def _register(self, glue: Any, keys: list[tuple[int, int]]) -> None:
         stack = self.stack

@@ -9,9 +9,11 @@ The server sits one WSGI layer in front of moto (`Emulated`):
   DuckDB over the tables of the emulated Glue catalog (`tools.emulator.lake`) and the answer
   queued just before moto sees the request, so the query gets its own result. A query DuckDB
   cannot run (a DDL statement such as MSCK REPAIR TABLE) queues nothing: moto's empty result.
-- moto runs no job: when its answer to a `StartJobRun` names a new run, the emulator's
-  `on_job_run` (the played job, `tools.emulator.player`) is called before the answer goes
-  back, so the run's output is in place before anyone sees the run.
+- moto runs no job: before a `StartJobRun` reaches moto, the emulator's `on_job_run` (the
+  played job, `tools.emulator.player`) does the job's work; once moto's answer names the
+  new run, and before that answer goes back, the run's own files are written: nobody sees
+  the run before its output is in place, and moto's clock for its states starts after the
+  work (so every run is seen STARTING, RUNNING, then SUCCEEDED).
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ class Emulator:
 
     url: str
     _clients: dict[str, Any] = field(default_factory=dict)
-    # Called with (run id, job name, the run's arguments) when a job run starts (the player).
-    on_job_run: Callable[[str, str, dict[str, str]], None] | None = None
+    # Called with (job name, the run's arguments) before moto starts a job run (the player);
+    # what it returns is called with the run's id once moto has started it.
+    on_job_run: Callable[[str, dict[str, str]], Callable[[str], None] | None] | None = None
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -136,8 +139,15 @@ class Emulated:
         if target.endswith(".StartQueryExecution"):
             self._prepare_answer(body)
             return self.app(environ, start_response)
+        publish = self._play(body)
         answered = b"".join(self.app(environ, start_response))
-        self._play(body, answered)
+        if publish is not None:
+            try:
+                run_id = json.loads(answered).get("JobRunId")
+            except ValueError:
+                run_id = None
+            if run_id:  # not a refusal (ConcurrentRunsExceededException, ...)
+                publish(run_id)
         return [answered]
 
     def _prepare_answer(self, body: bytes) -> None:
@@ -154,17 +164,12 @@ class Emulated:
         if answered is not None:
             emulator.seed_athena_results(*answered)
 
-    def _play(self, body: bytes, answered: bytes) -> None:
+    def _play(self, body: bytes) -> Callable[[str], None] | None:
         emulator = self.emulator()
         if emulator is None or emulator.on_job_run is None:
-            return
-        try:
-            run_id = json.loads(answered).get("JobRunId")
-        except ValueError:
-            return
-        if run_id:  # not a refusal (ConcurrentRunsExceededException, ...)
-            request = json.loads(body)
-            emulator.on_job_run(run_id, request["JobName"], request.get("Arguments") or {})
+            return None
+        request = json.loads(body)
+        return emulator.on_job_run(request["JobName"], request.get("Arguments") or {})
 
 
 def start_server(port: int = 0, answer: Answer | None = None) -> tuple[Any, Emulator]:
