@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             path.write_text(new)
     seconds = time.monotonic() - started
-    names = ", ".join(str(p.relative_to(PROJECT_ROOT)) for p in differing)
+    names = ", ".join(str(p.relative_to(PROJECT_ROOT)) if p.is_relative_to(PROJECT_ROOT) else str(p) for p in differing)
     if args.check and differing:
         log(
             f"error: examples in {names} differ from a fresh run ({seconds:.0f} s): run `make docs` and review the diff"
