@@ -229,7 +229,8 @@ def register_with_msck(
     try:
         saved = clients.athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]
     except ClientError as error:
-        # GetNamedQuery answers InvalidRequestException for an id it does not know
+        # GetNamedQuery's documented errors are InternalServerException (a platform issue) and
+        # InvalidRequestException (bad input, an unknown id among it)
         # (https://docs.aws.amazon.com/athena/latest/APIReference/API_GetNamedQuery.html).
         if error_code(error) == "InvalidRequestException":
             raise clients.not_deployed(f"the saved query {query_id!r}") from None
