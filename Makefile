@@ -8,9 +8,10 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 ROWS ?= 1000000
 QUICK ?=
-# Measured on a 2-core machine (README, "The two commands"); said before the first install starts.
-INSTALL_TIME := about 2 minutes
-CHECKOV_INSTALL_TIME := about 1 minute
+# Measured on 2-core machines (README, "The two commands"): 63 s from a local package index,
+# about 2 min 20 s downloading from PyPI; said before the first install starts.
+INSTALL_TIME := 1 to 3 minutes, depending on the network
+CHECKOV_INSTALL_TIME := under a minute
 
 .PHONY: install demo test lint bench synth checkov clean check-java emulator docs docs-check
 
