@@ -9,7 +9,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 ROWS ?= 1000000
 QUICK ?=
 # Measured on 2-core machines (README, "The two commands"): 63 s from a local package index,
-# about 2 min 20 s downloading from PyPI; said before the first install starts.
+# about 2 min 20 s downloading from PyPI (issue 17); said before the first install starts.
 INSTALL_TIME := 1 to 3 minutes, depending on the network
 CHECKOV_INSTALL_TIME := under a minute
 
