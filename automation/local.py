@@ -15,9 +15,11 @@ import os
 import shutil
 import sys
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Iterator
 
 from automation.lake import SAMPLE_MARKER, SilverFile, local_files_by_partition, silver_files, sorted_specs
 from automation.pipeline import Notify, QueryResult, silent
@@ -33,6 +35,8 @@ from etl.schema import DEFAULT_QUARANTINE_COLUMNS, GOLD, REJECTS, SILVER, create
 from etl.tuning import local_session_settings
 
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
+# Where Spark's own log lines go (log4j2.properties): never the terminal.
+SPARK_LOG = Path("logs", "spark.log")
 # The local session's JVM is a short batch job on a few cores: the throughput collector
 # instead of G1 (Java 17's default) made the cold one-pass scan at 5e7 rows about 20 %
 # faster and kept the driver's peak flatter (docs/benchmarks.md). On Glue the JVM is Glue's.
@@ -93,8 +97,15 @@ def find_java() -> str:
     return found
 
 
+def spark_log(lake: Path) -> Path:
+    """The file Spark's JVM logs to for a session started on `lake`."""
+    return lake.resolve() / SPARK_LOG
+
+
 def start_spark(lake: Path, workers: int = 2, app_name: str = "silver-to-gold-local"):
     """Start a local Spark session with Hive support whose state lives inside `lake`.
+
+    Spark's own log lines (log4j) go to `spark_log(lake)`, never to the terminal.
 
     Args:
         lake: the lake directory (created if needed).
@@ -112,6 +123,7 @@ def start_spark(lake: Path, workers: int = 2, app_name: str = "silver-to-gold-lo
     java_options = " ".join(
         [
             f"-Dlog4j2.configurationFile={LOG4J_CONFIG.resolve().as_uri()}",
+            f"-Dsilver_to_gold.spark_log={spark_log(lake)}",
             f"-Dderby.system.home={lake}",
             f"-Dderby.stream.error.file={lake / 'logs' / 'derby.log'}",
             *LOCAL_JVM_OPTIONS,
@@ -136,9 +148,7 @@ def start_spark(lake: Path, workers: int = 2, app_name: str = "silver-to-gold-lo
     )
     for key, value in local_session_settings(workers).items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
+    return builder.getOrCreate()
 
 
 def create_database_sql(database: str, location: str) -> str:
@@ -165,6 +175,15 @@ class LocalBackend:
         self.spark = start_spark(self.lake, self.options.workers)
         return f"Spark {self.spark.version}, local[{self.options.workers}], lake {self.lake}"
 
+    @contextmanager
+    def _naming_spark_log(self) -> Iterator[None]:
+        """A refused step's one line also names the file with Spark's own log lines."""
+        try:
+            yield
+        except PipelineError as error:
+            error.args = (f"{error} (Spark's log: {spark_log(self.lake)})", *error.args[1:])
+            raise
+
     def provision_catalog(self) -> str:
         for database in (SILVER.database, GOLD.database):
             location = local_uri(self.lake / "warehouse" / f"{database}.db")
@@ -181,7 +200,8 @@ class LocalBackend:
         else:
             location = self.layout.silver
             detail = self._ensure_sample(Path(self.lake, "silver", SILVER.table))
-        partitions = self.register_silver(location)
+        with self._naming_spark_log():
+            partitions = self.register_silver(location)
         return f"{detail}; {partitions} partitions in {SILVER.qualified_name}"
 
     def run_job(self) -> RunReport:
@@ -196,9 +216,10 @@ class LocalBackend:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         run_id = f"local-{stamp}-{uuid.uuid4().hex[:6]}"
         argv = to_argv(arguments) + ["--JOB_NAME", "job-transform-silver-to-gold", "--JOB_RUN_ID", run_id]
-        report = job.main(argv, spark=self.spark)
-        if self.options.keep_runs:
-            report.quarantine_runs_expired += len(self.keep_last_runs(self.options.keep_runs))
+        with self._naming_spark_log():
+            report = job.main(argv, spark=self.spark)
+            if self.options.keep_runs:
+                report.quarantine_runs_expired += len(self.keep_last_runs(self.options.keep_runs))
         return report
 
     def keep_last_runs(self, keep: int) -> list[str]:

@@ -1,8 +1,9 @@
 """A deployed stack's outputs, from an outputs file or from the Pulumi stack itself.
 
 `--outputs-file FILE` is the JSON `pulumi stack output --json` prints (for CI and machines
-without the Pulumi CLI); `--stack NAME` reads the same outputs through the Automation API,
-with the reader the CLI hands in (`automation.stack.stack_outputs`): this module sits below
+without the Pulumi CLI), or the JSON of `python -m automation synth --json` (its "outputs");
+`--stack NAME` reads the same outputs through the Automation API, with the reader the CLI
+hands in (`automation.stack.stack_outputs`): this module sits below
 both `automation.aws` and `automation.stack` and imports neither. Output names are the
 constants of `infra.outputs`. Verbs ask for every output they need before touching AWS, so
 a missing one stops a verb before it changes anything.
@@ -81,6 +82,8 @@ def load_outputs_file(path: Path) -> StackOutputs:
         ) from None
     if not isinstance(document, dict):
         raise OutputsError(f"the outputs file {path} holds a JSON {type(document).__name__}, not an object of outputs")
+    if isinstance(document.get("outputs"), dict) and isinstance(document.get("resources"), list):
+        document = document["outputs"]  # `python -m automation synth --json`: its outputs sit under "outputs"
     return StackOutputs(document, str(path))
 
 

@@ -143,6 +143,21 @@ def check_gold_layout(partitions: Sequence[str], files: dict[str, list[str]]) ->
     return counts
 
 
+def check_preview(preview: QueryResult, sql: str, partitions: Sequence[str]) -> QueryResult:
+    """The preview must show rows when gold has partitions (a gold partition is written only
+    with rows): an empty answer means the query engine does not see what the job wrote.
+
+    Raises:
+        VerificationError: naming the query and the partitions it did not see.
+    """
+    if partitions and not preview.rows:
+        raise VerificationError(
+            f"gold verification failed: the preview query returned no rows, though the catalog has "
+            f"{len(partitions)} gold partitions with one Parquet file each ({sql})"
+        )
+    return preview
+
+
 def run_pipeline(backend: Backend, progress: Progress) -> PipelineResult:
     """Run every step on `backend`, timing each; stops the backend in all cases."""
     result = PipelineResult(backend=backend.name, preview_sql=preview_sql(GOLD))
@@ -169,7 +184,7 @@ def run_pipeline(backend: Backend, progress: Progress) -> PipelineResult:
             result.files_per_partition = check_gold_layout(result.partitions, backend.gold_files())
             # A deployed stack names its own preview query (its gold database is configurable).
             result.preview_sql = getattr(backend, "preview_sql", None) or result.preview_sql
-            return backend.query(result.preview_sql)
+            return check_preview(backend.query(result.preview_sql), result.preview_sql, result.partitions)
 
         result.preview = timed(
             "verify",

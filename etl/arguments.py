@@ -218,27 +218,96 @@ class _Parser(argparse.ArgumentParser):
         raise JobArgumentError(message)
 
 
+def _job_parser() -> _Parser:
+    """The job's arguments with their help: parsed by the job, shown by `python -m etl.job --help`."""
+    parser = _Parser(
+        prog="python -m etl.job",
+        allow_abbrev=False,
+        add_help=False,
+        description="The silver -> gold job (the script Glue runs): reads the source table through Spark's "
+        "catalog, quarantines rows that break the quality rules, averages salario by idade, ativo, ano, mes "
+        "and overwrites the recomputed partitions of the existing gold table. Arguments Glue adds "
+        "(--JOB_ID, --TempDir, ...) are accepted and ignored.",
+    )
+    defaults = JobArguments()
+    for name, what in (
+        ("source_database", "database of the silver table"),
+        ("source_table", "the silver table"),
+        ("target_database", "database of the gold table"),
+        ("target_table", "the gold table (must exist: the job never creates tables)"),
+    ):
+        default = getattr(defaults, name)
+        parser.add_argument(f"--{name}", default=default, metavar="NAME", help=f"{what} (default: {default})")
+    parser.add_argument(
+        "--quarantine_location",
+        required=True,
+        metavar="URI",
+        help="rejected rows go to <URI>/run_id=<run id>/ as Parquet (required)",
+    )
+    parser.add_argument(
+        "--state_location", required=True, metavar="URI", help="where the incremental state lives (required)"
+    )
+    parser.add_argument(
+        "--report_location",
+        default="",
+        metavar="URI",
+        help="the run report goes to <URI>/<run id>.json and latest.json (default: not written)",
+    )
+    parser.add_argument(
+        "--mode", default=DEFAULT_MODE, metavar="|".join(MODES), help=f"{' or '.join(MODES)} (default: {DEFAULT_MODE})"
+    )
+    parser.add_argument(
+        "--max_reject_ratio",
+        default=str(DEFAULT_MAX_REJECT_RATIO),
+        metavar="RATIO",
+        help=f"fail before writing gold above this share of rejected rows (default: {DEFAULT_MAX_REJECT_RATIO})",
+    )
+    parser.add_argument(
+        "--quarantine_columns",
+        default=DEFAULT_QUARANTINE_COLUMNS,
+        metavar="|".join(QUARANTINE_MODES),
+        help=f"what the quarantine keeps of a rejected row: {' or '.join(QUARANTINE_MODES)} "
+        f"(default: {DEFAULT_QUARANTINE_COLUMNS})",
+    )
+    parser.add_argument(
+        "--JOB_NAME",
+        dest="job_name",
+        default=defaults.job_name,
+        metavar="NAME",
+        help=f"(Glue) the job's name (default: {defaults.job_name})",
+    )
+    parser.add_argument(
+        "--JOB_RUN_ID", dest="job_run_id", default="", metavar="ID", help="(Glue) the run's id (default: local-<time>)"
+    )
+    parser.add_argument(
+        "--stack", default="", metavar="NAME", help="the stack, a dimension of the run's metrics line (default: none)"
+    )
+    parser.add_argument(
+        "--quarantine_retention_days",
+        default=str(KEEP_QUARANTINE),
+        metavar="DAYS",
+        help="quarantine runs older than this lose their rejects partition and files (default: kept)",
+    )
+    return parser
+
+
+def job_help() -> str:
+    """`python -m etl.job --help`: usage, what the job does, every argument."""
+    return _job_parser().format_help()
+
+
+def job_usage() -> str:
+    """The job's one-line usage, printed above an argument error."""
+    return _job_parser().format_usage().strip()
+
+
 def parse_job_arguments(argv: Sequence[str]) -> JobArguments:
     """Parse the job's command line; unknown (Glue) arguments are accepted and ignored.
 
     Raises:
         JobArgumentError: a required location is missing or a value is out of range.
     """
-    parser = _Parser(prog="etl.job", allow_abbrev=False, add_help=False)
-    defaults = JobArguments()
-    for name in ("source_database", "source_table", "target_database", "target_table"):
-        parser.add_argument(f"--{name}", default=getattr(defaults, name))
-    parser.add_argument("--quarantine_location", required=True)
-    parser.add_argument("--state_location", required=True)
-    parser.add_argument("--report_location", default="")
-    parser.add_argument("--mode", default=DEFAULT_MODE)
-    parser.add_argument("--max_reject_ratio", default=str(DEFAULT_MAX_REJECT_RATIO))
-    parser.add_argument("--quarantine_columns", default=DEFAULT_QUARANTINE_COLUMNS)
-    parser.add_argument("--JOB_NAME", dest="job_name", default=defaults.job_name)
-    parser.add_argument("--JOB_RUN_ID", dest="job_run_id", default="")
-    parser.add_argument("--stack", default="")
-    parser.add_argument("--quarantine_retention_days", default=str(KEEP_QUARANTINE))
-    known, _glue_extras = parser.parse_known_args(list(argv))
+    known, _glue_extras = _job_parser().parse_known_args(list(argv))
     _check_mode(known.mode)
     _check_quarantine_columns(known.quarantine_columns)
     try:

@@ -6,6 +6,11 @@ Standard library only.
 
 from __future__ import annotations
 
+import re
+
+# Spark's message when a task cannot read a data file (FileScanRDD / QueryExecutionErrors).
+_UNREADABLE_FILE = re.compile(r"Encountered error while reading file (\S+?)\.?(?:\s|$)")
+
 
 class PipelineError(Exception):
     """Base class: a bad input or a refused run, never a bug."""
@@ -52,3 +57,15 @@ def describe_failure(error: BaseException) -> str:
         return messages[-1][:500]
     lines = str(error).strip().splitlines()
     return (lines[0] if lines else type(error).__name__)[:500]
+
+
+def unreadable_file(error: BaseException) -> str | None:
+    """The data file Spark names in a read failure's Java cause chain, if it names one."""
+    java = getattr(error, "java_exception", None)
+    while java is not None:
+        found = _UNREADABLE_FILE.search(str(java.getMessage() or ""))
+        if found:
+            return found.group(1)
+        java = java.getCause()
+    found = _UNREADABLE_FILE.search(str(error))
+    return found.group(1) if found else None

@@ -33,14 +33,16 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from etl.arguments import JobArguments, parse_job_arguments
+from etl.arguments import JobArguments, job_help, job_usage, parse_job_arguments
 from etl.errors import (
     EmptySilverError,
+    JobArgumentError,
     LakeWriteError,
     PipelineError,
     RejectRatioExceeded,
     SilverReadError,
     describe_failure,
+    unreadable_file,
 )
 from etl.incremental import (
     STATE_FILE,
@@ -436,7 +438,9 @@ def _unreadable_silver(source: str, files: LakeFiles, paths: list[str], error: E
         problem = files.parquet_problem(path)
         if problem:
             return SilverReadError(f"cannot read {source}: {path} {problem}; gold is unchanged")
-    return SilverReadError(f"cannot read {source}: {describe_failure(error)}; gold is unchanged")
+    named = unreadable_file(error)
+    where = f"{named}: " if named else ""
+    return SilverReadError(f"cannot read {source}: {where}{describe_failure(error)}; gold is unchanged")
 
 
 def _silver_partitions(
@@ -468,8 +472,16 @@ def _catalog_partitions(spark: SparkSession, table: str) -> list[PartitionKey]:
 def _table_location(spark: SparkSession, table: str) -> str:
     for row in spark.sql(f"DESCRIBE TABLE EXTENDED {table}").collect():
         if row["col_name"] == "Location":
-            return row["data_type"].rstrip("/") + "/"
+            return _full_uri(row["data_type"]).rstrip("/") + "/"
     raise PipelineError(f"{table} has no location in the catalog: recreate it with one")
+
+
+def _full_uri(location: str) -> str:
+    """`file:/lake/gold` (how Hadoop prints a local path) as `file:///lake/gold`, the form of
+    every other location the job reports (its arguments)."""
+    if location.startswith("file:/") and not location.startswith("file://"):
+        return "file://" + location[len("file:") :]
+    return location
 
 
 def _partition_filter(keys: Sequence[PartitionKey]) -> Column:
@@ -545,6 +557,23 @@ def _publish(spark: SparkSession, report: RunReport, args: JobArguments) -> None
         log.warning("could not write the run report: %s", describe_failure(error))
 
 
+def command_line(argv: Sequence[str] | None = None) -> int:
+    """`python -m etl.job ARGS`: --help prints the arguments (exit 0); a missing or bad argument
+    prints the usage and one line (exit 2) before Spark starts; a failed run raises, so Glue
+    marks it FAILED with the traceback in the driver's log."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "-h" in argv or "--help" in argv:
+        print(job_help(), end="")
+        return 0
+    try:
+        parse_job_arguments(argv)
+    except JobArgumentError as error:
+        print(f"{job_usage()}\nerror: {error} (see python -m etl.job --help)", file=sys.stderr)
+        return 2
+    main(argv)
+    return 0
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    main()
+    sys.exit(command_line())

@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from automation.aws.costs import AthenaQueryCost, athena_query_cost, format_bytes
-from automation.aws.session import AwsClients, AwsError, error_message, wait_for
+from automation.aws.session import AwsClients, AwsError, error_code, error_message, wait_for
 from automation.outputs import StackOutputs
 from automation.pipeline import Notify, QueryResult, silent
 from infra import outputs as out
@@ -81,6 +81,19 @@ def _athena_value(text: str | None, type_name: str) -> Any:
     return text
 
 
+def workgroup_exists(clients: AwsClients, workgroup: str) -> bool:
+    """Whether the workgroup is there. StartQueryExecution names a missing one only as an
+    InvalidRequestException, as it does any bad input
+    (https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html):
+    GetWorkGroup tells the two apart."""
+    try:
+        return bool(clients.athena.get_work_group(WorkGroup=workgroup).get("WorkGroup"))
+    except ClientError as error:
+        if error_code(error) in ("InvalidRequestException", "ResourceNotFoundException"):
+            return False
+        raise
+
+
 def run_query(
     clients: AwsClients,
     outputs: StackOutputs,
@@ -104,6 +117,8 @@ def run_query(
             QueryString=sql, WorkGroup=workgroup, QueryExecutionContext={"Database": database}
         )["QueryExecutionId"]
     except ClientError as error:
+        if not workgroup_exists(clients, workgroup):
+            raise clients.not_deployed(f"the Athena workgroup {workgroup!r}") from None
         raise QueryFailed(f"Athena refused the query: {error_message(error)}") from None
     progress(f"query {query_id} started in workgroup {workgroup}")
 

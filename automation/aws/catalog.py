@@ -190,9 +190,7 @@ def _get_crawler(clients: AwsClients, name: str) -> dict[str, Any]:
         return clients.glue.get_crawler(Name=name)["Crawler"]
     except ClientError as error:
         if error_code(error) == "EntityNotFoundException":
-            raise AwsError(
-                f"crawler {name} does not exist in this account and region: deploy the stack first"
-            ) from None
+            raise clients.not_deployed(f"the crawler {name!r}") from None
         raise AwsError(f"Glue refused a request on crawler {name}: {error_message(error)}") from None
 
 
@@ -294,6 +292,11 @@ def register_with_msck(
     try:
         saved = clients.athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]
     except ClientError as error:
+        # GetNamedQuery's documented errors are InternalServerException (a platform issue) and
+        # InvalidRequestException (bad input, an unknown id among it)
+        # (https://docs.aws.amazon.com/athena/latest/APIReference/API_GetNamedQuery.html).
+        if error_code(error) == "InvalidRequestException":
+            raise clients.not_deployed(f"the saved query {query_id!r}") from None
         raise AwsError(f"cannot read the saved query {query_id}: {error_message(error)}") from None
     result = run_query(
         clients,

@@ -164,12 +164,14 @@ def list_job_runs(clients: AwsClients, job_name: str) -> Iterable[dict[str, Any]
     try:
         yield from paginate(clients.glue, "get_job_runs", "JobRuns", JobName=job_name)
     except ClientError as error:
-        raise _glue_job_error(error, job_name) from None
+        raise _glue_job_error(clients, error, job_name) from None
 
 
-def _glue_job_error(error: ClientError, job_name: str) -> AwsError:
+def _glue_job_error(clients: AwsClients, error: ClientError, job_name: str) -> AwsError:
+    # EntityNotFoundException: "A specified entity does not exist" (GetJobRuns, GetJobRun,
+    # StartJobRun: https://docs.aws.amazon.com/glue/latest/webapi/API_GetJobRuns.html).
     if error_code(error) == "EntityNotFoundException":
-        return AwsError(f"the Glue job {job_name!r} does not exist in this account and region: deploy the stack first")
+        return clients.not_deployed(f"the Glue job {job_name!r}")
     return AwsError(f"Glue refused the request for job {job_name!r}: {error_message(error)}")
 
 
@@ -200,7 +202,7 @@ def start_job_run(
         if error_code(error) == "ConcurrentRunsExceededException":
             active = find_active_run(clients, job_name)
             raise _already_running(job_name, active["Id"] if active else "(unknown)", "running") from None
-        raise _glue_job_error(error, job_name) from None
+        raise _glue_job_error(clients, error, job_name) from None
 
 
 def _already_running(job_name: str, run_id: str, state: str) -> JobAlreadyRunning:
@@ -215,18 +217,22 @@ def get_job_run(clients: AwsClients, job_name: str, run_id: str) -> dict[str, An
         return clients.glue.get_job_run(JobName=job_name, RunId=run_id)["JobRun"]
     except ClientError as error:
         if error_code(error) == "EntityNotFoundException":
+            job_timeout_minutes(clients, job_name)  # a job that is not there says so first
             raise AwsError(f"job {job_name} has no run {run_id}") from None
-        raise _glue_job_error(error, job_name) from None
+        raise _glue_job_error(clients, error, job_name) from None
 
 
 def latest_job_run(clients: AwsClients, job_name: str) -> dict[str, Any]:
     """The job's newest run. Raises AwsError when it never ran."""
     newest = None
-    for page in clients.glue.get_paginator("get_job_runs").paginate(JobName=job_name):
-        runs = page.get("JobRuns", [])
-        if runs:  # Glue lists the newest runs first: the first page holds it
-            newest = max(runs, key=lambda r: r["StartedOn"].timestamp() if r.get("StartedOn") else 0.0)
-            break
+    try:
+        for page in clients.glue.get_paginator("get_job_runs").paginate(JobName=job_name):
+            runs = page.get("JobRuns", [])
+            if runs:  # Glue lists the newest runs first: the first page holds it
+                newest = max(runs, key=lambda r: r["StartedOn"].timestamp() if r.get("StartedOn") else 0.0)
+                break
+    except ClientError as error:
+        raise _glue_job_error(clients, error, job_name) from None
     if newest is None:
         raise AwsError(f"job {job_name} has no runs yet: start one with `run`")
     return newest
@@ -245,7 +251,7 @@ def job_settings(clients: AwsClients, job_name: str) -> JobSettings:
     try:
         job = clients.glue.get_job(JobName=job_name)["Job"]
     except ClientError as error:
-        raise _glue_job_error(error, job_name) from None
+        raise _glue_job_error(clients, error, job_name) from None
     if job.get("Timeout"):
         timeout = int(job["Timeout"])
     elif _glue_major(job.get("GlueVersion")) < 5:

@@ -7,6 +7,7 @@ Spark generator), so this module needs neither Spark nor the local backend.
 
 from __future__ import annotations
 
+import json
 import math
 import tempfile
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from automation.aws.catalog import catalog_error, catalog_partitions
 from automation.aws.session import AwsClients, AwsError, error_message, paginate, transfer_config
-from automation.lake import SilverFile, silver_files, spec_order
+from automation.lake import SAMPLE_MARKER, SilverFile, silver_files, spec_order
 from automation.outputs import StackOutputs, split_s3_uri
 from automation.pipeline import Notify, silent
 from etl.errors import PipelineError
@@ -43,6 +44,7 @@ class SilverLoadOutcome:
     partitions: int
     partitions_added: int
     location: str
+    generated: bool = False  # the sample was generated (False when it was already uploaded whole)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -54,44 +56,82 @@ class SilverLoadOutcome:
         )
 
 
+def silver_objects(clients: AwsClients, outputs: StackOutputs) -> dict[str, int]:
+    """Every object under silverUri: key -> size."""
+    bucket, prefix = split_s3_uri(outputs.uri(out.SILVER_URI))
+    try:
+        return {
+            item["Key"]: int(item.get("Size", 0))
+            for item in paginate(clients.s3, "list_objects_v2", "Contents", Bucket=bucket, Prefix=prefix)
+        }
+    except ClientError as error:
+        raise AwsError(f"cannot list s3://{bucket}/{prefix}: {error_message(error)}") from None
+
+
+def pending_uploads(outputs: StackOutputs, files: Sequence[SilverFile], existing: dict[str, int]) -> list[SilverFile]:
+    """The files not already under silverUri with the same key and size."""
+    _, prefix = split_s3_uri(outputs.uri(out.SILVER_URI))
+    return [file for file in files if existing.get(prefix + file.key) != file.size]
+
+
 def upload_silver(
     clients: AwsClients,
     outputs: StackOutputs,
     files: Sequence[SilverFile],
     on_bytes: Callable[[int], None] | None = None,
     multipart_threshold: int = 64 * 2**20,
+    existing: dict[str, int] | None = None,
 ) -> tuple[int, int, int]:
     """Upload files under silverUri with managed transfers; skip keys already there with the same size.
+
+    Args:
+        existing: the objects under silverUri (key -> size), when the caller listed them already.
 
     Returns:
         (uploaded, skipped, bytes uploaded).
     """
     bucket, prefix = split_s3_uri(outputs.uri(out.SILVER_URI))
-    existing = {}
-    try:
-        for item in paginate(clients.s3, "list_objects_v2", "Contents", Bucket=bucket, Prefix=prefix):
-            existing[item["Key"]] = int(item.get("Size", 0))
-    except ClientError as error:
-        raise AwsError(f"cannot list s3://{bucket}/{prefix}: {error_message(error)}") from None
+    existing = silver_objects(clients, outputs) if existing is None else existing
+    pending = pending_uploads(outputs, files, existing)
     transfer = transfer_config(multipart_threshold)
     extra = upload_encryption(outputs)
-    uploaded = skipped = sent = 0
-    for file in files:
+    sent = 0
+    for file in pending:
         key = prefix + file.key
-        if existing.get(key) == file.size:
-            skipped += 1
-            if on_bytes:
-                on_bytes(file.size)
-            continue
         try:
             clients.s3.upload_file(
                 str(file.path), bucket, key, ExtraArgs=extra or None, Config=transfer, Callback=on_bytes
             )
         except Exception as error:  # boto3's S3UploadFailedError wraps the ClientError
             raise AwsError(f"uploading {file.path} to s3://{bucket}/{key} failed: {error}") from None
-        uploaded += 1
         sent += file.size
-    return uploaded, skipped, sent
+    return len(pending), len(files) - len(pending), sent
+
+
+def _sample_marker(files: Sequence[SilverFile], sample: SampleSpec) -> bytes:
+    """What `_sample.json` under silverUri says: the sample's options and every file it wrote."""
+    document = {"sample": sample.to_dict(), "files": {f.key: f.size for f in files}}
+    return json.dumps(document, sort_keys=True).encode()
+
+
+def _uploaded_sample(
+    clients: AwsClients, outputs: StackOutputs, sample: SampleSpec, existing: dict[str, int]
+) -> dict[str, int] | None:
+    """The files (key under silverUri -> size) of `sample` when it is already uploaded whole:
+    the marker names this sample and every file it lists is there with its size."""
+    bucket, prefix = split_s3_uri(outputs.uri(out.SILVER_URI))
+    if prefix + SAMPLE_MARKER not in existing:
+        return None
+    try:
+        document = json.loads(clients.s3.get_object(Bucket=bucket, Key=prefix + SAMPLE_MARKER)["Body"].read())
+    except (ClientError, ValueError):
+        return None
+    files = document.get("files") if isinstance(document, dict) else None
+    if document.get("sample") != sample.to_dict() or not isinstance(files, dict) or not files:
+        return None
+    if any(existing.get(prefix + key) != size for key, size in files.items()):
+        return None
+    return files
 
 
 def upload_encryption(outputs: StackOutputs) -> dict[str, str]:
@@ -171,35 +211,72 @@ def load_silver(
 ) -> SilverLoadOutcome:
     """Upload sample or local silver data under silverUri and register its partitions.
 
+    A sample already uploaded whole (its marker `_sample.json` under silverUri names the same
+    options and every file is there with its size) is not generated again.
+
     Args:
         silver_path: a local Parquet dataset in ano=/mes= folders; else the sample.
         sample: the sample to generate when no `silver_path`.
         make_sample: generates `sample` into a scratch folder (needed without `silver_path`).
-        bytes_progress: given the total bytes, returns a callback for bytes sent.
+        bytes_progress: given the bytes to send, returns a callback for bytes sent.
     """
     check_silver_table(clients, outputs)
-    with tempfile.TemporaryDirectory(prefix="silver-to-gold-sample-") as scratch:
-        if silver_path is not None:
-            files = silver_files(silver_path)
-            source = str(silver_path)
-        else:
-            if make_sample is None:
-                raise PipelineError("no sample generator was handed in: pass --silver-path DIR")
-            sample = sample or SampleSpec()
-            files = make_sample(sample, Path(scratch), progress)
-            source = f"sample of {sample.rows:,} rows over {sample.months} months"
-        total = sum(f.size for f in files)
-        on_bytes = bytes_progress(total) if bytes_progress else None
-        progress(f"uploading {len(files)} files ({math.ceil(total / 1024):,} KiB) to {outputs.uri(out.SILVER_URI)}")
-        uploaded, skipped, sent = upload_silver(clients, outputs, files, on_bytes)
-    wanted, added = register_silver_partitions(clients, outputs, (f.spec for f in files))
-    return SilverLoadOutcome(
-        source=source,
-        files=len(files),
-        uploaded=uploaded,
-        skipped=skipped,
-        bytes_uploaded=sent,
-        partitions=wanted,
-        partitions_added=added,
-        location=outputs.uri(out.SILVER_URI),
-    )
+    location = outputs.uri(out.SILVER_URI)
+    bucket, prefix = split_s3_uri(location)
+    existing = silver_objects(clients, outputs)
+    sample = sample or SampleSpec()
+    source = f"sample of {sample.rows:,} rows over {sample.months} months"
+    if silver_path is not None:
+        source = str(silver_path)
+    uploaded_sample = None if silver_path is not None else _uploaded_sample(clients, outputs, sample, existing)
+    if uploaded_sample is not None:
+        progress(f"the {source} is already in {location}: not generated again")
+        specs = [key.rsplit("/", 1)[0] for key in uploaded_sample]
+        outcome = SilverLoadOutcome(
+            source,
+            files=len(uploaded_sample),
+            uploaded=0,
+            skipped=len(uploaded_sample),
+            bytes_uploaded=0,
+            partitions=0,
+            partitions_added=0,
+            location=location,
+        )
+    else:
+        with tempfile.TemporaryDirectory(prefix="silver-to-gold-sample-") as scratch:
+            if silver_path is not None:
+                files = silver_files(silver_path)
+            else:
+                if make_sample is None:
+                    raise PipelineError("no sample generator was handed in: pass --silver-path DIR")
+                files = make_sample(sample, Path(scratch), progress)
+            pending = pending_uploads(outputs, files, existing)
+            size = sum(f.size for f in pending)
+            if pending:
+                progress(
+                    f"uploading {len(pending)} of {len(files)} files ({math.ceil(size / 1024):,} KiB) to {location}; "
+                    f"{len(files) - len(pending)} already there"
+                )
+            else:
+                progress(f"all {len(files)} files are already in {location}: nothing to upload")
+            on_bytes = bytes_progress(size) if bytes_progress and pending else None
+            uploaded, skipped, sent = upload_silver(clients, outputs, files, on_bytes, existing=existing)
+            if silver_path is None:
+                marker = _sample_marker(files, sample)
+                clients.s3.put_object(Bucket=bucket, Key=prefix + SAMPLE_MARKER, Body=marker, **upload_encryption(outputs))
+            elif uploaded and prefix + SAMPLE_MARKER in existing:  # the location holds more than the sample now
+                clients.s3.delete_object(Bucket=bucket, Key=prefix + SAMPLE_MARKER)
+        specs = [f.spec for f in files]
+        outcome = SilverLoadOutcome(
+            source,
+            files=len(files),
+            uploaded=uploaded,
+            skipped=skipped,
+            bytes_uploaded=sent,
+            partitions=0,
+            partitions_added=0,
+            location=location,
+        )
+    outcome.partitions, outcome.partitions_added = register_silver_partitions(clients, outputs, specs)
+    outcome.generated = silver_path is None and uploaded_sample is None
+    return outcome

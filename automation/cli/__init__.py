@@ -6,7 +6,7 @@ result to a renderer (`console`). This module builds the parser and holds the ON
 handler: every failure a verb raises becomes one line on stderr and an exit code.
 
 Exit codes: 0 success; 1 a failure (one line `error: ...` on stderr); 2 a bad command line
-(argparse's usage text); 130 Ctrl-C. An unexpected error (a bug) prints one line naming
+(one line too: what is wrong, and the verb's `--help`); 130 Ctrl-C. An unexpected error (a bug) prints one line naming
 where its traceback was saved: `error_log_path()`, `$XDG_CACHE_HOME/silver-to-gold/last-error.log`
 (`~/.cache/silver-to-gold/last-error.log` when XDG_CACHE_HOME is not set).
 """
@@ -18,7 +18,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, NoReturn, Sequence
 
 from automation.cli import aws as aws_verbs
 from automation.cli import doctor as doctor_verb
@@ -26,14 +26,22 @@ from automation.cli import local as local_verb
 from automation.cli import pipeline as pipeline_verbs
 from automation.cli import rejects as rejects_verb
 from automation.cli import stack as stack_verbs
-from automation.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, print_error
+from automation.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, print_error
 from etl.errors import PipelineError, describe_failure
 
-__all__ = ["build_parser", "error_log_path", "main", "run_handler"]
+__all__ = ["Parser", "build_parser", "error_log_path", "main", "run_handler"]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a bad command line as one line, as every other failure: what is wrong
+    and where the help is (exit 2). Subparsers are made of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m automation",
         description="Run the silver -> gold pipeline locally, render its infrastructure, or operate a deployed stack.",
     )
@@ -55,7 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_handler(handler: Callable[[], int]) -> int:
     """Run a verb's handler; every failure becomes one line on stderr and its exit code."""
     try:
-        return handler()
+        code = handler()
+        sys.stdout.flush()  # a reader gone early shows here, not in the interpreter's last flush
+        return code
+    except BrokenPipeError:  # `synth | head`: the reader has what it wanted
+        _silence_stdout()
+        return EXIT_OK
     except KeyboardInterrupt:
         print_error("interrupted")
         return EXIT_INTERRUPTED
@@ -63,6 +76,13 @@ def run_handler(handler: Callable[[], int]) -> int:
         line, code = describe_error(error)
         print_error(line)
         return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush does not fail again
+    (the recipe of Python's `signal` documentation, "Note on SIGPIPE")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def describe_error(error: Exception) -> tuple[str, int]:

@@ -35,19 +35,35 @@ LOGS_OUTPUTS = (out.JOB_NAME, out.JOB_ERROR_LOG_GROUP, out.JOB_OUTPUT_LOG_GROUP)
 
 
 def add_parsers(commands) -> None:
-    run = commands.add_parser("run", help="start the stack's Glue job and wait for it (AWS)")
+    run = commands.add_parser(
+        "run",
+        help="start the stack's Glue job and wait for it (AWS)",
+        description="Start the stack's Glue job (refused while a run is in progress), wait with its state and "
+        "elapsed time, then show Glue's view of the run, the job's own report and what the run cost.",
+    )
     add_stack_options(run)
     add_run_options(run)
     run.add_argument("--no-wait", action="store_true", help="print the run id and return at once")
     run.set_defaults(handler=run_command)
 
-    status = commands.add_parser("status", help="the last (or a given) job run: state, report, cost (AWS)")
+    status = commands.add_parser(
+        "status",
+        help="the last (or a given) job run: state, report, cost (AWS)",
+        description="Show the newest (or the given) run of the stack's Glue job as `run` shows it; --wait waits "
+        "for a run started elsewhere (--no-wait, a schedule, the console). Exit 1 when the run did not succeed.",
+    )
     add_stack_options(status)
     status.add_argument("--run-id", help="a job run id (default: the newest run)")
     status.add_argument("--wait", action="store_true", help="wait for the run to finish, as `run` does")
     status.set_defaults(handler=status_command)
 
-    register = commands.add_parser("register", help="make gold's partitions visible in the Glue catalog (AWS)")
+    register = commands.add_parser(
+        "register",
+        help="make gold's partitions visible in the Glue catalog (AWS)",
+        description="Make the gold partitions visible in the Glue catalog: check what the job registered against "
+        "the ano=/mes= folders in S3 (job), run the stack's crawler (crawler), or run the saved MSCK REPAIR "
+        "TABLE query in Athena (msck).",
+    )
     add_stack_options(register)
     register.add_argument(
         "--method",
@@ -59,13 +75,23 @@ def add_parsers(commands) -> None:
     register.set_defaults(handler=register_command)
 
     query = commands.add_parser(
-        "query", help="run SQL in the stack's Athena workgroup (AWS), or in a local lake's catalog (--lake)"
+        "query",
+        help="run SQL in the stack's Athena workgroup (AWS), or in a local lake's catalog (--lake)",
+        description="Run SQL (default: the preview query) in the stack's Athena workgroup against the gold "
+        "database, or with --lake through a local lake's catalog; print the rows as a table and, on AWS, what "
+        "the query scanned and costs.",
     )
     add_stack_options(query, lake=True)
     query.add_argument("--sql", help="the SQL to run (default: the stack's preview query, or the lake's)")
     query.set_defaults(handler=query_command)
 
-    logs = commands.add_parser("logs", help="a job run's log streams in the Glue 5.0 log groups (AWS)")
+    logs = commands.add_parser(
+        "logs",
+        help="a job run's log streams in the Glue 5.0 log groups (AWS)",
+        description="List a job run's streams (<run id>-driver, <run id>-<executor>) in the stack's Glue 5.0 log "
+        "groups with their event counts, times and ERROR lines; --follow prints the driver's log while the "
+        "run goes on.",
+    )
     add_stack_options(logs)
     logs.add_argument("--run-id", help="a job run id (default: the newest run)")
     logs.add_argument("--follow", action="store_true", help="print the driver's log while the run goes on")
@@ -86,7 +112,7 @@ def connect(args: argparse.Namespace, *needed: str) -> tuple[StackOutputs, AwsCl
     """Outputs (checked for `needed`), then a session in the stack's region with working credentials."""
     outputs = outputs_of(args)
     outputs.require(*needed)
-    clients = AwsClients(build_session(outputs.get(out.REGION)))
+    clients = AwsClients(build_session(outputs.get(out.REGION)), stack_region=outputs.get(out.REGION))
     clients.check_credentials()
     return outputs, clients
 

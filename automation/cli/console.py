@@ -93,7 +93,9 @@ class ConsoleProgress:
 def print_summary(console: Console, result) -> None:
     report = result.report
     if result.preview is not None:
-        preview = Table(title=result.preview_sql, title_justify="left")
+        # The query above its table, whole: a title longer than the table would be wrapped.
+        console.print(result.preview_sql, markup=False, highlight=False, soft_wrap=True)
+        preview = Table()
         for column in result.preview.columns:
             preview.add_column(column, justify="right")
         for row in result.preview.rows:

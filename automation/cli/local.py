@@ -7,9 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from rich.console import Console
-
-from automation.cli.console import EXIT_OK, ConsoleProgress, print_summary
+from automation.cli.console import EXIT_OK, ConsoleProgress, consoles, print_summary
 from automation.cli.options import add_sample_options, non_negative_int, positive_int, ratio
 from automation.local import DEFAULT_KEEP_RUNS, LocalBackend, LocalOptions
 from automation.pipeline import run_pipeline
@@ -29,7 +27,7 @@ def add_parser(commands) -> None:
     local.add_argument(
         "--silver-path",
         type=Path,
-        help="an existing Parquet dataset in ano=/mes= folders to register as silver, instead of sample data",
+        help="an existing Parquet dataset in ano=/mes= folders to register as silver (default: sample data)",
     )
     local.add_argument("--mode", choices=MODES, default="incremental", help="incremental (default) or full recompute")
     local.add_argument(
@@ -73,9 +71,10 @@ def local_command(args: argparse.Namespace) -> int:
         workers=args.workers,
         keep_runs=args.keep_runs,
     )
-    result = run_pipeline(LocalBackend(options), ConsoleProgress(Console(stderr=True)))
+    console, err = consoles()  # logs and pipes get whole lines, never wrapped at 80 columns
+    result = run_pipeline(LocalBackend(options), ConsoleProgress(err))
     if args.json:
         print(json.dumps(result.to_dict(), sort_keys=True, default=str))
     else:
-        print_summary(Console(), result)
+        print_summary(console, result)
     return EXIT_OK

@@ -32,12 +32,18 @@ def _silver_path_option(parser: argparse.ArgumentParser) -> None:
         "--silver-path",
         type=Path,
         metavar="DIR",
-        help="upload this local Parquet dataset in ano=/mes= folders instead of the sample",
+        help="upload this local Parquet dataset in ano=/mes= folders (default: the sample, from the options above)",
     )
 
 
 def add_parsers(commands) -> None:
-    load = commands.add_parser("load-silver", help="upload silver data and register its partitions (AWS)")
+    load = commands.add_parser(
+        "load-silver",
+        help="upload silver data and register its partitions (AWS)",
+        description="Upload the sample silver data of `make demo` (or --silver-path DIR) under the stack's silver "
+        "location and add its partitions to the silver table. Idempotent: files already there are skipped, and "
+        "a sample already uploaded is not generated again.",
+    )
     add_stack_options(load)
     add_sample_options(load, short_help=True)
     _silver_path_option(load)
@@ -46,6 +52,9 @@ def add_parsers(commands) -> None:
     pipeline = commands.add_parser(
         "pipeline",
         help="deploy, load silver, run, register, verify and query on AWS: `make demo` for a stack",
+        description="Run the pipeline's steps on a stack, as `make demo` runs them locally: deploy (unless "
+        "--skip-deploy), load silver (with --load-silver or --silver-path), run the Glue job, register the gold "
+        "partitions, verify them against S3 and query the preview in Athena; then the report, cost and links.",
     )
     add_stack_options(pipeline)
     pipeline.add_argument("--skip-deploy", action="store_true", help="use the stack as deployed (no `pulumi up`)")
@@ -54,11 +63,14 @@ def add_parsers(commands) -> None:
         action="append",
         type=key_value,
         metavar="KEY=VALUE",
-        help="stack config to set before deploying (repeatable)",
+        help="stack config to set before deploying (repeatable; default: none)",
     )
     pipeline.add_argument("--load-silver", action="store_true", help="upload the sample (or --silver-path) first")
     pipeline.add_argument(
-        "--method", choices=REGISTRATION_METHODS, default="job", help="how gold partitions get registered"
+        "--method",
+        choices=REGISTRATION_METHODS,
+        default="job",
+        help="how gold partitions get registered, as `register --method` (default: job)",
     )
     add_run_options(pipeline)
     add_sample_options(pipeline, short_help=True)
@@ -108,7 +120,7 @@ def pipeline_command(args: argparse.Namespace) -> int:
     backend = aws.AwsBackend(
         options,
         outputs,
-        lambda o: AwsClients(build_session(o.get(out.REGION))),
+        lambda o: AwsClients(build_session(o.get(out.REGION)), stack_region=o.get(out.REGION)),
         progress=screen.progress,
         on_deploy_event=_deploy_progress(screen),
         deploy=up,

@@ -31,7 +31,8 @@ def add_parsers(commands) -> None:
         "synth",
         help="render every resource a stack would create, offline (Pulumi mocks, no AWS)",
         description="Run the Pulumi program under Pulumi's mock runtime with Pulumi.<stack>.yaml "
-        "and print each resource's type, name and inputs.",
+        "and print each resource's type, name and every input in full (file assets as their path and "
+        "SHA-256), sorted by type and name, then the stack outputs.",
     )
     synth_parser.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
     synth_parser.add_argument(
@@ -55,7 +56,7 @@ def add_parsers(commands) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="set a config value first, e.g. workers=4 or aws:region=eu-west-1 (repeatable)",
+        help="set a config value first, e.g. workers=4 or aws:region=eu-west-1 (repeatable; default: none)",
     )
     deploy_parser.add_argument(
         "--json", action="store_true", help="print the result as one JSON object on the last line"
@@ -100,8 +101,7 @@ def synth_command(args: argparse.Namespace) -> int:
     for resource in resources:
         print(f"{resource['type']}  {resource['name']}")
         for key, value in sorted(resource["inputs"].items()):
-            text = json.dumps(value, sort_keys=True, default=str)
-            print(f"    {key}: {text if len(text) < 400 else text[:397] + '...'}")
+            print(f"    {key}: {json.dumps(value, sort_keys=True, default=str)}")
     print("outputs:")
     for key, value in rendering.outputs.items():
         print(f"    {key}: {value}")

@@ -9,6 +9,7 @@ Pulumi's runtime state is global: run one synth per process.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,9 +72,32 @@ def mock_state(resource_type: str, name: str, inputs: dict, region: str) -> dict
     return {"id": f"{name}-id"}
 
 
+def plain(value: Any, root: Path = PROJECT_DIR) -> Any:
+    """An input as JSON can show it: a file asset or archive as its path (relative to the
+    project) and the SHA-256 of its bytes, so two renderings differ exactly when the bytes do."""
+    import pulumi
+
+    if isinstance(value, (pulumi.FileAsset, pulumi.FileArchive)):
+        path = Path(value.path)
+        shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        kind = "asset" if isinstance(value, pulumi.FileAsset) else "archive"
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+        return {kind: shown, "sha256": digest}
+    if isinstance(value, pulumi.StringAsset):
+        return {"asset": "text", "sha256": hashlib.sha256(value.text.encode()).hexdigest()}
+    if isinstance(value, (pulumi.RemoteAsset, pulumi.RemoteArchive)):
+        return {"remote": value.uri}
+    if isinstance(value, dict):
+        return {key: plain(item, root) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item, root) for item in value]
+    return value
+
+
 @dataclass(frozen=True)
 class Rendering:
-    """What the program declares: resources in declaration order, and the stack outputs."""
+    """What the program declares: resources sorted by type and name (the mock runtime registers
+    them concurrently, so the order they arrive in changes from run to run), and the outputs."""
 
     resources: list[dict[str, Any]]
     outputs: dict[str, Any]
@@ -95,7 +119,7 @@ def render(settings: Settings, config: dict[str, Any]) -> Rendering:
     class RecordingMocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
             inputs = dict(args.inputs)
-            resources.append({"type": args.typ, "name": args.name, "inputs": inputs})
+            resources.append({"type": args.typ, "name": args.name, "inputs": plain(inputs)})
             state = mock_state(args.typ, args.name, inputs, settings.region)
             return state["id"], {**inputs, **state}
 
@@ -121,7 +145,8 @@ def render(settings: Settings, config: dict[str, Any]) -> Rendering:
         pulumi.Output.all(**pipeline.outputs).apply(outputs.update)
 
     _sync_await(run_pulumi_func(program))
-    return Rendering(resources, dict(sorted(outputs.items())))
+    ordered = sorted(resources, key=lambda r: (r["type"], r["name"]))
+    return Rendering(ordered, dict(sorted(outputs.items())))
 
 
 def synth(stack: str) -> tuple[Settings, Rendering]:

@@ -205,7 +205,7 @@ def test_concurrent_runs_exceeded_names_the_run_in_progress():
 def test_a_missing_job_says_to_deploy():
     clients, glue = stubbed("glue")
     glue.add_client_error("get_job_runs", "EntityNotFoundException", "Job not found", 400)
-    with glue, pytest.raises(AwsError, match="does not exist in this account and region: deploy the stack first"):
+    with glue, pytest.raises(AwsError, match="does not exist in region us-east-1: deploy the stack first"):
         ops.start_job_run(clients, outputs())
 
 

@@ -15,7 +15,12 @@ import sys
 
 import pytest
 
-from tests.aws_emulator import PROJECT_ROOT, calls_the_operator_policy_refuses, operator_policy_document
+from tests.aws_emulator import (
+    PROJECT_ROOT,
+    calls_the_operator_policy_refuses,
+    operator_policy_document,
+    recorded_calls,
+)
 from tests.iam_policy import Stack, UnknownOperation, allows, iam_requests
 
 STACK = Stack(region="us-east-1", account="123456789012", workgroup="wg")
@@ -142,5 +147,5 @@ def test_cli_subprocesses_record_their_calls(aws_stack):
         timeout=120,
     )
     assert result.returncode == 1  # no run yet
-    operations = [(c["service"], c["operation"]) for c in aws_stack.emulator.recorded_calls()]
+    operations = [(c["service"], c["operation"]) for c in recorded_calls(aws_stack.emulator)]
     assert operations == [("sts", "GetCallerIdentity"), ("glue", "GetJobRuns")]

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from automation.outputs import StackOutputs
@@ -24,14 +25,6 @@ from infra import outputs as out
 from tests.aws_emulator import PROJECT_ROOT, GluePlayer, SeededStack, write_silver_dataset
 
 pytestmark = pytest.mark.e2e
-
-GOLD_COLUMNS = [
-    ("idade", "integer"),
-    ("ativo", "boolean"),
-    ("salario_medio", "double"),
-    ("ano", "integer"),
-    ("mes", "integer"),
-]
 
 # Three silver rows in two months; the second row breaks a quality rule (idade is null).
 SILVER_ROWS = {
@@ -110,16 +103,41 @@ def test_load_silver_uploads_a_dataset_and_registers_its_partitions_once(aws_sta
 
 
 def test_load_silver_uploads_the_demo_sample_and_a_rerun_adds_nothing_twice(aws_stack):
-    first = last_json(cli(aws_stack, "load-silver", "--rows", "2000", "--months", "2", "--json"))
+    first_run = cli(aws_stack, "load-silver", "--rows", "2000", "--months", "2", "--json")
+    first = last_json(first_run)
     objects = silver_objects(aws_stack)
-    assert first["uploaded"] == first["files"] == len(objects) > 0
-    assert {key.rsplit("/", 1)[0] for key in objects} == {"ano=2023/mes=1", "ano=2023/mes=2"}
-    assert all(key.rsplit("/", 1)[1].startswith("sample-") for key in objects)
+    data = {key: size for key, size in objects.items() if key != "_sample.json"}
+    assert first["uploaded"] == first["files"] == len(data) > 0 and first["generated"]
+    assert {key.rsplit("/", 1)[0] for key in data} == {"ano=2023/mes=1", "ano=2023/mes=2"}
+    assert all(key.rsplit("/", 1)[1].startswith("sample-") for key in data)
     assert catalog_partitions(aws_stack, out.SILVER_DATABASE, out.SILVER_TABLE) == [["2023", "1"], ["2023", "2"]]
+    assert f"uploading {len(data)} of {len(data)} files" in first_run.stderr
 
-    again = last_json(cli(aws_stack, "load-silver", "--rows", "2000", "--months", "2", "--json"))
+    # The marker names the sample and its files: a rerun neither generates nor uploads it.
+    again_run = cli(aws_stack, "load-silver", "--rows", "2000", "--months", "2", "--json")
+    again = last_json(again_run)
     assert again["uploaded"] == 0 and again["skipped"] == first["files"] and again["partitions_added"] == 0
+    assert not again["generated"]
+    assert "generating" not in again_run.stderr and "uploading" not in again_run.stderr
+    assert "already in s3://" in again_run.stderr and "not generated again" in again_run.stderr
     assert silver_objects(aws_stack) == objects
+
+    # Another sample is generated; its files of the same name and size are not sent again.
+    other = last_json(cli(aws_stack, "load-silver", "--rows", "2000", "--months", "2", "--seed", "7", "--json"))
+    assert other["generated"]
+
+
+def test_load_silver_says_what_it_uploads_and_what_is_there_already(aws_stack, tmp_path):
+    silver = write_silver_dataset(tmp_path / "silver", SILVER_ROWS)
+    first = cli(aws_stack, "load-silver", "--silver-path", str(silver))
+    assert first.returncode == 0, first.stderr
+    assert "uploading 2 of 2 files" in first.stderr and "0 already there" in first.stderr
+
+    again = cli(aws_stack, "load-silver", "--silver-path", str(silver))
+    assert again.returncode == 0, again.stderr
+    assert "uploading" not in again.stderr
+    assert "all 2 files are already in s3://" in again.stderr
+    assert "0 of 2 files uploaded (2 already there)" in again.stdout
 
 
 def test_load_silver_refuses_a_folder_that_is_not_parquet_and_uploads_nothing(aws_stack, tmp_path):
@@ -280,15 +298,16 @@ def test_register_msck_runs_the_saved_repair_query_in_the_workgroup(aws_stack, t
 
 
 # -- query and logs ---------------------------------------------------------------------
-def test_query_runs_the_preview_and_reports_the_10_mb_minimum(aws_stack):
-    aws_stack.emulator.seed_athena_results(GOLD_COLUMNS, [[30, True, 1000.0, 2024, 1], [40, False, None, 2024, 2]])
+def test_query_runs_the_preview_and_reports_the_10_mb_minimum(aws_stack, tmp_path):
+    load_and_run(aws_stack, tmp_path)
 
     result = last_json(cli(aws_stack, "query", "--json"))
 
     assert result["sql"] == "SELECT * FROM gold_data.sample_data_aggregated LIMIT 10"
+    # Gold as the played job computed it from SILVER_ROWS (the row with a null idade rejected).
     assert result["rows"] == [
         {"idade": 30, "ativo": True, "salario_medio": 1000.0, "ano": 2024, "mes": 1},
-        {"idade": 40, "ativo": False, "salario_medio": None, "ano": 2024, "mes": 2},
+        {"idade": 40, "ativo": False, "salario_medio": 2000.0, "ano": 2024, "mes": 2},
     ]
     # 0 bytes scanned is billed as the 10 MB minimum: 10 x 2**20 B at $5 per 2**40 B.
     assert result["data_scanned_bytes"] == 0
@@ -296,11 +315,11 @@ def test_query_runs_the_preview_and_reports_the_10_mb_minimum(aws_stack):
     assert result["cost_usd"] == 0.00004768
 
 
-def test_query_prints_a_table(aws_stack):
-    aws_stack.emulator.seed_athena_results([("n", "bigint")], [[42]])
+def test_query_prints_a_table(aws_stack, tmp_path):
+    load_and_run(aws_stack, tmp_path)
     result = cli(aws_stack, "query", "--sql", "SELECT count(*) AS n FROM gold_data.sample_data_aggregated")
     assert result.returncode == 0, result.stderr
-    assert "│ 42 │" in result.stdout
+    assert "│ 2 │" in result.stdout
     assert "1 rows; scanned 0 B, billed 10.0 MB: $0.00004768" in result.stdout
 
 
@@ -310,18 +329,8 @@ def test_rejects_after_a_played_run_returns_the_seeded_athena_results_with_bytes
     emulator = aws_stack.emulator
     silver_file = f"{aws_stack[out.SILVER_URI]}ano=2024/mes=1/part-0.parquet"
 
-    def seed() -> None:
-        """Athena's answers to the three questions, in order: by reason, by month, the rows to trace."""
-        emulator.seed_athena_results([("reason", "varchar"), ("rejected_rows", "bigint")], [["idade is null", 1]])
-        emulator.seed_athena_results(
-            [("ano", "integer"), ("mes", "integer"), ("rejected_rows", "bigint")], [[2024, 1, 1]]
-        )
-        emulator.seed_athena_results(
-            [("id", "bigint"), ("silver_file", "varchar"), ("silver_row", "bigint"), ("reject_reasons", "array")],
-            [[None, silver_file, 1, "[idade is null]"]],
-        )
-
-    seed()
+    # Athena's answers come from the emulator (DuckDB over the rejects table the played job
+    # registered): the three questions are by reason, by month, and the rows to trace.
     result = last_json(cli(aws_stack, "rejects", "--json"))
 
     assert result["run_id"] == run_id  # the latest run, from latest.json
@@ -349,7 +358,6 @@ def test_rejects_after_a_played_run_returns_the_seeded_athena_results_with_bytes
     assert "CROSS JOIN UNNEST(reject_reasons)" in sqls[0]  # Athena's dialect
 
     # The same run by id, as tables.
-    seed()
     shown = cli(aws_stack, "rejects", "--run-id", run_id)
     assert shown.returncode == 0, shown.stderr
     assert f"Rejected rows of run {run_id}" in shown.stdout
@@ -364,6 +372,45 @@ def test_rejects_before_any_run_says_so_in_one_line(aws_stack):
     assert_one_line_error(
         result, "no run report at s3://", "latest.json: run the job first, or name a run with --run-id"
     )
+
+def test_query_answers_with_the_averages_of_the_loaded_silver(aws_stack, tmp_path):
+    """The played job's gold, queried through Athena's API, equals DuckDB's own aggregate over
+    the silver files that were loaded, with the job's quality rules."""
+    rows = {
+        (2024, month): [
+            {
+                "idade": 18 + (i * 7 + month) % 50,
+                "ativo": (i + month) % 3 != 0,
+                "salario": (1500.0 + (i * 37.5) % 900) if i % 17 else -1.0,  # every 17th breaks a rule
+                "nome": f"p{i}",
+            }
+            for i in range(120)
+        ]
+        for month in (1, 2, 3)
+    }
+    rows[(2024, 2)].append({"idade": None, "ativo": True, "salario": 10.0, "nome": "x"})
+    rows[(2024, 3)].append({"idade": 30, "ativo": None, "salario": float("nan"), "nome": "y"})
+    silver = write_silver_dataset(tmp_path / "silver", rows)
+    last_json(cli(aws_stack, "load-silver", "--silver-path", str(silver), "--json"))
+    with GluePlayer(aws_stack):
+        last_json(cli(aws_stack, "run", "--json"))
+    sql = (
+        "SELECT ano, mes, idade, ativo, salario_medio FROM gold_data.sample_data_aggregated "
+        "ORDER BY ano, mes, idade, ativo"
+    )
+
+    answer = last_json(cli(aws_stack, "query", "--sql", sql, "--json"))["rows"]
+
+    expected = duckdb.sql(
+        f"SELECT ano, mes, idade, ativo, avg(salario) AS salario_medio "
+        f"FROM read_parquet('{silver}/*/*/*.parquet', hive_partitioning = true) "
+        "WHERE idade BETWEEN 0 AND 120 AND ativo IS NOT NULL AND salario >= 0 AND NOT isnan(salario) "
+        "AND NOT isinf(salario) GROUP BY ALL ORDER BY ano, mes, idade, ativo"
+    ).fetchall()
+    assert len(answer) == len(expected) > 100
+    for got, (ano, mes, idade, ativo, average) in zip(answer, expected, strict=True):
+        assert (got["ano"], got["mes"], got["idade"], got["ativo"]) == (ano, mes, idade, ativo)
+        assert got["salario_medio"] == pytest.approx(average, rel=1e-9)
 
 
 def test_logs_lists_the_driver_and_executor_streams_with_their_error_lines(aws_stack, tmp_path):
@@ -403,18 +450,14 @@ def test_logs_follow_prints_the_driver_log_until_the_run_ends(aws_stack, tmp_pat
     run_id = load_and_run(aws_stack, tmp_path)
     result = cli(aws_stack, "logs", "--run-id", run_id, "--follow")
     assert result.returncode == 0, result.stderr
-    assert "INFO SparkContext: Running Spark version 3.5.4-amzn-0" in result.stderr
-    assert "reading silver_data.sample_data_partitioned" in result.stderr  # the output group's driver stream
+    assert f"INFO tools.emulator: job run {run_id} played by the emulator" in result.stderr
+    silver = f"{aws_stack[out.SILVER_DATABASE]}.{aws_stack[out.SILVER_TABLE]}"
+    assert f"reading {silver}" in result.stderr  # the output group's driver stream
 
 
 # -- pipeline ---------------------------------------------------------------------------
 def test_pipeline_skip_deploy_load_silver_prints_one_report(aws_stack):
     """The acceptance: sample silver (the `make demo` generator), run, register, verify, query."""
-    preview = [[20 + i, i % 2 == 0, 1500.0 + i, 2023, 1] for i in range(10)]
-    aws_stack.emulator.seed_athena_results(GOLD_COLUMNS, preview)
-    # Then the last step's question to the rejects table: the run's reasons.
-    reasons = [["salario is null", 9], ["idade is null", 7]]
-    aws_stack.emulator.seed_athena_results([("reason", "varchar"), ("rejected_rows", "bigint")], reasons)
 
     with GluePlayer(aws_stack) as player:
         result = cli(
@@ -440,11 +483,10 @@ def test_pipeline_skip_deploy_load_silver_prints_one_report(aws_stack):
     assert report["files_per_partition"] == {"ano=2023/mes=1": 1, "ano=2023/mes=2": 1, "ano=2023/mes=3": 1}
     assert len(report["preview"]) == 10
     assert report["preview_sql"] == aws_stack[out.PREVIEW_SQL]
-    assert report["preview"][0] == {"idade": 20, "ativo": True, "salario_medio": 1500.0, "ano": 2023, "mes": 1}
-    assert report["rejects_by_reason"] == [
-        {"reason": "salario is null", "rejected_rows": 9},
-        {"reason": "idade is null", "rejected_rows": 7},
-    ]
+    assert set(report["preview"][0]) == {"idade", "ativo", "salario_medio", "ano", "mes"}
+    assert all(row["ano"] == 2023 and 1412 <= row["salario_medio"] <= 21412 for row in report["preview"])
+    # The last step's question to the rejects table, answered from the played run's quarantine.
+    assert sum(r["rejected_rows"] for r in report["rejects_by_reason"]) >= played.rows_rejected
     cost = report["cost"]
     assert cost["glue_dpu_seconds"] == 246 and cost["glue_usd"] == 0.030067
     # Two queries (the preview, the reasons), each billed the 10 MB minimum.
@@ -454,7 +496,8 @@ def test_pipeline_skip_deploy_load_silver_prints_one_report(aws_stack):
     assert report["links"]["job"] == aws_stack[out.JOB_CONSOLE_URL]
     for step in ("start", "provision catalog", "load silver", "run job", "register partitions", "verify", "rejects"):
         assert f"✓ {step}" in result.stderr
-    assert "salario is null 9; idade is null 7" in result.stderr
+    top = report["rejects_by_reason"][0]
+    assert f"{top['reason']} {top['rejected_rows']}" in result.stderr
     assert catalog_partitions(aws_stack, out.SILVER_DATABASE, out.SILVER_TABLE) == [
         ["2023", "1"],
         ["2023", "2"],
@@ -562,13 +605,7 @@ def test_every_output_a_verb_reads_is_checked_before_it_calls_aws(aws_stack, tmp
     unchecked = {}
     with GluePlayer(aws_stack):
         for verb in verbs:
-            # One seeded answer per Athena query the verb starts (each start takes the next one):
-            # the MSCK repair, the preview, and the pipeline's last question, the run's reject reasons.
-            queries = (verb[-1] == "msck") + (verb[0] in ("query", "pipeline"))
-            for _ in range(queries):
-                aws_stack.emulator.seed_athena_results(GOLD_COLUMNS, [[30, True, 1000.0, 2024, 1]])
-            if verb[0] == "pipeline":
-                aws_stack.emulator.seed_athena_results([("reason", "varchar"), ("rejected_rows", "bigint")], [])
+            # Athena's answers come from the emulator (DuckDB over the emulated catalog).
             RecordingOutputs.checked, RecordingOutputs.used = set(), set()
             assert main([*verb, *source]) == 0, capsys.readouterr().err
             assert RecordingOutputs.used, verb
@@ -579,7 +616,7 @@ def test_every_output_a_verb_reads_is_checked_before_it_calls_aws(aws_stack, tmp
 
 def test_every_output_rejects_reads_is_checked_before_it_calls_aws(aws_stack, tmp_path, monkeypatch, capsys):
     """`rejects` as the test above takes every other verb (it asks Athena three questions of
-    its own, so it gets its own seeded answers)."""
+    its own, answered by the emulator from the played run's quarantine)."""
     from automation.cli import aws as aws_verbs
     from automation.cli import main
 
@@ -588,7 +625,6 @@ def test_every_output_rejects_reads_is_checked_before_it_calls_aws(aws_stack, tm
         monkeypatch.setenv(name, value)
     recorded = RecordingOutputs(aws_stack.outputs, str(aws_stack.outputs_file))
     monkeypatch.setattr(aws_verbs, "outputs_of", lambda args: recorded)
-    aws_stack.emulator.seed_athena_results([("reason", "varchar"), ("rejected_rows", "bigint")], [["idade is null", 1]])
     RecordingOutputs.checked, RecordingOutputs.used = set(), set()
 
     assert main(["rejects", "--json", "--outputs-file", str(aws_stack.outputs_file)]) == 0, capsys.readouterr().err
@@ -615,3 +651,41 @@ def test_stack_without_the_pulumi_cli_is_one_line(aws_stack):
         timeout=120,
     )
     assert_one_line_error(result)
+
+
+# -- a stack that is not there ------------------------------------------------------------
+@pytest.mark.parametrize("verb", [["status"], ["logs"], ["run"], ["status", "--run-id", "jr_1"]])
+def test_a_missing_job_is_deploy_the_stack_first_from_every_verb(aws_stack, verb):
+    aws_stack.emulator.client("glue").delete_job(JobName=aws_stack[out.JOB_NAME])
+    result = cli(aws_stack, *verb)
+    assert_one_line_error(
+        result, f"the Glue job '{aws_stack[out.JOB_NAME]}' does not exist in region us-east-1: deploy the stack first"
+    )
+
+
+def test_a_missing_workgroup_is_deploy_the_stack_first(aws_stack):
+    aws_stack.emulator.client("athena").delete_work_group(
+        WorkGroup=aws_stack[out.ATHENA_WORKGROUP], RecursiveDeleteOption=True
+    )
+    result = cli(aws_stack, "query")
+    assert_one_line_error(
+        result,
+        f"the Athena workgroup '{aws_stack[out.ATHENA_WORKGROUP]}' does not exist in region us-east-1",
+        "deploy the stack first",
+    )
+
+
+def test_a_missing_crawler_is_deploy_the_stack_first(aws_stack):
+    aws_stack.emulator.client("glue").delete_crawler(Name=aws_stack[out.CRAWLER_NAME])
+    result = cli(aws_stack, "register", "--method", "crawler")
+    assert_one_line_error(result, f"the crawler '{aws_stack[out.CRAWLER_NAME]}' does not exist", "deploy the stack")
+
+
+def test_a_region_without_the_stack_says_where_the_stack_is(aws_stack):
+    result = cli(aws_stack, "status", env=aws_stack.emulator.env(AWS_REGION="eu-west-1"))
+    assert_one_line_error(
+        result,
+        f"the Glue job '{aws_stack[out.JOB_NAME]}' does not exist in region eu-west-1",
+        "the stack is in us-east-1",
+        "unset AWS_REGION",
+    )

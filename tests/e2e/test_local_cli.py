@@ -151,6 +151,32 @@ def test_registered_silver_path_with_text_salario_is_a_contract_violation(tmp_pa
     assert_one_line_error(result, "schema contract violated", "salario has type string")
 
 
+def test_a_corrupt_silver_file_is_one_line_naming_it_and_spark_s_log(tmp_path, cli_env):
+    """Spark's own log lines (the executor's stack trace) go to the lake's log file, never the
+    terminal: stderr holds the step lines and one error line, which names both files."""
+    silver = tmp_path / "my-silver"
+    rows = {
+        "idade": pa.array(range(1000), pa.int32()),
+        "ativo": [True] * 1000,
+        "salario": [1.0 * i for i in range(1000)],
+    }
+    for mes in (1, 2):
+        (silver / "ano=2024" / f"mes={mes}").mkdir(parents=True)
+        pq.write_table(pa.table(rows), silver / "ano=2024" / f"mes={mes}" / "part-0.parquet")
+    broken = silver / "ano=2024" / "mes=2" / "part-0.parquet"
+    data = bytearray(broken.read_bytes())
+    data[8:2000] = b"\xff" * 1992  # the data pages, not the frame: only Spark's read finds it
+    broken.write_bytes(bytes(data))
+    lake = tmp_path / "lake"
+
+    result = run_cli(["--lake", str(lake), "--silver-path", str(silver)], cli_env, cwd=tmp_path)
+
+    assert_one_line_error(result, f"{broken}", f"(Spark's log: {lake / 'logs' / 'spark.log'})")
+    others = [line for line in result.stderr.splitlines() if not line.startswith(("error: ", "✓ "))]
+    assert others == []
+    assert "Encountered error while reading file" in (lake / "logs" / "spark.log").read_text()
+
+
 def test_reject_ratio_exceeded_is_refused(tmp_path, cli_env):
     result = run_cli(
         ["--lake", str(tmp_path / "lake"), "--rows", "3000", "--months", "2", "--invalid-fraction", "0.5"],

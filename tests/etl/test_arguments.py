@@ -1,5 +1,10 @@
 """The job's argument set: built once, parsed by the job, Glue's extras accepted."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from etl.arguments import LakeLayout, build_job_arguments, parse_job_arguments, to_argv
@@ -75,3 +80,42 @@ def test_builder_refuses_a_bad_mode():
 def test_builder_refuses_unknown_quarantine_columns():
     with pytest.raises(JobArgumentError, match="--quarantine_columns must be one of lean, all, got 'nome'"):
         build_job_arguments(LakeLayout("s3://b"), quarantine_columns="nome")
+
+
+def _job(*args: str) -> subprocess.CompletedProcess:
+    """`python -m etl.job ARGS` as Glue or a user starts it."""
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run(
+        [sys.executable, "-m", "etl.job", *args],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=120,
+    )
+
+
+def test_job_help_lists_every_argument_with_its_default():
+    result = _job("--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: python -m etl.job")
+    for argument in ("--quarantine_location", "--state_location", "--mode", "--max_reject_ratio"):
+        assert argument in result.stdout
+    assert "(default: incremental)" in result.stdout and "(default: 0.05)" in result.stdout
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((), "error: the following arguments are required: --quarantine_location, --state_location"),
+        (("--quarantine_location", "q", "--state_location", "s", "--mode", "x"), "error: --mode must be one of"),
+    ],
+)
+def test_job_without_its_arguments_prints_usage_and_exits_2(args, message):
+    result = _job(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("usage: python -m etl.job")
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and errors[0].startswith(message), result.stderr

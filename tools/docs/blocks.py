@@ -1,0 +1,123 @@
+"""How an example is written: steps (commands with what to do around them) and how their output
+becomes a Markdown block. The registry itself is `tools.docs.examples`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from tools.docs.scenarios import Ran, Scenario
+
+
+@dataclass
+class Step:
+    """One command of an example.
+
+    Attributes:
+        command: as the docs show it (`python -m automation ...`); `{name}` is filled from
+            values an earlier step captured.
+        exit: the exit code the example documents; a run that exits otherwise stops the
+            generator (the example would be wrong).
+        before, after: done around the command (set up a situation; capture a value).
+        merged: stdout and stderr as a terminal shows them, interleaved (else `# stdout:` and
+            `# stderr:` apart, as the AWS verbs' examples show them).
+        keep: (first, last) output lines kept, the ones between cut to `...`.
+        transform: applied to stdout before masking (e.g. abridge a JSON document).
+        env: environment changes; a value of None unsets the variable.
+    """
+
+    command: str
+    exit: int = 0
+    before: Callable[[Scenario], None] | None = None
+    after: Callable[[Scenario, Ran], None] | None = None
+    merged: bool = False
+    keep: tuple[int, int] | None = None
+    transform: Callable[[str], str] | None = None
+    env: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass
+class Example:
+    """A block of the docs: the output of its steps in `scenario` (or what `render` makes)."""
+
+    name: str
+    scenario: str
+    steps: list[Step] = field(default_factory=list)
+    fence: str = "text"
+    render: Callable[[Scenario], str] | None = None  # Markdown of its own (a table)
+    note: bool = True  # the scenario's one-line note above the block
+
+
+class ExampleFailed(RuntimeError):
+    """A step exited with another code than its example documents."""
+
+
+def run_step(scenario: Scenario, step: Step) -> str:
+    """Run one step; its text for the block, masked."""
+    if step.before:
+        step.before(scenario)
+    env = {k: v for k, v in step.env.items() if v is not None}
+    unset = [k for k, v in step.env.items() if v is None]
+    saved = {k: scenario.env.pop(k) for k in unset if k in scenario.env}
+    if step.merged:
+        env["PYTHONUNBUFFERED"] = "1"  # stdout as a terminal gets it, between the progress lines
+        ran = scenario.run(step.command, env=env, merged=True)
+    else:
+        ran = scenario.run(step.command, env=env)
+    scenario.env.update(saved)
+    if ran.exit_code != step.exit:
+        raise ExampleFailed(
+            f"`{ran.command}` exited {ran.exit_code}, the example documents {step.exit}:\n{ran.stdout}\n{ran.stderr}"
+        )
+    if step.after:
+        step.after(scenario, ran)
+    stdout = step.transform(ran.stdout) if step.transform else ran.stdout
+    if step.merged:
+        suffix = f"   # exit {ran.exit_code}" if ran.exit_code else ""
+        text = f"$ {ran.command}{suffix}\n" + _cut(stdout, step.keep)
+    else:
+        text = f"$ {ran.command}   # exit {ran.exit_code}\n"
+        if stdout.strip():
+            text += "# stdout:\n" + _cut(stdout, step.keep)
+        if ran.stderr.strip():
+            text += "# stderr:\n" + _cut(ran.stderr, step.keep)
+    return scenario.masker(text.rstrip("\n"))
+
+
+def _cut(text: str, keep: tuple[int, int] | None) -> str:
+    lines = text.rstrip("\n").split("\n")
+    if keep and len(lines) > keep[0] + keep[1] + 1:
+        lines = lines[: keep[0]] + ["..."] + (lines[-keep[1] :] if keep[1] else [])
+    return "\n".join(lines) + "\n"
+
+
+def render_example(example: Example, scenario: Scenario) -> str:
+    """The Markdown between the example's markers."""
+    if example.render is not None:
+        body = example.render(scenario)
+    else:
+        outputs = [run_step(scenario, step) for step in example.steps]
+        body = f"```{example.fence}\n" + "\n\n".join(outputs) + "\n```"
+    note = f"*{scenario.note}*\n\n" if example.note and scenario.note else ""
+    return note + body
+
+
+def pick_json(keys: list[str], items: int = 2) -> Callable[[str], str]:
+    """The last line's JSON object, indented: only `keys` (in that order), lists cut to their
+    first `items` entries and "...", so a long document reads as an example."""
+
+    def shorten(value: Any) -> Any:
+        if isinstance(value, list) and len(value) > items:
+            return value[:items] + ["..."]
+        return value
+
+    def transform(stdout: str) -> str:
+        document = json.loads(stdout.strip().splitlines()[-1])
+        missing = [key for key in keys if key not in document]
+        if missing:
+            raise ExampleFailed(f"the JSON has no {missing}")
+        picked = {key: shorten(document[key]) for key in keys}
+        return json.dumps(picked, indent=2) + "\n"
+
+    return transform

@@ -1,0 +1,206 @@
+"""moto's server on a loopback port, its control API, and what moto does not do by itself:
+run the Glue job and answer Athena's queries.
+
+The server sits one WSGI layer in front of moto (`Emulated`):
+
+- moto runs no query: `GetQueryResults` answers from a queue filled through its control API
+  `/moto-api/static/athena/query-results`, and `StartQueryExecution` takes the next queued
+  result for the query it starts. When a `StartQueryExecution` arrives, its SQL is run in
+  DuckDB over the tables of the emulated Glue catalog (`tools.emulator.lake`) and the answer
+  queued just before moto sees the request, so the query gets its own result. A query DuckDB
+  cannot run (a DDL statement such as MSCK REPAIR TABLE) queues nothing: moto's empty result.
+- moto runs no job: before a `StartJobRun` reaches moto, the emulator's `on_job_run` (the
+  played job, `tools.emulator.player`) does the job's work; once moto's answer names the
+  new run, and before that answer goes back, the run's own files are written: nobody sees
+  the run before its output is in place, and moto's clock for its states starts after the
+  work (so every run is seen STARTING, RUNNING, then SUCCEEDED).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import boto3
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+# Job runs go STARTING -> RUNNING -> SUCCEEDED and crawls finish, this many seconds a step.
+STEP_SECONDS = 2
+
+log = logging.getLogger("tools.emulator")
+
+
+@dataclass
+class Emulator:
+    """moto's server: its URL, control API and clients pointed at it."""
+
+    url: str
+    _clients: dict[str, Any] = field(default_factory=dict)
+    # Called with (job name, the run's arguments) before moto starts a job run (the player);
+    # what it returns is called with the run's id once moto has started it.
+    on_job_run: Callable[[str, dict[str, str]], Callable[[str], None] | None] | None = None
+    # Added to every environment `env()` gives (tests add their API-call recorder here).
+    extra_env: dict[str, str] = field(default_factory=dict)
+    calls_file: Path | None = None
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = boto3.Session(
+                aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+            ).client(service, endpoint_url=self.url)
+        return self._clients[service]
+
+    def control(self, path: str, body: dict | None = None) -> None:
+        request = urllib.request.Request(
+            self.url + path,
+            data=json.dumps(body or {}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        urllib.request.urlopen(request, timeout=10).read()
+
+    def reset(self) -> None:
+        """Forget every resource; runs and crawls then move a state every STEP_SECONDS."""
+        self.control("/moto-api/reset")
+        for model in ("glue::job_run", "glue::crawl"):
+            self.control(
+                "/moto-api/state-manager/set-transition",
+                {"model_name": model, "transition": {"progression": "time", "seconds": STEP_SECONDS}},
+            )
+
+    def seed_athena_results(self, columns: list[tuple[str, str]], rows: list[list[Any]]) -> None:
+        """Queue one query result (header row first, as Athena returns a SELECT's)."""
+
+        def row(values: list[Any]) -> dict:
+            return {"Data": [{} if v is None else {"VarCharValue": athena_text(v)} for v in values]}
+
+        self.control(
+            "/moto-api/static/athena/query-results",
+            {
+                "region": REGION,
+                "results": [
+                    {
+                        "rows": [row([name for name, _ in columns])] + [row(r) for r in rows],
+                        "column_info": [
+                            {"CatalogName": "hive", "Name": name, "Label": name, "Type": type_, "Nullable": "UNKNOWN"}
+                            for name, type_ in columns
+                        ],
+                    }
+                ],
+            },
+        )
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment a user's shell would have: endpoint, credentials, no profile files."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(FAKE_CREDENTIALS)
+        env.update(
+            AWS_ENDPOINT_URL=self.url,
+            AWS_CONFIG_FILE=os.devnull,
+            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+            AWS_EC2_METADATA_DISABLED="true",
+            PYTHONPATH=str(PROJECT_ROOT),
+        )
+        env.update(self.extra_env)
+        env.update(extra)
+        return env
+
+
+def athena_text(value: Any) -> str:
+    """A value as Athena's GetQueryResults writes it (VarCharValue)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):  # an array: [a, b], as Athena prints one
+        return "[" + ", ".join(athena_text(v) for v in value) + "]"
+    return str(value)
+
+
+# Answers a query: (sql, database) -> (columns with Athena types, rows), or None when it cannot.
+Answer = Callable[[str, str | None], tuple[list[tuple[str, str]], list[list[Any]]] | None]
+
+
+class Emulated:
+    """WSGI middleware in front of moto: Athena's queries answered, the Glue job played."""
+
+    def __init__(self, app: Any, emulator: Callable[[], Emulator | None], answer: Answer):
+        self.app = app
+        self.emulator = emulator
+        self.answer = answer
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target.endswith((".StartQueryExecution", ".StartJobRun")):
+            return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        if target.endswith(".StartQueryExecution"):
+            self._prepare_answer(body)
+            return self.app(environ, start_response)
+        publish = self._play(body)
+        answered = b"".join(self.app(environ, start_response))
+        if publish is not None:
+            try:
+                run_id = json.loads(answered).get("JobRunId")
+            except ValueError:
+                run_id = None
+            if run_id:  # not a refusal (ConcurrentRunsExceededException, ...)
+                publish(run_id)
+        return [answered]
+
+    def _prepare_answer(self, body: bytes) -> None:
+        emulator = self.emulator()
+        if emulator is None:
+            return
+        try:
+            request = json.loads(body)
+            database = (request.get("QueryExecutionContext") or {}).get("Database")
+            answered = self.answer(request["QueryString"], database)
+        except Exception as error:  # noqa: BLE001 - an unanswerable query gets moto's empty result
+            log.info("Athena query not answered (%s): %s", type(error).__name__, str(error).splitlines()[0])
+            return
+        if answered is not None:
+            emulator.seed_athena_results(*answered)
+
+    def _play(self, body: bytes) -> Callable[[str], None] | None:
+        emulator = self.emulator()
+        if emulator is None or emulator.on_job_run is None:
+            return None
+        request = json.loads(body)
+        return emulator.on_job_run(request["JobName"], request.get("Arguments") or {})
+
+
+def start_server(port: int = 0, answer: Answer | None = None) -> tuple[Any, Emulator]:
+    """Start moto's server on 127.0.0.1:`port` (0: a free one) in a thread; Athena's SELECTs
+    are answered by `answer` (default: DuckDB over the emulated catalog's tables)."""
+    from moto.server import DomainDispatcherApplication, ThreadedMotoServer, create_backend_app
+    from werkzeug.serving import make_server
+
+    from tools.emulator.lake import answer_with_duckdb
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    holder: dict[str, Emulator] = {}
+    answer = answer or (lambda sql, database: answer_with_duckdb(holder["emulator"], sql, database))
+
+    class AnsweringMotoServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            from moto.moto_server.threaded_moto_server import MotoRequestHandler
+
+            app = Emulated(DomainDispatcherApplication(create_backend_app), lambda: holder.get("emulator"), answer)
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    server = AnsweringMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    host, bound = server.get_host_and_port()
+    holder["emulator"] = Emulator(f"http://{host}:{bound}")
+    return server, holder["emulator"]
