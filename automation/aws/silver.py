@@ -263,7 +263,8 @@ def load_silver(
             uploaded, skipped, sent = upload_silver(clients, outputs, files, on_bytes, existing=existing)
             if silver_path is None:
                 marker = _sample_marker(files, sample)
-                clients.s3.put_object(Bucket=bucket, Key=prefix + SAMPLE_MARKER, Body=marker, **upload_encryption(outputs))
+                encryption = upload_encryption(outputs)
+                clients.s3.put_object(Bucket=bucket, Key=prefix + SAMPLE_MARKER, Body=marker, **encryption)
             elif uploaded and prefix + SAMPLE_MARKER in existing:  # the location holds more than the sample now
                 clients.s3.delete_object(Bucket=bucket, Key=prefix + SAMPLE_MARKER)
         specs = [f.spec for f in files]
