@@ -27,6 +27,8 @@ import sys
 from pathlib import Path
 from time import perf_counter
 
+from etl.files import is_data_file
+
 MONTHS = 36
 
 
@@ -69,7 +71,7 @@ def gold_layout(folder: Path) -> dict:
     """Files per ano=/mes= folder and bytes of the data files under `folder`."""
     counts, size = [], 0
     for partition in folder.glob("ano=*/mes=*"):
-        files = [p for p in partition.iterdir() if p.is_file() and not p.name.startswith(("_", "."))]
+        files = [p for p in partition.iterdir() if p.is_file() and is_data_file(p.name)]
         counts.append(len(files))
         size += sum(p.stat().st_size for p in files)
     return {

@@ -18,21 +18,9 @@ import pulumi_aws as aws
 
 from etl.metrics import METRIC_NAMESPACE
 from infra.metrics import metric_dimensions
+from infra.settings import DPUS_PER_WORKER
 
 # DPUs per worker ("AWS Glue worker types", https://docs.aws.amazon.com/glue/latest/dg/worker-types.html):
-# G.nX is n DPU, R.nX n memory-optimized DPU (M-DPU).
-DPU_PER_WORKER = {
-    "G.1X": 1,
-    "G.2X": 2,
-    "G.4X": 4,
-    "G.8X": 8,
-    "G.12X": 12,
-    "G.16X": 16,
-    "R.1X": 1,
-    "R.2X": 2,
-    "R.4X": 4,
-    "R.8X": 8,
-}
 PERIOD_SECONDS = 3600
 ERROR_LINES = 20
 WIDTH, HEIGHT = 12, 6
@@ -54,7 +42,7 @@ class DashboardSpec:
 
 def dpus(worker_type: str, workers: int) -> float:
     """The job's DPUs: workers x the worker type's DPU."""
-    return DPU_PER_WORKER[worker_type] * workers
+    return DPUS_PER_WORKER[worker_type] * workers
 
 
 def _run_metric(spec: DashboardSpec, name: str, **options) -> list:

@@ -22,6 +22,23 @@ from infra.schedule import glue_cron_problem
 
 PROJECT = names.PROJECT
 
+# DPUs of one worker of each type ("AWS Glue worker types",
+# https://docs.aws.amazon.com/glue/latest/dg/worker-types.html): G.nX is n DPU, R.nX n
+# memory-optimized DPU (M-DPU), G.025X a quarter (streaming). Cost reports and the dashboard.
+DPUS_PER_WORKER: dict[str, float] = {
+    "G.025X": 0.25,
+    "G.1X": 1,
+    "G.2X": 2,
+    "G.4X": 4,
+    "G.8X": 8,
+    "G.12X": 12,
+    "G.16X": 16,
+    "R.1X": 1,
+    "R.2X": 2,
+    "R.4X": 4,
+    "R.8X": 8,
+    "Z.2X": 2,
+}
 # Values AWS accepts (checked against botocore's models in tests/infra).
 WORKER_TYPES = ("G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X", "R.1X", "R.2X", "R.4X", "R.8X")
 GLUE_VERSIONS = ("5.0",)  # the job targets Spark 3.5 / Python 3.11

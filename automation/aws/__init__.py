@@ -20,9 +20,10 @@ nothing here imports Rich, the Automation API or Spark.
 """
 
 from automation.aws.athena import QUERY_DONE_STATES, QueryFailed, QueryOutcome, run_query
-from automation.aws.backend import METHOD_OUTPUTS, PIPELINE_OUTPUTS, AwsBackend, AwsOptions, Deploy
+from automation.aws.backend import PIPELINE_OUTPUTS, AwsBackend, AwsOptions, Deploy
 from automation.aws.catalog import (
     CRAWL_OK_STATES,
+    REGISTER_OUTPUTS,
     CrawlerBusy,
     CrawlFailed,
     RegisterOutcome,
@@ -117,7 +118,7 @@ __all__ = [
     "DOCTOR_OUTPUTS",
     "ERROR_FILTER_PATTERN",
     "ERROR_LINE",
-    "METHOD_OUTPUTS",
+    "REGISTER_OUTPUTS",
     "PIPELINE_OUTPUTS",
     "QUERY_DONE_STATES",
     "REJECTS_OUTPUTS",

@@ -15,7 +15,14 @@ from typing import Any, Callable, Mapping
 from botocore.exceptions import ClientError
 
 from automation.aws.athena import QueryFailed, QueryOutcome, run_query
-from automation.aws.catalog import RegisterOutcome, catalog_error, catalog_partitions, gold_layout, register
+from automation.aws.catalog import (
+    REGISTER_OUTPUTS,
+    RegisterOutcome,
+    catalog_error,
+    catalog_partitions,
+    gold_layout,
+    register,
+)
 from automation.aws.job_runs import (
     WAIT_MARGIN_MINUTES,
     JobRunFailed,
@@ -57,7 +64,6 @@ PIPELINE_OUTPUTS = (
     out.PREVIEW_SQL,
 )
 
-METHOD_OUTPUTS = {"job": (), "crawler": (out.CRAWLER_NAME,), "msck": (out.REPAIR_QUERY_ID,)}
 
 
 @dataclass
@@ -123,7 +129,7 @@ class AwsBackend:
             values = self._deploy(self.options.stack, self.options.config or None, self.on_deploy_event)
             self.outputs = StackOutputs(values, f"stack {self.options.stack!r}")
         assert self.outputs is not None
-        self.outputs.require(*PIPELINE_OUTPUTS, *METHOD_OUTPUTS.get(self.options.method, ()))
+        self.outputs.require(*PIPELINE_OUTPUTS, *REGISTER_OUTPUTS[self.options.method])
         if self.options.silver_path is not None:
             silver_files(self.options.silver_path)  # a bad path fails before anything runs
         self.clients = self._clients_for(self.outputs)

@@ -27,6 +27,13 @@ from infra.settings import REGISTRATION_METHODS
 CRAWL_OK_STATES = ("SUCCEEDED", "COMPLETED")
 
 
+# The stack outputs each registration method reads: checked before its first AWS call.
+REGISTER_OUTPUTS = {
+    "job": (out.GOLD_DATABASE, out.GOLD_TABLE, out.GOLD_URI),
+    "crawler": (out.GOLD_DATABASE, out.GOLD_TABLE, out.GOLD_URI, out.CRAWLER_NAME),
+    "msck": (out.GOLD_DATABASE, out.GOLD_TABLE, out.GOLD_URI, out.REPAIR_QUERY_ID, out.ATHENA_WORKGROUP),
+}
+
 class CrawlFailed(AwsError):
     """The crawler's crawl failed or was cancelled."""
 

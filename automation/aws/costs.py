@@ -30,20 +30,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-DPUS_PER_WORKER: dict[str, float] = {
-    "G.025X": 0.25,
-    "G.1X": 1,
-    "G.2X": 2,
-    "G.4X": 4,
-    "G.8X": 8,
-    "G.12X": 12,
-    "G.16X": 16,
-    "R.1X": 1,
-    "R.2X": 2,
-    "R.4X": 4,
-    "R.8X": 8,
-    "Z.2X": 2,
-}
+from infra.settings import DPUS_PER_WORKER
+
 GLUE_MINIMUM_BILLED_SECONDS = 60
 
 MB = 2**20

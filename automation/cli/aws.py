@@ -25,11 +25,6 @@ from infra import outputs as out
 from infra.settings import REGISTRATION_METHODS
 
 RUN_OUTPUTS = (out.JOB_NAME, out.REPORTS_URI, out.PRICE_PER_DPU_HOUR, out.JOB_ERROR_LOG_GROUP)
-REGISTER_OUTPUTS = {
-    "job": (out.GOLD_DATABASE, out.GOLD_TABLE, out.GOLD_URI),
-    "crawler": (out.GOLD_DATABASE, out.GOLD_TABLE, out.GOLD_URI, out.CRAWLER_NAME),
-    "msck": (out.GOLD_DATABASE, out.GOLD_TABLE, out.GOLD_URI, out.REPAIR_QUERY_ID, out.ATHENA_WORKGROUP),
-}
 QUERY_OUTPUTS = (out.ATHENA_WORKGROUP, out.GOLD_DATABASE)
 LOGS_OUTPUTS = (out.JOB_NAME, out.JOB_ERROR_LOG_GROUP, out.JOB_OUTPUT_LOG_GROUP)
 
@@ -242,7 +237,7 @@ def show_run(screen: Screen, run: aws.JobRunOutcome) -> int:
 def register_command(args: argparse.Namespace) -> int:
     """`register --method job|crawler|msck`."""
     screen = Screen(args.json)
-    outputs, clients = connect(args, *REGISTER_OUTPUTS[args.method])
+    outputs, clients = connect(args, *aws.REGISTER_OUTPUTS[args.method])
     with spinner(screen, f"registering gold partitions ({args.method})"):
         outcome = aws.register(clients, outputs, args.method, screen.progress)
 

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlparse
 
-from automation.stack.config import PROJECT_DIR, DeployError, stack_file
+from automation.stack.config import PROJECT_DIR, DeployError, read_yaml, stack_file
 
 PULUMI_CLOUD = "https://api.pulumi.com"
 DIY_SCHEMES = ("file", "s3", "gs", "azblob")
@@ -91,18 +91,6 @@ def stored_credentials(env: Mapping[str, str]) -> dict[str, Any]:
         document = json.loads(text)
     except json.JSONDecodeError:
         raise DeployError(f"Pulumi's login file {path} is not JSON: run `pulumi login` again") from None
-    return document if isinstance(document, dict) else {}
-
-
-def _yaml(path: Path) -> dict[str, Any]:
-    import yaml
-
-    if not path.exists():
-        return {}
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise DeployError(f"{path.name} is not valid YAML: {str(error).splitlines()[0]}") from None
     return document if isinstance(document, dict) else {}
 
 
@@ -194,8 +182,8 @@ def check_backend(stack: str, env: Mapping[str, str] | None = None, root: Path =
     problem = backend_problem(
         stack,
         env,
-        _yaml(root / "Pulumi.yaml"),
-        _yaml(stack_file(stack, root)),
+        read_yaml(root / "Pulumi.yaml"),
+        read_yaml(stack_file(stack, root)),
         stored_credentials(env),
     )
     if problem is not None:

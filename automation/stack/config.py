@@ -33,16 +33,24 @@ def stack_file_config(stack: str, root: Path = PROJECT_DIR) -> dict[str, Any]:
     Raises:
         DeployError: the file is not valid YAML.
     """
+    return dict(read_yaml(stack_file(stack, root)).get("config") or {})
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A project or stack file's mapping ({} when the file does not exist).
+
+    Raises:
+        DeployError: the file is not valid YAML.
+    """
     import yaml
 
-    path = stack_file(stack, root)
     if not path.exists():
         return {}
     try:
         document = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as error:
         raise DeployError(f"{path.name} is not valid YAML: {str(error).splitlines()[0]}") from None
-    return dict(document.get("config") or {})
+    return document if isinstance(document, dict) else {}
 
 
 def project_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:

@@ -9,6 +9,7 @@ import pytest
 
 from automation.pipeline import QueryResult, VerificationError, run_pipeline
 from etl.report import RunReport
+from etl.schema import REJECTS
 
 GOLD_COLUMNS = ("idade", "ativo", "salario_medio", "ano", "mes")
 
@@ -18,6 +19,8 @@ class MemoryBackend:
     answers the preview with `preview_rows`."""
 
     name = "memory"
+    rejects_table = REJECTS
+    sql_dialect = "spark"
 
     def __init__(self, preview_rows):
         self.preview_rows = preview_rows
@@ -54,14 +57,17 @@ class Quiet:
     def step(self, title):
         return contextlib.nullcontext()
 
+    def __init__(self):
+        self.lines = {}
+
     def done(self, title, detail, seconds):
-        self.last = (title, detail)
+        self.lines[title] = detail
 
 
 def test_verify_passes_when_the_preview_shows_gold_rows():
     progress = Quiet()
     result = run_pipeline(MemoryBackend([(30, True, 1000.0, 2024, 1)]), progress)
-    assert progress.last == ("verify", "one Parquet file in each of 2 folders; preview returned 1 rows")
+    assert progress.lines["verify"] == "one Parquet file in each of 2 folders; preview returned 1 rows"
     assert result.preview.rows == ((30, True, 1000.0, 2024, 1),)
 
 
