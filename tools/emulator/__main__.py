@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import errno
 import shlex
+import signal
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,10 @@ DEFAULT_PORT = 5000
 def environment(url: str) -> dict[str, str]:
     """What a shell needs to reach the emulator as the CLI reaches AWS."""
     return {"AWS_ENDPOINT_URL": url, **FAKE_CREDENTIALS}
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         help="where to write the stack's outputs (default: .emulator/outputs.json)",
     )
     args = parser.parse_args(argv)
+    # Ctrl-C, or a TERM from whoever started it, stops it cleanly (also when the starting shell
+    # ignored SIGINT, as shells do for background jobs).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server, emulator = start_server(args.port)
     except OSError as error:
@@ -85,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         print("emulator stopped")
         return 0
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the shutdown
         server.stop()
 
 

@@ -22,6 +22,7 @@ import io
 import json
 import logging
 import os
+import socket
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,6 +187,9 @@ def start_server(port: int = 0, answer: Answer | None = None) -> tuple[Any, Emul
 
     from tools.emulator.lake import answer_with_duckdb
 
+    if port:  # werkzeug would exit its thread on a port in use, leaving the start waiting for good
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", port))  # OSError EADDRINUSE: the caller says so
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     holder: dict[str, Emulator] = {}
     answer = answer or (lambda sql, database: answer_with_duckdb(holder["emulator"], sql, database))
