@@ -166,7 +166,7 @@ OUTPUT_PURPOSES = {
     out.JOB_OUTPUT_LOG_GROUP: "the job's stdout/stderr (streams `<run id>-driver`, `<run id>-<executor>`)",
     out.JOB_ERROR_LOG_GROUP: "the job's system and Spark logs (same streams)",
     out.CRAWLER_LOG_GROUP: "the crawler's logs (stream = crawler name)",
-    out.ALERTS_TOPIC_ARN: "failure alerts",
+    out.ALERTS_TOPIC_ARN: "failure alerts and the health alarms",
     out.LAKE_ON_DESTROY: "what destroy does to the bucket and its data",
     out.KMS_KEY_ARN: "the stack's key (empty without one)",
     out.PRICE_PER_DPU_HOUR: "USD per DPU-hour, for cost reports",
@@ -174,6 +174,15 @@ OUTPUT_PURPOSES = {
     out.OPERATOR_POLICY_ARN: "attach to whoever runs the operations CLI",
     out.JOB_CONSOLE_URL: "the job's runs in the console",
     out.ATHENA_CONSOLE_URL: "Athena's query editor",
+    out.REJECTS_TABLE: "rejected rows, in `goldDatabase`, one partition per run (docs/infrastructure.md, below)",
+    out.DASHBOARD_NAME: "the stack's CloudWatch dashboard",
+    out.DASHBOARD_URL: "the pipeline's health at a glance",
+    out.STACK_SETTINGS: (
+        "what `doctor` compares the account against (`infra.pipeline.stack_settings`): the job's definition "
+        "(Glue version, workers, timeout, retries, security configuration, script, default arguments), the role, "
+        "whether the stack manages the bucket's encryption and versioning, the declared log groups and their "
+        "retention, the workgroup's enforced configuration"
+    ),
 }
 
 
@@ -185,7 +194,10 @@ def outputs_table(scenario: Scenario) -> str:
     rows = ["| output | dev value | for |", "|---|---|---|"]
     for name in sorted(scenario.outputs):
         value = scenario.outputs[name]
-        shown = f"`{value}`" if value != "" else '`""`'
+        if isinstance(value, dict):  # an object: its keys (`synth --stack dev --json` shows it whole)
+            shown = "an object: " + ", ".join(f"`{key}`" for key in sorted(value))
+        else:
+            shown = f"`{value}`" if value != "" else '`""`'
         rows.append(f"| `{name}` | {shown} | {OUTPUT_PURPOSES[name]} |")
     return "\n".join(rows)
 
