@@ -56,6 +56,27 @@ def _transition(scenario: Scenario, model: str, transition: dict) -> None:
     scenario.control.control("/moto-api/state-manager/set-transition", {"model_name": model, "transition": transition})
 
 
+ERROR_LOG_GROUP = "/aws-glue/jobs/job-transform-silver-to-gold/error"
+
+
+def remove_a_log_retention(scenario: Scenario) -> None:
+    """Behind the stack's back: the job's error log group loses its retention (doctor's ✗)."""
+    scenario.control.client("logs").delete_retention_policy(logGroupName=ERROR_LOG_GROUP)
+
+
+def restore_the_log_retention(scenario: Scenario, _: Ran) -> None:
+    scenario.control.client("logs").put_retention_policy(logGroupName=ERROR_LOG_GROUP, retentionInDays=14)
+
+
+def lines_starting(*prefixes: str):
+    """Only the output lines that start with one of `prefixes` (a step's line of a long run)."""
+
+    def transform(stdout: str) -> str:
+        return "".join(line + "\n" for line in stdout.splitlines() if line.startswith(prefixes))
+
+    return transform
+
+
 def write_my_silver(scenario: Scenario) -> None:
     """`my-silver`: two months of silver after the sample's in ano=/mes= folders, one row breaking a rule."""
     rows = {
@@ -121,6 +142,17 @@ STAND_IN_FAILURES = [
         "PATH=/usr/bin:/bin python -m automation outputs --stack dev",
         stand_in_fresh,
     ),
+    (
+        "no backend login (no `PULUMI_BACKEND_URL`, no `backend.url`, no `pulumi login`, no `PULUMI_ACCESS_TOKEN`)",
+        "python -m automation deploy --stack dev",
+        stand_in_fresh,
+        {"PULUMI_ACCESS_TOKEN": None},
+    ),
+    (
+        "a local or S3 backend, a passphrase stack, no passphrase",
+        "PULUMI_BACKEND_URL=file://~ python -m automation deploy --stack dev",
+        stand_in_fresh,
+    ),
     ("unknown stack (`outputs`, `destroy`)", "python -m automation outputs --stack qa", stand_in_deployed),
     ("`--config` without `=`", "python -m automation deploy --stack dev --config workers", stand_in_fresh),
     (
@@ -135,9 +167,12 @@ STAND_IN_FAILURES = [
 def stand_in_failures(scenario: Scenario) -> str:
     """A table: situation, command, and the one line it prints (exit 1)."""
     rows = ["| situation | command | the one line on stderr (exit 1) |", "|---|---|---|"]
-    for situation, command, before in STAND_IN_FAILURES:
+    for situation, command, before, *changes in STAND_IN_FAILURES:
         before(scenario)
-        ran = scenario.run(command)
+        env = changes[0] if changes else {}
+        saved = {k: scenario.env.pop(k) for k, v in env.items() if v is None and k in scenario.env}
+        ran = scenario.run(command, env={k: v for k, v in env.items() if v is not None})
+        scenario.env.update(saved)
         errors = [line for line in ran.stderr.splitlines() if line.startswith("error: ")]
         if ran.exit_code != 1 or len(errors) != 1:
             raise RuntimeError(f"{command}: exit {ran.exit_code}, stderr {ran.stderr!r}")
@@ -174,7 +209,7 @@ OUTPUT_PURPOSES = {
     out.OPERATOR_POLICY_ARN: "attach to whoever runs the operations CLI",
     out.JOB_CONSOLE_URL: "the job's runs in the console",
     out.ATHENA_CONSOLE_URL: "Athena's query editor",
-    out.REJECTS_TABLE: "rejected rows, in `goldDatabase`, one partition per run (docs/infrastructure.md, below)",
+    out.REJECTS_TABLE: "rejected rows, in `goldDatabase`, one partition per run (\"Rejected rows\" below)",
     out.DASHBOARD_NAME: "the stack's CloudWatch dashboard",
     out.DASHBOARD_URL: "the pipeline's health at a glance",
     out.STACK_SETTINGS: (
@@ -209,6 +244,50 @@ EXAMPLES: list[Example] = [
         "local",
         [Step(f"python -m automation local --rows {SAMPLE_ROWS}", merged=True)],
         note=False,
+    ),
+    # docs/operations.md: the same questions of that local lake.
+    Example(
+        "query-lake",
+        "local",
+        [
+            Step(
+                "python -m automation query --lake .lake --sql "
+                "'SELECT reject_reasons, count(*) AS rejected_rows FROM gold_data.sample_data_aggregated_rejects "
+                "GROUP BY 1 ORDER BY 2 DESC'"
+            )
+        ],
+    ),
+    Example(
+        "rejects-lake",
+        "local",
+        [Step("python -m automation rejects --lake .lake", keep=(28, 11), env={"COLUMNS": "260"})],
+    ),
+    Example(
+        "rejects-lake-noop",
+        "local",
+        [
+            Step(f"python -m automation local --rows {SAMPLE_ROWS}", merged=True, transform=lines_starting("✓ run job")),
+            Step("python -m automation rejects --lake .lake"),
+        ],
+    ),
+    Example(
+        "keep-runs",
+        "local",
+        [
+            Step(
+                f"python -m automation local --rows {SAMPLE_ROWS} --mode full --keep-runs 1",
+                merged=True,
+                transform=lines_starting("✓ run job"),
+            )
+        ],
+    ),
+    Example(
+        "lake-failures",
+        "local",
+        [
+            Step("python -m automation query --lake nowhere", exit=1),
+            Step("python -m automation query --lake .lake --sql 'SELECT * FROM nope'", exit=1),
+        ],
     ),
     # docs/infrastructure.md
     Example("stack-outputs", "stand-in", render=outputs_table, note=False),
@@ -267,6 +346,7 @@ EXAMPLES: list[Example] = [
     Example("automation-api-commands", "stand-in", render=recorded_pulumi_commands),
     # docs/operations.md: the emulator walkthrough.
     Example("emulator-start", "emulator", render=emulator_startup, note=False),
+    Example("rejects-before-a-run", "emulator", [Step(f"python -m automation rejects {OUTPUTS}", exit=1)]),
     Example(
         "walkthrough-load-silver",
         "emulator",
@@ -290,7 +370,7 @@ EXAMPLES: list[Example] = [
                 f"python -m automation pipeline --skip-deploy {OUTPUTS} --json",
                 transform=pick_json(
                     ["status", "run_id", "rows_read", "rows_rejected", "rows_written", "partitions_written"]
-                    + ["gold_partitions", "preview_sql", "preview", "cost", "links"],
+                    + ["gold_partitions", "preview_sql", "preview", "rejects_by_reason", "cost", "links"],
                     items=2,
                 ),
             )
@@ -338,7 +418,18 @@ EXAMPLES: list[Example] = [
             ),
         ],
     ),
-    Example("logs", "emulator", [Step(f"python -m automation logs --run-id {{run_id}} {OUTPUTS}")]),
+    Example("rejects", "emulator", [Step(f"python -m automation rejects {OUTPUTS}", keep=(28, 12))]),
+    Example(
+        "logs",
+        "emulator",
+        [
+            Step(f"python -m automation logs --run-id {{run_id}} {OUTPUTS}"),
+            Step(
+                f"python -m automation logs --run-id {{run_id}} --json {OUTPUTS}",
+                transform=pick_json(["groups", "groups_not_found"]),
+            ),
+        ],
+    ),
     Example("logs-follow", "emulator", [Step(f"python -m automation logs --run-id {{run_id}} --follow {OUTPUTS}")]),
     Example(
         "aws-failures",
@@ -363,6 +454,20 @@ EXAMPLES: list[Example] = [
             Step(f"python -m automation pipeline {OUTPUTS}", exit=1),
             Step(f"AWS_REGION=eu-west-1 python -m automation status {OUTPUTS}", exit=1),
             Step("python -m automation run", exit=2),
+        ],
+    ),
+    # docs/operations.md: doctor, with one log group's retention removed behind the stack's back.
+    Example(
+        "doctor",
+        "emulator",
+        [
+            Step(
+                f"python -m automation doctor {OUTPUTS}",
+                exit=1,
+                merged=True,
+                before=remove_a_log_retention,
+                after=restore_the_log_retention,
+            )
         ],
     ),
 ]

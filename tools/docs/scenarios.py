@@ -104,6 +104,10 @@ def free_port() -> int:
 
 class LocalScenario(Scenario):
     name = "local"
+    note = (
+        "Output of the commands below from a local run (`python -m automation local`: local Spark, a Hive "
+        "metastore and a directory lake in a scratch folder, no AWS); times, run ids and temporary paths are masked."
+    )
 
 
 class EmulatorScenario(Scenario):
@@ -191,6 +195,10 @@ class StandInScenario(Scenario):
             "PATH": os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), os.environ["PATH"]]),
             "FAKE_PULUMI_STATE": str(self.state_file),
             "FAKE_PULUMI_LOG": str(self.log_file),
+            # Logged in to Pulumi Cloud as CI is (a token in the environment), never with this
+            # machine's own login (`automation/stack/backend.py` checks before Pulumi runs).
+            "PULUMI_HOME": str(self.scratch / ".pulumi"),
+            "PULUMI_ACCESS_TOKEN": "pul-docs-token",
         }
         self.project_files = _project_files()
         self.masker.rules = Masker({str(self.scratch): "/…"}, ids=False).rules
