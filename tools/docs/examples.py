@@ -260,7 +260,7 @@ EXAMPLES: list[Example] = [
     Example(
         "rejects-lake",
         "local",
-        [Step("python -m automation rejects --lake .lake", keep=(28, 11), env={"COLUMNS": "260"})],
+        [Step("python -m automation rejects --lake .lake", keep=(28, 11))],
     ),
     Example(
         "rejects-lake-noop",
