@@ -215,7 +215,7 @@ OUTPUT_PURPOSES = {
     out.OPERATOR_POLICY_ARN: "attach to whoever runs the operations CLI",
     out.JOB_CONSOLE_URL: "the job's runs in the console",
     out.ATHENA_CONSOLE_URL: "Athena's query editor",
-    out.REJECTS_TABLE: "rejected rows, in `goldDatabase`, one partition per run (\"Rejected rows\" below)",
+    out.REJECTS_TABLE: 'rejected rows, in `goldDatabase`, one partition per run ("Rejected rows" below)',
     out.DASHBOARD_NAME: "the stack's CloudWatch dashboard",
     out.DASHBOARD_URL: "the pipeline's health at a glance",
     out.STACK_SETTINGS: (
@@ -272,7 +272,9 @@ EXAMPLES: list[Example] = [
         "rejects-lake-noop",
         "local",
         [
-            Step(f"python -m automation local --rows {SAMPLE_ROWS}", merged=True, transform=lines_starting("✓ run job")),
+            Step(
+                f"python -m automation local --rows {SAMPLE_ROWS}", merged=True, transform=lines_starting("✓ run job")
+            ),
             Step("python -m automation rejects --lake .lake"),
         ],
     ),
