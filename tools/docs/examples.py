@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -39,6 +40,11 @@ def hold_runs(scenario: Scenario) -> None:
 
 
 def release_runs(scenario: Scenario) -> None:
+    """Runs move on again, two seconds a state. moto counts a state's seconds from when the run
+    entered it (here: when it started, held), so after 3 s the follower's first poll always
+    finds the held run RUNNING: STARTING is never shown, however loaded the machine is (a
+    first poll within 2 s of the start, on a quick machine, would show it)."""
+    time.sleep(3)
     _transition(scenario, "glue::job_run", {"progression": "time", "seconds": 2})
 
 
@@ -54,6 +60,27 @@ def finish_crawls(scenario: Scenario, _: Ran) -> None:
 
 def _transition(scenario: Scenario, model: str, transition: dict) -> None:
     scenario.control.control("/moto-api/state-manager/set-transition", {"model_name": model, "transition": transition})
+
+
+ERROR_LOG_GROUP = "/aws-glue/jobs/job-transform-silver-to-gold/error"
+
+
+def remove_a_log_retention(scenario: Scenario) -> None:
+    """Behind the stack's back: the job's error log group loses its retention (doctor's ✗)."""
+    scenario.control.client("logs").delete_retention_policy(logGroupName=ERROR_LOG_GROUP)
+
+
+def restore_the_log_retention(scenario: Scenario, _: Ran) -> None:
+    scenario.control.client("logs").put_retention_policy(logGroupName=ERROR_LOG_GROUP, retentionInDays=14)
+
+
+def lines_starting(*prefixes: str):
+    """Only the output lines that start with one of `prefixes` (a step's line of a long run)."""
+
+    def transform(stdout: str) -> str:
+        return "".join(line + "\n" for line in stdout.splitlines() if line.startswith(prefixes))
+
+    return transform
 
 
 def write_my_silver(scenario: Scenario) -> None:
@@ -121,6 +148,17 @@ STAND_IN_FAILURES = [
         "PATH=/usr/bin:/bin python -m automation outputs --stack dev",
         stand_in_fresh,
     ),
+    (
+        "no backend login (no `PULUMI_BACKEND_URL`, no `backend.url`, no `pulumi login`, no `PULUMI_ACCESS_TOKEN`)",
+        "python -m automation deploy --stack dev",
+        stand_in_fresh,
+        {"PULUMI_ACCESS_TOKEN": None},
+    ),
+    (
+        "a local or S3 backend, a passphrase stack, no passphrase",
+        "PULUMI_BACKEND_URL=file://~ python -m automation deploy --stack dev",
+        stand_in_fresh,
+    ),
     ("unknown stack (`outputs`, `destroy`)", "python -m automation outputs --stack qa", stand_in_deployed),
     ("`--config` without `=`", "python -m automation deploy --stack dev --config workers", stand_in_fresh),
     (
@@ -135,9 +173,12 @@ STAND_IN_FAILURES = [
 def stand_in_failures(scenario: Scenario) -> str:
     """A table: situation, command, and the one line it prints (exit 1)."""
     rows = ["| situation | command | the one line on stderr (exit 1) |", "|---|---|---|"]
-    for situation, command, before in STAND_IN_FAILURES:
+    for situation, command, before, *changes in STAND_IN_FAILURES:
         before(scenario)
-        ran = scenario.run(command)
+        env = changes[0] if changes else {}
+        saved = {k: scenario.env.pop(k) for k, v in env.items() if v is None and k in scenario.env}
+        ran = scenario.run(command, env={k: v for k, v in env.items() if v is not None})
+        scenario.env.update(saved)
         errors = [line for line in ran.stderr.splitlines() if line.startswith("error: ")]
         if ran.exit_code != 1 or len(errors) != 1:
             raise RuntimeError(f"{command}: exit {ran.exit_code}, stderr {ran.stderr!r}")
@@ -166,7 +207,7 @@ OUTPUT_PURPOSES = {
     out.JOB_OUTPUT_LOG_GROUP: "the job's stdout/stderr (streams `<run id>-driver`, `<run id>-<executor>`)",
     out.JOB_ERROR_LOG_GROUP: "the job's system and Spark logs (same streams)",
     out.CRAWLER_LOG_GROUP: "the crawler's logs (stream = crawler name)",
-    out.ALERTS_TOPIC_ARN: "failure alerts",
+    out.ALERTS_TOPIC_ARN: "failure alerts and the health alarms",
     out.LAKE_ON_DESTROY: "what destroy does to the bucket and its data",
     out.KMS_KEY_ARN: "the stack's key (empty without one)",
     out.PRICE_PER_DPU_HOUR: "USD per DPU-hour, for cost reports",
@@ -174,6 +215,15 @@ OUTPUT_PURPOSES = {
     out.OPERATOR_POLICY_ARN: "attach to whoever runs the operations CLI",
     out.JOB_CONSOLE_URL: "the job's runs in the console",
     out.ATHENA_CONSOLE_URL: "Athena's query editor",
+    out.REJECTS_TABLE: 'rejected rows, in `goldDatabase`, one partition per run ("Rejected rows" below)',
+    out.DASHBOARD_NAME: "the stack's CloudWatch dashboard",
+    out.DASHBOARD_URL: "the pipeline's health at a glance",
+    out.STACK_SETTINGS: (
+        "what `doctor` compares the account against (`infra.pipeline.stack_settings`): the job's definition "
+        "(Glue version, workers, timeout, retries, security configuration, script, default arguments), the role, "
+        "whether the stack manages the bucket's encryption and versioning, the declared log groups and their "
+        "retention, the workgroup's enforced configuration"
+    ),
 }
 
 
@@ -185,7 +235,10 @@ def outputs_table(scenario: Scenario) -> str:
     rows = ["| output | dev value | for |", "|---|---|---|"]
     for name in sorted(scenario.outputs):
         value = scenario.outputs[name]
-        shown = f"`{value}`" if value != "" else '`""`'
+        if isinstance(value, dict):  # an object: its keys (`synth --stack dev --json` shows it whole)
+            shown = "an object: " + ", ".join(f"`{key}`" for key in sorted(value))
+        else:
+            shown = f"`{value}`" if value != "" else '`""`'
         rows.append(f"| `{name}` | {shown} | {OUTPUT_PURPOSES[name]} |")
     return "\n".join(rows)
 
@@ -197,6 +250,52 @@ EXAMPLES: list[Example] = [
         "local",
         [Step(f"python -m automation local --rows {SAMPLE_ROWS}", merged=True)],
         note=False,
+    ),
+    # docs/operations.md: the same questions of that local lake.
+    Example(
+        "query-lake",
+        "local",
+        [
+            Step(
+                "python -m automation query --lake .lake --sql "
+                "'SELECT reject_reasons, count(*) AS rejected_rows FROM gold_data.sample_data_aggregated_rejects "
+                "GROUP BY 1 ORDER BY 2 DESC'"
+            )
+        ],
+    ),
+    Example(
+        "rejects-lake",
+        "local",
+        [Step("python -m automation rejects --lake .lake", keep=(28, 11))],
+    ),
+    Example(
+        "rejects-lake-noop",
+        "local",
+        [
+            Step(
+                f"python -m automation local --rows {SAMPLE_ROWS}", merged=True, transform=lines_starting("✓ run job")
+            ),
+            Step("python -m automation rejects --lake .lake"),
+        ],
+    ),
+    Example(
+        "keep-runs",
+        "local",
+        [
+            Step(
+                f"python -m automation local --rows {SAMPLE_ROWS} --mode full --keep-runs 1",
+                merged=True,
+                transform=lines_starting("✓ run job"),
+            )
+        ],
+    ),
+    Example(
+        "lake-failures",
+        "local",
+        [
+            Step("python -m automation query --lake nowhere", exit=1),
+            Step("python -m automation query --lake .lake --sql 'SELECT * FROM nope'", exit=1),
+        ],
     ),
     # docs/infrastructure.md
     Example("stack-outputs", "stand-in", render=outputs_table, note=False),
@@ -255,6 +354,7 @@ EXAMPLES: list[Example] = [
     Example("automation-api-commands", "stand-in", render=recorded_pulumi_commands),
     # docs/operations.md: the emulator walkthrough.
     Example("emulator-start", "emulator", render=emulator_startup, note=False),
+    Example("rejects-before-a-run", "emulator", [Step(f"python -m automation rejects {OUTPUTS}", exit=1)]),
     Example(
         "walkthrough-load-silver",
         "emulator",
@@ -278,7 +378,7 @@ EXAMPLES: list[Example] = [
                 f"python -m automation pipeline --skip-deploy {OUTPUTS} --json",
                 transform=pick_json(
                     ["status", "run_id", "rows_read", "rows_rejected", "rows_written", "partitions_written"]
-                    + ["gold_partitions", "preview_sql", "preview", "cost", "links"],
+                    + ["gold_partitions", "preview_sql", "preview", "rejects_by_reason", "cost", "links"],
                     items=2,
                 ),
             )
@@ -326,7 +426,18 @@ EXAMPLES: list[Example] = [
             ),
         ],
     ),
-    Example("logs", "emulator", [Step(f"python -m automation logs --run-id {{run_id}} {OUTPUTS}")]),
+    Example("rejects", "emulator", [Step(f"python -m automation rejects {OUTPUTS}", keep=(28, 12))]),
+    Example(
+        "logs",
+        "emulator",
+        [
+            Step(f"python -m automation logs --run-id {{run_id}} {OUTPUTS}"),
+            Step(
+                f"python -m automation logs --run-id {{run_id}} --json {OUTPUTS}",
+                transform=pick_json(["groups", "groups_not_found"]),
+            ),
+        ],
+    ),
     Example("logs-follow", "emulator", [Step(f"python -m automation logs --run-id {{run_id}} --follow {OUTPUTS}")]),
     Example(
         "aws-failures",
@@ -351,6 +462,20 @@ EXAMPLES: list[Example] = [
             Step(f"python -m automation pipeline {OUTPUTS}", exit=1),
             Step(f"AWS_REGION=eu-west-1 python -m automation status {OUTPUTS}", exit=1),
             Step("python -m automation run", exit=2),
+        ],
+    ),
+    # docs/operations.md: doctor, with one log group's retention removed behind the stack's back.
+    Example(
+        "doctor",
+        "emulator",
+        [
+            Step(
+                f"python -m automation doctor {OUTPUTS}",
+                exit=1,
+                merged=True,
+                before=remove_a_log_retention,
+                after=restore_the_log_retention,
+            )
         ],
     ),
 ]

@@ -36,6 +36,8 @@ class Masker:
             (re.compile(r"^(✓ .{20}) *\d+\.\d s", re.M), lambda m: f"{m.group(1)}    n.n s"),
             (re.compile(r"((?:job|pipeline) seconds\s+│\s+)\d+\.\d"), r"\1n.n"),
             (re.compile(r'("(?:job|total|plan|read_and_aggregate|write|[a-z ]+)": )\d+\.\d+'), r'\1"n.n"'),
+            # The job's code package, named by its content's hash (any change to etl/ renames it).
+            (re.compile(r"\b(job|etl)-[0-9a-f]{16}\.(py|zip)\b"), r"\1-<hash>.\2"),
             (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
             (re.compile(r"tcp://127\.0\.0\.1:PORT"), "tcp://127.0.0.1:PORT"),
         ]

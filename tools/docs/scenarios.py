@@ -49,9 +49,11 @@ class Scenario:
 
     name = "scenario"
     note = ""  # the one line said above each of its blocks
+    scratch_in: str | None = None  # where the scratch folder goes (None: $TMPDIR)
+    scratch_prefix = "silver-to-gold-docs-"
 
     def __init__(self) -> None:
-        self.scratch = Path(tempfile.mkdtemp(prefix="silver-to-gold-docs-"))
+        self.scratch = Path(tempfile.mkdtemp(prefix=self.scratch_prefix, dir=self.scratch_in))
         self.cwd = self.scratch
         self.env: dict[str, str] = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "COLUMNS": "200"}
         for name in ("FORCE_COLOR", "CLICOLOR_FORCE"):
@@ -104,6 +106,14 @@ def free_port() -> int:
 
 class LocalScenario(Scenario):
     name = "local"
+    # A scratch path of the same length on every machine: Spark's file names in a table (the
+    # rows to trace of `rejects --lake`) then wrap, or not, the same way whatever $TMPDIR is.
+    scratch_in = "/tmp"
+    scratch_prefix = "s2g-"
+    note = (
+        "Output of the commands below from a local run (`python -m automation local`: local Spark, a Hive "
+        "metastore and a directory lake in a scratch folder, no AWS); times, run ids and temporary paths are masked."
+    )
 
 
 class EmulatorScenario(Scenario):
@@ -191,6 +201,10 @@ class StandInScenario(Scenario):
             "PATH": os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), os.environ["PATH"]]),
             "FAKE_PULUMI_STATE": str(self.state_file),
             "FAKE_PULUMI_LOG": str(self.log_file),
+            # Logged in to Pulumi Cloud as CI is (a token in the environment), never with this
+            # machine's own login (`automation/stack/backend.py` checks before Pulumi runs).
+            "PULUMI_HOME": str(self.scratch / ".pulumi"),
+            "PULUMI_ACCESS_TOKEN": "pul-docs-token",
         }
         self.project_files = _project_files()
         self.masker.rules = Masker({str(self.scratch): "/…"}, ids=False).rules
