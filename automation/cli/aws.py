@@ -189,7 +189,8 @@ def show_run(screen: Screen, run: aws.JobRunOutcome) -> int:
             ("state", run.state),
             (
                 "attempt",
-                run.attempts_text() + (f" (after {', '.join(run.earlier_attempts)})" if run.earlier_attempts else ""),
+                run.attempts_text().removeprefix("attempt ")
+                + (f" (after {', '.join(run.earlier_attempts)})" if run.earlier_attempts else ""),
             ),
             ("started", run.started_on),
             ("completed", run.completed_on or "-"),

@@ -374,7 +374,7 @@ def test_one_metric_filter_per_figure_on_the_jobs_output_group(dev, prod):
         (prod, "prod", "job-transform-silver-to-gold-prod", PROD_OUTPUT_GROUP),
     ):
         filters = stack.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")
-        assert [f["metricTransformation"]["name"] for f in filters] == METRIC_NAMES
+        assert sorted(f["metricTransformation"]["name"] for f in filters) == sorted(METRIC_NAMES)
         assert {f["logGroupName"] for f in filters} == {group}
         assert stack.one("aws:glue/job:Job")["defaultArguments"]["--stack"] == name
         by_name = {f["metricTransformation"]["name"]: f for f in filters}
