@@ -33,13 +33,6 @@ def ratio(text: str) -> float:
     return value
 
 
-def key_value(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key, value
-
-
 def add_stack_options(parser: argparse.ArgumentParser, lake: bool = False) -> None:
     """--stack NAME | --outputs-file FILE, and --json: every verb on a deployed stack.
 

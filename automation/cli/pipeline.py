@@ -15,11 +15,11 @@ from automation import aws
 from automation.aws import AwsClients, build_session, format_bytes
 from automation.cli.aws import connect, outputs_of
 from automation.cli.console import EXIT_OK, ConsoleProgress, ProgressDisplay, Screen, byte_progress, print_summary
-from automation.cli.options import add_run_options, add_sample_options, add_stack_options, key_value, sample_spec
+from automation.cli.options import add_run_options, add_sample_options, add_stack_options, sample_spec
 from automation.lake import silver_files
 from automation.local import generate_sample
 from automation.pipeline import run_pipeline
-from automation.stack import up
+from automation.stack import parse_config_pairs, up
 from etl.errors import PipelineError
 from infra import outputs as out
 from infra.settings import REGISTRATION_METHODS
@@ -61,7 +61,7 @@ def add_parsers(commands) -> None:
     pipeline.add_argument(
         "--config",
         action="append",
-        type=key_value,
+        default=[],
         metavar="KEY=VALUE",
         help="stack config to set before deploying (repeatable; default: none)",
     )
@@ -109,7 +109,7 @@ def pipeline_command(args: argparse.Namespace) -> int:
     options = aws.AwsOptions(
         stack=args.stack,
         skip_deploy=args.skip_deploy,
-        config=dict(args.config or []),
+        config=parse_config_pairs(args.config),
         load_silver=args.load_silver,
         silver_path=args.silver_path,
         sample=sample_spec(args),

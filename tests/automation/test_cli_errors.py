@@ -85,3 +85,20 @@ def test_the_log_follows_xdg_cache_home(monkeypatch, tmp_path):
 @pytest.mark.parametrize("args", [["status"], ["local", "--rows", "0"]])
 def test_usage_errors_stay_argparse_s_exit_2(args, tmp_path, cli_env):
     assert _run(args, cli_env, tmp_path).returncode == 2
+
+
+def test_pipeline_and_deploy_parse_config_pairs_alike(tmp_path, cli_env):
+    """One KEY=VALUE reader (automation.stack.parse_config_pairs) for both verbs: the same line."""
+    lines = []
+    for verb in (
+        ["deploy", "--stack", "dev", "--config", "workers"],
+        ["pipeline", "--stack", "dev", "--config", "workers"],
+    ):
+        result = _run(verb, {**cli_env, "PATH": str(tmp_path)}, tmp_path)
+        assert result.returncode == 1, result.stderr
+        lines.append(result.stderr.strip())
+    assert (
+        lines[0]
+        == lines[1]
+        == ("error: --config 'workers' is not KEY=VALUE (e.g. --config workers=4 or aws:region=eu-west-1)")
+    )
