@@ -16,7 +16,7 @@ from rich.table import Table
 
 from automation import aws
 from automation.aws import AwsClients, build_session, format_bytes
-from automation.cli.console import EXIT_OK, Interrupted, Screen, cell, spinner
+from automation.cli.console import EXIT_OK, Interrupted, Screen, rows_table, spinner
 from automation.cli.options import add_run_options, add_stack_options
 from automation.cli.query_lake import query_lake_command
 from automation.outputs import StackOutputs, stack_outputs
@@ -263,12 +263,7 @@ def query_command(args: argparse.Namespace) -> int:
         outcome = aws.run_query(clients, outputs, sql, progress=screen.progress)
 
     def render() -> None:
-        table = Table(title=sql, title_justify="left")
-        for column in outcome.columns:
-            table.add_column(column, justify="right")
-        for row in outcome.rows:
-            table.add_row(*[cell(v) for v in row])
-        screen.out.print(table)
+        screen.out.print(rows_table(outcome.columns, outcome.rows, title=sql))
         cost = outcome.cost
         screen.out.print(
             f"{len(outcome.rows)} rows; scanned {format_bytes(cost.scanned_bytes)}, "

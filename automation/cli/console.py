@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from rich.console import Console
 from rich.markup import escape
@@ -95,12 +95,7 @@ def print_summary(console: Console, result) -> None:
     if result.preview is not None:
         # The query above its table, whole: a title longer than the table would be wrapped.
         console.print(result.preview_sql, markup=False, highlight=False, soft_wrap=True)
-        preview = Table()
-        for column in result.preview.columns:
-            preview.add_column(column, justify="right")
-        for row in result.preview.rows:
-            preview.add_row(*["NULL" if v is None else (f"{v:.2f}" if isinstance(v, float) else str(v)) for v in row])
-        console.print(preview)
+        console.print(rows_table(result.preview.columns, result.preview.rows))
     summary = Table(title="Run summary", title_justify="left", show_header=False)
     summary.add_column("item")
     summary.add_column("value")
@@ -196,6 +191,16 @@ def cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.2f}"
     return escape(str(value))
+
+
+def rows_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> Table:
+    """A query result as a table: its columns right-aligned, each value as `cell` shows it."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(*[cell(v) for v in row])
+    return table
 
 
 # -- a deploy's progress, questions and Ctrl-C --------------------------------------------

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from rich.table import Table
-
-from automation.cli.console import EXIT_OK, Screen, cell, spinner
+from automation.cli.console import EXIT_OK, Screen, rows_table, spinner
 from automation.local import query_lake
 from etl.schema import GOLD, preview_sql
 
@@ -29,12 +27,7 @@ def query_lake_command(args: argparse.Namespace) -> int:
     }
 
     def render() -> None:
-        table = Table(title=sql, title_justify="left")
-        for column in result.columns:
-            table.add_column(column, justify="right")
-        for row in result.rows:
-            table.add_row(*[cell(v) for v in row])
-        screen.out.print(table)
+        screen.out.print(rows_table(result.columns, result.rows, title=sql))
         screen.out.print(f"{len(result.rows)} rows (local catalog in {args.lake})")
 
     screen.result(document, render)
