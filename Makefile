@@ -2,10 +2,8 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
 # Checkov pins its own boto3 (see requirements-checkov.txt), so it lives in a venv of its own.
 CHECKOV_VENV := .venv-checkov
-CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 ROWS ?= 1000000
 QUICK ?=
 # Measured on 2-core machines (README, "The two commands"): 63 s from a local package index,
@@ -13,33 +11,43 @@ QUICK ?=
 INSTALL_TIME := 1 to 3 minutes, depending on the network
 CHECKOV_INSTALL_TIME := under a minute
 
-.PHONY: install demo test lint bench synth checkov clean check-java emulator docs docs-check
+.PHONY: install venv checkov-venv check-python lock lock-upgrade demo test check lint bench synth checkov clean \
+  check-java emulator docs docs-check
 
-install: $(STAMP) $(CHECKOV_STAMP)
+install: venv checkov-venv
 
-# Reinstall only when the requirements change.
-# One line per requirements file says what is being installed and about how long the first
-# time takes; later runs reinstall only when a requirements file changes.
-$(STAMP): requirements.txt requirements-dev.txt
+# Each venv is made equal to its lock every time (`tools/locks.py sync`: a second when nothing differs):
+# what is missing or off its pin is installed with --require-hashes, what the lock does not name is
+# removed. So a hand-installed `pip install botocore==X` is undone by the next `make` that needs the venv.
+venv: check-python
+	@test -x $(PY) || { echo "make: creating $(VENV) and installing requirements-dev.txt: pyspark, pulumi, boto3, moto, duckdb, ... (first run: $(INSTALL_TIME); later: seconds)"; $(PYTHON) -m venv $(VENV); }
+	@$(PY) -m tools.locks sync requirements-dev.txt
+
+checkov-venv: check-python
+	@test -x $(CHECKOV_VENV)/bin/python || { echo "make: creating $(CHECKOV_VENV), Checkov's own venv (first run: $(CHECKOV_INSTALL_TIME))"; $(PYTHON) -m venv $(CHECKOV_VENV); }
+	@$(CHECKOV_VENV)/bin/python -m tools.locks sync requirements-checkov.txt
+
+check-python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: install python3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
-	@test -x $(PY) || { echo "make: creating $(VENV) (first run only)"; $(PYTHON) -m venv $(VENV); }
-	@echo "make: installing requirements-dev.txt into $(VENV): pyspark, pulumi, boto3, moto, duckdb, ... (first run: $(INSTALL_TIME); later: seconds)"
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	@touch $(STAMP)
-	@echo "make: $(VENV) is ready"
 
-$(CHECKOV_STAMP): requirements-checkov.txt
-	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: install python3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
-	@test -x $(CHECKOV_VENV)/bin/python || { echo "make: creating $(CHECKOV_VENV) (first run only)"; $(PYTHON) -m venv $(CHECKOV_VENV); }
-	@echo "make: installing checkov into $(CHECKOV_VENV), its own venv (first run: $(CHECKOV_INSTALL_TIME); later: seconds)"
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
-	@touch $(CHECKOV_STAMP)
-	@echo "make: $(CHECKOV_VENV) is ready"
+# The locks (tools/locks.py says which input makes which): `lock` after editing a *.in file keeps every
+# other pin; `lock-upgrade` moves every package to the newest release that resolves. Then `make test`.
+# uv compiles (seconds, where pip-compile takes minutes on this tree); pip installs (`make install`).
+UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+  --custom-compile-command "make lock"
+lock: venv
+	$(UV_COMPILE) $(UPGRADE) requirements.in -o requirements.txt
+	$(UV_COMPILE) $(UPGRADE) requirements-dev.in -c requirements.txt -o requirements-dev.txt
+	$(UV_COMPILE) $(UPGRADE) requirements-checkov.in -o requirements-checkov.txt
+	$(PY) -m tools.locks check
+
+lock-upgrade:
+	$(MAKE) lock UPGRADE=--upgrade
 
 check-java:
 	@command -v java >/dev/null || test -x "$$JAVA_HOME/bin/java" || { echo "Java 17 is required by Spark: install it (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless) and run make again"; exit 1; }
 
-demo: $(STAMP) check-java
+demo: venv check-java
 	$(PY) -m automation local --rows $(ROWS)
 
 test: install check-java lint docs-check
@@ -47,27 +55,28 @@ test: install check-java lint docs-check
 
 # Every example block of README.md and docs/ (docs/benchmarks.md aside) made by running the command
 # it shows (tools/docs/examples.py): `docs` rewrites them, `docs-check` fails when one differs.
-docs: $(STAMP) check-java
+docs: venv check-java
 	$(PY) -m tools.docs
 
-docs-check: $(STAMP) check-java
+docs-check: venv check-java
 	$(PY) -m tools.docs --check
 
 # Style (ruff) and the architecture's import rules (import-linter: the contracts in pyproject.toml).
-lint: $(STAMP)
+lint: venv
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m tools.locks check
 
 bench: install check-java
 	$(PY) -m benchmarks $(if $(QUICK),--quick,)
 
-synth: $(STAMP)
+synth: venv
 	$(PY) -m automation synth --stack dev
 
 # The dev stack in an AWS API emulator on 127.0.0.1 (moto), for the AWS verbs without an account;
 # job runs are played with pyarrow. Prints the environment to set; Ctrl-C stops it. PORT=N to move it.
 PORT ?= 5000
-emulator: $(STAMP)
+emulator: venv
 	$(PY) -m tools.emulator --port $(PORT)
 
 # Checkov's failed checks on each stack, offline (the gate is tests/infra/test_checkov.py). Plans in .checkov/.

@@ -78,8 +78,17 @@ class _AttemptChain:
     the retry Glue starts (GetJobRuns, by `PreviousRunId`) and follows that one; an attempt
     whose retry does not appear within the grace period is the last."""
 
-    def __init__(self, clients: AwsClients, job_name: str, run_id: str, max_attempts: int, grace: float):
+    def __init__(
+        self,
+        clients: AwsClients,
+        job_name: str,
+        run_id: str,
+        max_attempts: int,
+        grace: float,
+        clock: Callable[[], float],
+    ):
         self.clients, self.job_name, self.max_attempts, self.grace = clients, job_name, max_attempts, grace
+        self.clock = clock
         self.runs: list[dict[str, Any]] = [{"Id": run_id}]
         self.started = False
         self.failed_since: float | None = None
@@ -95,7 +104,7 @@ class _AttemptChain:
             retry = find_retry(self.clients, self.job_name, run["Id"])
             if retry is None:
                 if self.failed_since is None:
-                    self.failed_since = time.monotonic()
+                    self.failed_since = self.clock()
             else:
                 retried, run = run, retry
                 self.runs.append(retry)
@@ -107,7 +116,7 @@ class _AttemptChain:
             return False
         if not self._may_retry(attempt.run):
             return True
-        return self.failed_since is not None and time.monotonic() - self.failed_since >= self.grace
+        return self.failed_since is not None and self.clock() - self.failed_since >= self.grace
 
     def _may_retry(self, run: dict[str, Any]) -> bool:
         return run.get("JobRunState") in RUN_RETRIED_STATES and len(self.runs) < self.max_attempts
@@ -121,6 +130,8 @@ def wait_for_job_run(
     on_poll: Callable[[Poll], None] | None = None,
     max_attempts: int = 1,
     retry_grace_seconds: float = RETRY_GRACE_SECONDS,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> list[dict[str, Any]]:
     """Poll the run, and the retries Glue starts when it fails, until the last attempt ends.
 
@@ -128,11 +139,14 @@ def wait_for_job_run(
         timeout_minutes: the whole wait, every attempt included.
         on_poll: told about every look; its `Poll.value` is an `Attempt`.
         max_attempts: the job's MaxRetries + 1 (`job_settings`).
+        sleep, clock: `time.sleep` and `time.monotonic` unless handed in (tests hand in a fake
+            clock, so waiting out the retry grace takes no time).
 
     Returns:
         Every attempt's JobRun, oldest first; the last is the one that decides.
     """
-    chain = _AttemptChain(clients, job_name, run_id, max_attempts, retry_grace_seconds)
+    clock = clock or time.monotonic
+    chain = _AttemptChain(clients, job_name, run_id, max_attempts, retry_grace_seconds, clock)
     wait_for(
         f"job run {run_id} of {job_name} to finish",
         chain.look,
@@ -141,6 +155,8 @@ def wait_for_job_run(
         on_poll=on_poll,
         first_delay=2.0,
         max_delay=30.0,
+        sleep=sleep,
+        clock=clock,
     )
     return chain.runs
 

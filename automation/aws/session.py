@@ -175,8 +175,8 @@ def wait_for(
     first_delay: float = 1.0,
     max_delay: float = 20.0,
     backoff: float = 1.5,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> T:
     """Call `look` until `done(value)`, sleeping longer each time, never past `timeout` seconds.
 
@@ -186,10 +186,14 @@ def wait_for(
         done: whether the value is the awaited state.
         timeout: seconds before giving up.
         on_poll: told about every look (for progress display).
+        sleep, clock: `time.sleep` and `time.monotonic` unless handed in, looked up at each call
+            (a default bound at definition time would ignore a test's patch of `time.sleep`).
 
     Raises:
         WaitTimeout: naming `what`, the time waited and the last value's description.
     """
+    sleep = sleep or time.sleep
+    clock = clock or time.monotonic
     started = clock()
     delay = first_delay
     attempt = 0

@@ -1,0 +1,72 @@
+"""The waits sleep through `time.sleep` looked up when they run, so a test that patches it (the
+`instant_waits` fixtures) really takes the sleeping out; and the retry grace reads the clock it is
+handed. A default bound when the function is defined (`sleep=time.sleep`) would make every stubbed
+wait sleep for real, and these tests fail."""
+
+from __future__ import annotations
+
+import boto3
+from botocore.stub import Stubber
+
+import automation.aws.session as session
+from automation.aws.retries import wait_for_job_run
+from automation.aws.session import AwsClients
+
+
+def test_wait_for_sleeps_through_the_patched_time_sleep(monkeypatch):
+    slept: list[float] = []
+    monkeypatch.setattr("automation.aws.session.time.sleep", slept.append)
+    states = iter(["STARTING", "RUNNING", "RUNNING", "SUCCEEDED"])
+
+    value = session.wait_for("a run", lambda: next(states), lambda s: s == "SUCCEEDED", timeout=3600)
+
+    assert value == "SUCCEEDED"
+    # Three waits between four looks, 1 s then 1.5 times longer each time.
+    assert slept == [1.0, 1.5, 2.25]
+
+
+class _FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_the_retry_grace_is_waited_on_the_clock_handed_in(monkeypatch):
+    """A failed first attempt of a job that may retry: the wait looks for the retry for the whole
+    grace (90 s here) on the handed-in clock, then reports the failed attempt as the last one."""
+
+    def real_sleep(seconds):  # reached only when the handed-in sleep is ignored
+        raise AssertionError(f"slept {seconds} s for real")
+
+    monkeypatch.setattr("automation.aws.session.time.sleep", real_sleep)
+    session_ = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1")
+    clients = AwsClients(session_)
+    client = session_.client("glue")
+    clients.use("glue", client)
+    glue = Stubber(client)
+    failed = {"Id": "jr_1", "JobName": "job", "Attempt": 0, "JobRunState": "FAILED", "ErrorMessage": "boom"}
+    for _ in range(20):  # every poll of the grace: the run, then Glue's list of runs (no retry in it)
+        glue.add_response("get_job_run", {"JobRun": failed}, {"JobName": "job", "RunId": "jr_1"})
+        glue.add_response("get_job_runs", {"JobRuns": [failed]}, {"JobName": "job"})
+    clock = _FakeClock()
+
+    with glue:
+        runs = wait_for_job_run(
+            clients,
+            "job",
+            "jr_1",
+            timeout_minutes=60,
+            max_attempts=2,
+            retry_grace_seconds=90,
+            sleep=clock.sleep,
+            clock=clock,
+        )
+
+    assert [run["Id"] for run in runs] == ["jr_1"]
+    # The grace was waited out on the fake clock: at least 90 s, at most one more poll (30 s) past it.
+    assert 90 <= clock.now - 1000.0 <= 90 + 30
