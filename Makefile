@@ -11,7 +11,7 @@ QUICK ?=
 INSTALL_TIME := 1 to 3 minutes, depending on the network
 CHECKOV_INSTALL_TIME := under a minute
 
-.PHONY: install venv checkov-venv check-python lock lock-upgrade demo test check lint bench synth checkov clean \
+.PHONY: install venv checkov-venv check-python lock lock-upgrade demo test check lint typecheck bench synth checkov clean \
   check-java emulator docs docs-check
 
 install: venv checkov-venv
@@ -66,6 +66,10 @@ lint: venv
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m tools.locks check
+
+# The type checker over etl/, infra/, automation/, tools/ (pyproject.toml's [tool.mypy]).
+typecheck: venv
+	$(PY) -m mypy
 
 bench: install check-java
 	$(PY) -m benchmarks $(if $(QUICK),--quick,)
