@@ -50,8 +50,23 @@ check-java:
 demo: venv check-java
 	$(PY) -m automation local --rows $(ROWS)
 
-test: install check-java lint docs-check
-	$(PY) -m pytest
+# The full gate, what CI runs: lint, then the whole suite on two workers (pytest-xdist) beside
+# `docs-check` (every example block made again), both to the end; docs-check's lines follow the tests'.
+DOCS_LOG := .docs-check.log
+test: install check-java lint
+	@$(PY) -m tools.docs --check > $(DOCS_LOG) 2>&1 & docs=$$!; \
+	$(PY) -m pytest -n 2; tests=$$?; \
+	wait $$docs; docs=$$?; \
+	echo "== make docs-check (ran beside the tests)"; cat $(DOCS_LOG); \
+	test $$tests = 0 && test $$docs = 0
+
+# The inner loop, in about a minute: lint, then the tests that need neither Spark nor the CLI as a
+# subprocess (markers `spark`, `cli`, `e2e`: tests/conftest.py, pyproject.toml). `make test` runs them all.
+check: venv
+	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m tools.locks check
+	$(PY) -m pytest -q -n 2 -m "not spark and not cli and not e2e"
 
 # Every example block of README.md and docs/ (docs/benchmarks.md aside) made by running the command
 # it shows (tools/docs/examples.py): `docs` rewrites them, `docs-check` fails when one differs.
@@ -96,4 +111,4 @@ checkov: install
 	done
 
 clean:
-	rm -rf .lake .bench .pytest_cache .ruff_cache .checkov dist .emulator
+	rm -rf .lake .bench .pytest_cache .ruff_cache .mypy_cache .checkov dist .emulator $(DOCS_LOG)

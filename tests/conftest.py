@@ -29,6 +29,15 @@ SILVER_ARROW_SCHEMA = pa.schema(
 )
 
 
+def pytest_collection_modifyitems(items):
+    """`make check`, the inner loop, runs what needs neither Spark nor the CLI as a subprocess
+    (`-m "not spark and not cli and not e2e"`): a test that reaches the SparkSession through any
+    fixture is marked `spark` here, so no test has to remember to say so."""
+    for item in items:
+        if "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.spark)
+
+
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
     """One local[2] session with Hive support, metastore in a temporary folder."""

@@ -13,6 +13,9 @@ import pytest
 from automation.cli import error_log_path, run_handler
 from etl.errors import PipelineError
 
+# Runs the CLI as a subprocess: in `make test`, not in `make check`.
+pytestmark = pytest.mark.cli
+
 
 def _run(args, env, cwd):
     return subprocess.run(

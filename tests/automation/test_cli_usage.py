@@ -11,6 +11,9 @@ import pytest
 
 from automation.cli import build_parser
 
+# Runs the CLI as a subprocess: in `make test`, not in `make check`.
+pytestmark = pytest.mark.cli
+
 FLAGS = (argparse._StoreTrueAction, argparse._StoreFalseAction, argparse._HelpAction)
 
 

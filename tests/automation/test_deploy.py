@@ -26,6 +26,9 @@ import pytest
 from automation import stack as deploy
 from automation.stack import PROJECT_DIR, ChangeSummary, DeployError, StepProgress
 
+# Runs the CLI as a subprocess: in `make test`, not in `make check`.
+pytestmark = pytest.mark.cli
+
 HERE = Path(__file__).parent
 FAKE = HERE / "fake_pulumi"
 DEV_RESOURCES = json.loads((FAKE / "fixtures" / "dev_resources.json").read_text())

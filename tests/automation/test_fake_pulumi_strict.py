@@ -21,6 +21,9 @@ from pathlib import Path
 
 import pytest
 
+# Runs the stand-in pulumi as a subprocess: in `make test`, not in `make check`.
+pytestmark = pytest.mark.cli
+
 STAND_IN = Path(__file__).parent / "fake_pulumi" / "pulumi.py"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -137,6 +137,7 @@ def test_the_check_names_a_call_the_policy_lacks(dev_rendering):
     ]
 
 
+@pytest.mark.cli
 def test_cli_subprocesses_record_their_calls(aws_stack):
     result = subprocess.run(
         [sys.executable, "-m", "automation", "logs", "--outputs-file", str(aws_stack.outputs_file)],

@@ -161,6 +161,7 @@ def test_a_credentials_file_that_is_not_json_is_one_line(tmp_path):
 # --- through the stand-in pulumi and the SDK ----------------------------------------------------
 
 
+@pytest.mark.cli
 def test_a_stack_verb_on_a_local_backend_without_a_passphrase_stops_before_any_pulumi_command(fake_pulumi, monkeypatch):
     monkeypatch.setenv("PULUMI_BACKEND_URL", "file://~")
     fake_pulumi.add_deployed_stack("dev")
@@ -173,6 +174,7 @@ def test_a_stack_verb_on_a_local_backend_without_a_passphrase_stops_before_any_p
     assert read_outputs("dev") == DEV_OUTPUTS  # and the stand-in, as strict as the CLI, agrees
 
 
+@pytest.mark.cli
 def test_without_any_login_a_stack_verb_is_one_line_and_runs_no_pulumi(fake_pulumi, monkeypatch, tmp_path):
     monkeypatch.delenv("PULUMI_ACCESS_TOKEN")
     result = subprocess.run(
@@ -188,6 +190,7 @@ def test_without_any_login_a_stack_verb_is_one_line_and_runs_no_pulumi(fake_pulu
     assert fake_pulumi.commands() == []
 
 
+@pytest.mark.cli
 def test_an_org_qualified_stack_deploys_and_reads_its_outputs_through_the_verbs(fake_pulumi):
     deployed = subprocess.run(
         [sys.executable, "-m", "automation", "deploy", "--stack", "acme/dev", "--yes", "--config", "workers=4"],

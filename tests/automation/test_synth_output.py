@@ -12,6 +12,9 @@ import pytest
 
 from automation.outputs import load_outputs_file
 
+# Runs the CLI as a subprocess: in `make test`, not in `make check`.
+pytestmark = pytest.mark.cli
+
 
 @pytest.fixture(scope="module")
 def synth_text(cli_env, project_root) -> str:

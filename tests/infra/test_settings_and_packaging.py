@@ -294,6 +294,7 @@ def test_the_real_etl_package_imports_from_the_zip(tmp_path):
     assert result.stdout.strip() == "gold_data.sample_data_aggregated", result.stderr
 
 
+@pytest.mark.cli
 def test_synth_refuses_an_unknown_stack_and_a_bad_config(project_root, cli_env, tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "automation", "synth", "--stack", "staging"],

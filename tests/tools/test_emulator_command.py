@@ -9,7 +9,12 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from tools.docs.scenarios import free_port
+
+# Runs the CLI as a subprocess: in `make test`, not in `make check`.
+pytestmark = pytest.mark.cli
 
 
 def test_the_emulator_command_drives_the_verbs_and_stops_cleanly(tmp_path, project_root):
