@@ -224,13 +224,13 @@ class LocalBackend:
 
     def keep_last_runs(self, keep: int) -> list[str]:
         """Remove every quarantine run but the `keep` newest: each one's rejects partition, then
-        its files (`etl.job.drop_quarantine_runs`), so the table never lists a run whose files
+        its files (`etl.quarantine.drop_quarantine_runs`), so the table never lists a run whose files
         are gone. Returns the run ids removed, oldest first."""
-        from etl import job
+        from etl import quarantine as runs
 
         quarantine = self.layout.quarantine
-        newest, registered = job.quarantine_runs(self.spark, REJECTS, quarantine)
-        return job.drop_quarantine_runs(self.spark, REJECTS, quarantine, runs_beyond_last(newest, keep), registered)
+        newest, registered = runs.quarantine_runs(self.spark, REJECTS, quarantine)
+        return runs.drop_quarantine_runs(self.spark, REJECTS, quarantine, runs_beyond_last(newest, keep), registered)
 
     def register_partitions(self) -> list[str]:
         # The job registered its partitions through the catalog as it wrote them.

@@ -28,9 +28,9 @@ from benchmarks.harness import PROJECT_ROOT, dataset
 def variants(spark, data: Path) -> dict:
     from pyspark.sql import functions as F
 
-    from etl.job import with_origin
     from etl.quality import is_valid
     from etl.schema import GROUP_KEYS
+    from etl.silver import with_origin
     from etl.transform import quarantined_rows, summarize, summarize_with_rejects
 
     silver = spark.table("silver_data.sample_data_partitioned")

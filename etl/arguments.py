@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Mapping, NoReturn, Sequence
 
 from etl.errors import JobArgumentError
 from etl.rejects import MIN_RETENTION_DAYS
@@ -214,7 +214,7 @@ def to_argv(arguments: Mapping[str, str]) -> list[str]:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse would print usage and exit
+    def error(self, message: str) -> NoReturn:  # argparse would print usage and exit
         raise JobArgumentError(message)
 
 

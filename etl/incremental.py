@@ -174,7 +174,8 @@ def plan_run(
         return Plan(everything, drop, (), "no previous state: every partition is new")
     if (previous.source, previous.target) != (source, target):
         return Plan(everything, drop, (), "previous state is for another table")
-    recompute, unchanged = [], []
+    recompute: list[PartitionKey] = []
+    unchanged: list[PartitionKey] = []
     for key in everything:
         stale = previous.fingerprints.get(key) != current[key]
         lost_gold = key in previous.with_gold and key not in gold

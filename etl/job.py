@@ -8,12 +8,13 @@ the existing gold table with INSERT OVERWRITE and dynamic partitions: only the r
 deletes anything before the write commits.
 
 Rejected rows go to the quarantine (`<quarantine>/run_id=<id>/`), registered as the run's
-partition of the rejects table when that table exists (`etl.rejects`); with a quarantine
+partition of the rejects table when that table exists (`etl.quarantine`); with a quarantine
 retention set, runs past it lose their partition and their files. On AWS (`--stack`), every
 run, successful or failed, ends with one JSON line of its figures on stdout, which the stack's
 metric filters turn into CloudWatch metrics (`etl.metrics`).
 
-Imports pyspark and the standard library only.
+This module is the run's order of steps; reading silver is `etl.silver`, writing gold
+`etl.gold`. Imports pyspark and the standard library only.
 """
 
 from __future__ import annotations
@@ -25,13 +26,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from time import perf_counter
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 from pyspark import StorageLevel
-from pyspark.errors import AnalysisException
-from pyspark.sql import Column, DataFrame, SparkSession
-from pyspark.sql import functions as F
-from pyspark.sql.types import StructType
+from pyspark.sql import DataFrame, SparkSession
 
 from etl.arguments import JobArguments, job_help, job_usage, parse_job_arguments
 from etl.errors import (
@@ -40,34 +38,15 @@ from etl.errors import (
     LakeWriteError,
     PipelineError,
     RejectRatioExceeded,
-    SilverReadError,
     describe_failure,
-    unreadable_file,
 )
-from etl.incremental import (
-    STATE_FILE,
-    PartitionKey,
-    SilverPartition,
-    State,
-    parse_partition_spec,
-    partition_key_of_folder,
-    partition_spec,
-    plan_run,
-)
+from etl.gold import catalog_partitions, drop_partitions, insert_overwrite, table_location
+from etl.incremental import STATE_FILE, PartitionKey, State, partition_spec, plan_run
 from etl.metrics import run_metrics_line
 from etl.quality import check_contract
-from etl.rejects import (
-    add_partition_sql,
-    check_run_id,
-    drop_partition_sql,
-    expired_runs,
-    newest_file_by_run,
-    run_id_of_spec,
-    run_partition_spec,
-    schema_problems,
-)
+from etl.quarantine import expire_quarantine, write_quarantine
 from etl.report import RunReport
-from etl.schema import GOLD, PARTITION_KEYS, SOURCE_FILE_COLUMN, SOURCE_ROW_COLUMN, TableSchema
+from etl.silver import partition_filter, silver_partitions, unreadable_silver, with_origin
 from etl.storage import LakeFiles, join
 from etl.transform import (
     gold_rows,
@@ -82,7 +61,6 @@ from etl.tuning import JOB_SPARK_SETTINGS
 
 log = logging.getLogger("etl.job")
 
-QUARANTINE_ROWS_PER_FILE = 1_000_000
 _WRITE_LABELS = {"quarantine": "the quarantine", "write_gold": "gold"}
 
 
@@ -108,13 +86,13 @@ def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunRe
     source = spark.table(args.source)
     check_contract(source.schema, args.source)
     with_origin(source, args.source)  # fails now, before anything is read, if positions are unknowable
-    gold_location = _table_location(spark, args.target)
+    gold_location = table_location(spark, args.target)
     report.gold_location = gold_location
 
-    silver, silver_files = _silver_partitions(source, files)
+    silver, silver_files = silver_partitions(source, files)
     if not silver:
         raise EmptySilverError(f"{args.source} has no data files: nothing was written and gold is unchanged")
-    gold_before = _catalog_partitions(spark, args.target)
+    gold_before = catalog_partitions(spark, args.target)
     state_uri = join(args.state_location, STATE_FILE)
     previous_text = files.read_text(state_uri) if args.mode == "incremental" else None
     previous = State.from_json(previous_text) if previous_text else None
@@ -132,7 +110,7 @@ def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunRe
 
     written: dict[PartitionKey, int] = {}
     if plan.recompute:
-        rows = source if not plan.unchanged else source.where(_partition_filter(plan.recompute))
+        rows = source if not plan.unchanged else source.where(partition_filter(plan.recompute))
         paths = [path for key in plan.recompute for path in silver_files[key]]
         written = _recompute(
             spark,
@@ -141,14 +119,14 @@ def run_job(spark: SparkSession, args: JobArguments, report: RunReport) -> RunRe
             report,
             whole_table=not plan.unchanged,
             partitions=plan.recompute,
-            read_failed=lambda error: _unreadable_silver(args.source, files, paths, error),
+            read_failed=lambda error: unreadable_silver(args.source, files, paths, error),
         )
 
     # Gold partitions with no silver left, and recomputed partitions with no valid row.
     gold_set = set(gold_before)
     emptied = [k for k in plan.recompute if k not in written and k in gold_set]
     to_drop = sorted(set(plan.drop) | set(emptied), key=partition_spec)
-    _drop_partitions(spark, files, args.target, gold_location, to_drop)
+    drop_partitions(spark, files, args.target, gold_location, to_drop)
     report.partitions_dropped = len(to_drop)
 
     report.files_written = sum(len(files.list_data_files(join(gold_location, partition_spec(key)))) for key in written)
@@ -208,9 +186,9 @@ def _recompute(
             else:
                 # The second scan reads only the silver partitions where pass 1 found rejects.
                 rescan = partitions_to_rescan(counts, partitions)
-                scanned = rows if rescan is None else rows.where(_partition_filter(rescan))
+                scanned = rows if rescan is None else rows.where(partition_filter(rescan))
                 rejected = quarantined_rows(with_origin(scanned, args.source), args.quarantine_columns)
-            writes["quarantine"] = lambda: _quarantine(
+            writes["quarantine"] = lambda: write_quarantine(
                 spark, rejected, quarantine, counts.rows_rejected, one_pass, args, report
             )
         if report.reject_ratio > args.max_reject_ratio:
@@ -222,33 +200,13 @@ def _recompute(
             )
         per_partition = counts.gold_rows_by_partition
         if per_partition:
-            writes["write_gold"] = lambda: _insert_overwrite(spark, gold_rows(summary), args.target)
+            writes["write_gold"] = lambda: insert_overwrite(spark, gold_rows(summary), args.target)
         _run_writes(writes, report)
         report.rows_written = counts.gold_rows
         report.partitions_written = len(per_partition)
         return per_partition
     finally:
         summary.unpersist()
-
-
-def with_origin(rows: DataFrame, source: str) -> DataFrame:
-    """`rows` plus the file each row was read from and its position in that file.
-
-    Spark's Parquet reader gives both as hidden metadata columns (`_metadata.row_index` since
-    Spark 3.5): reading them costs nothing beyond the columns the query already reads.
-    """
-    try:
-        return rows.select(
-            "*",
-            F.col("_metadata.file_path").alias(SOURCE_FILE_COLUMN),
-            F.col("_metadata.row_index").alias(SOURCE_ROW_COLUMN),
-        )
-    except AnalysisException as error:
-        raise PipelineError(
-            f"cannot tell which file and row a rejected row of {source} came from: Spark does not read it "
-            "through its Parquet file source (_metadata.row_index is missing); keep "
-            "spark.sql.hive.convertMetastoreParquet on (the default) and use Spark 3.5 or later"
-        ) from error
 
 
 def _run_writes(writes: dict[str, Callable[[], None]], report: RunReport) -> None:
@@ -263,10 +221,13 @@ def _run_writes(writes: dict[str, Callable[[], None]], report: RunReport) -> Non
     phase = perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, len(writes)), thread_name_prefix="write") as pool:
         futures = {name: pool.submit(_timed, write) for name, write in writes.items()}
-    failed = {name: future.exception() for name, future in futures.items() if future.exception() is not None}
+    failed: dict[str, BaseException] = {}
     for name, future in futures.items():
-        if name not in failed:
+        error = future.exception()
+        if error is None:
             report.seconds[name] = future.result()
+        else:
+            failed[name] = error
     if failed:
         name, error = next(iter(failed.items()))
         if isinstance(error, PipelineError):
@@ -284,220 +245,6 @@ def _timed(action: Callable[[], None]) -> float:
     started = perf_counter()
     action()
     return perf_counter() - started
-
-
-def _quarantine(
-    spark: SparkSession,
-    rejected: DataFrame,
-    location: str,
-    rows: int,
-    cached: bool,
-    args: JobArguments,
-    report: RunReport,
-) -> None:
-    """Write the run's rejected rows, then register them as the run's rejects partition.
-
-    Registered even when the run then fails the gate: those are the rows people ask about.
-    """
-    _write_quarantine(rejected, location, rows, cached)
-    report.rejects_partition = _register_rejects(spark, args.rejects, report.run_id, location, rejected.schema)
-
-
-def _register_rejects(spark: SparkSession, table: TableSchema, run_id: str, location: str, schema: StructType) -> str:
-    """Add the run's partition to the rejects table, as the job's catalog writes gold's.
-
-    Returns:
-        The partition registered (`run_id=<id>`), or "" when the table does not exist (a
-        catalog that predates it), the run id cannot name a partition, or the files store a
-        column with another type than the table declares (a silver table with non-standard
-        types): then the rows are in the quarantine only, and the log says why.
-
-    Raises:
-        LakeWriteError: the catalog refused the partition.
-    """
-    if not spark.catalog.tableExists(table.qualified_name):
-        log.info("%s does not exist: this run's rejected rows are in %s only", table.qualified_name, location)
-        return ""
-    try:
-        check_run_id(run_id)
-    except ValueError as error:
-        log.warning("not registering this run in %s: %s", table.qualified_name, error)
-        return ""
-    problems = schema_problems({f.name: f.dataType.simpleString() for f in schema.fields}, table)
-    if problems:
-        log.warning(
-            "not registering %s in %s, which could not read it: %s", location, table.qualified_name, "; ".join(problems)
-        )
-        return ""
-    try:
-        spark.sql(add_partition_sql(table, run_id, location))
-    except Exception as error:
-        raise LakeWriteError(
-            f"the rejected rows are in {location}, but registering them in {table.qualified_name} failed: "
-            f"{describe_failure(error)}; the run's state is not saved, so the next run recomputes these partitions"
-        ) from error
-    return run_partition_spec(run_id)
-
-
-def quarantine_runs(
-    spark: SparkSession, table: TableSchema, quarantine_location: str
-) -> tuple[dict[str, int], list[str]]:
-    """The runs under the quarantine location and the runs the rejects table lists.
-
-    Returns:
-        ({run id: its newest file's modification time in ms}, [registered run ids]); the
-        second is empty when the table does not exist.
-    """
-    registered: list[str] = []
-    if spark.catalog.tableExists(table.qualified_name):
-        registered = [run_id_of_spec(row[0]) for row in spark.sql(f"SHOW PARTITIONS {table.qualified_name}").collect()]
-    files = LakeFiles(spark).list_all_files(quarantine_location)
-    return newest_file_by_run((e.path, e.modified_ms) for e in files), registered
-
-
-def drop_quarantine_runs(
-    spark: SparkSession, table: TableSchema, quarantine_location: str, run_ids: Iterable[str], registered: Iterable[str]
-) -> list[str]:
-    """Remove runs from the rejects table and the lake: each run's partition first (when
-    registered), then its folder, so the catalog never lists a run whose files are gone.
-
-    Returns:
-        The run ids removed (a folder name that cannot be a run id is left, with a warning).
-    """
-    files = LakeFiles(spark)
-    listed = set(registered)
-    removed = []
-    for run_id in run_ids:
-        try:
-            spec = run_partition_spec(run_id)
-        except ValueError as error:  # a folder the job never wrote
-            log.warning("not removing %s: %s", run_id, error)
-            continue
-        if run_id in listed:
-            spark.sql(drop_partition_sql(table, run_id))
-        files.delete(join(quarantine_location, spec))
-        removed.append(run_id)
-    return removed
-
-
-def expire_quarantine(spark: SparkSession, args: JobArguments, report: RunReport, now_ms: int) -> list[str]:
-    """Drop the rejects-table partitions of runs past the quarantine retention, then their files.
-
-    Runs are dated by their files' modification times, the clock S3's lifecycle rule counts
-    from (`etl.rejects.expired_runs`); the run under way is kept.
-
-    Returns:
-        The run ids expired (also counted in `report.quarantine_runs_expired`).
-    """
-    newest, registered = quarantine_runs(spark, args.rejects, args.quarantine_location)
-    expired = expired_runs(newest, registered, now_ms, args.quarantine_retention_days, keep=[report.run_id])
-    done = drop_quarantine_runs(spark, args.rejects, args.quarantine_location, expired, registered)
-    report.quarantine_runs_expired = len(done)
-    if done:
-        log.info("quarantine retention: expired %d runs older than the retention", len(done))
-    return done
-
-
-def _write_quarantine(rejected: DataFrame, location: str, rows: int, cached: bool) -> None:
-    # About one file per QUARANTINE_ROWS_PER_FILE rows. From the cached summary, coalesce
-    # merges its partitions without a shuffle; after a filtered scan of silver, coalesce would
-    # narrow the scan itself to `files` tasks, so only the rejected rows are shuffled.
-    files = max(1, -(-rows // QUARANTINE_ROWS_PER_FILE))
-    spread = rejected.coalesce(files) if cached else rejected.repartition(files)
-    spread.write.mode("errorifexists").parquet(location)
-
-
-def _insert_overwrite(spark: SparkSession, gold: DataFrame, target: str) -> None:
-    # `gold` comes from a summary partitioned on (ano, mes): each gold partition's rows are in
-    # one task, so each gets exactly one file, and there is no shuffle before the write.
-    view = f"gold_rows_{uuid.uuid4().hex[:8]}"
-    gold.createOrReplaceTempView(view)
-    data = ", ".join(c.name for c in GOLD.columns)
-    keys = ", ".join(c.name for c in GOLD.partition_columns)
-    try:
-        spark.sql(f"INSERT OVERWRITE TABLE {target} PARTITION ({keys}) SELECT {data}, {keys} FROM {view}")
-    finally:
-        spark.catalog.dropTempView(view)
-
-
-def _drop_partitions(
-    spark: SparkSession, files: LakeFiles, target: str, gold_location: str, keys: Iterable[PartitionKey]
-) -> None:
-    for key in keys:
-        # Gold never has a null partition value: such rows are quarantined.
-        spec = ", ".join(f"{name} = {int(value)}" for name, value in zip(PARTITION_KEYS, key, strict=True))
-        spark.sql(f"ALTER TABLE {target} DROP IF EXISTS PARTITION ({spec})")
-        # The table is external: its files outlive the catalog entry, and a crawler or
-        # MSCK REPAIR would bring the partition back.
-        files.delete(join(gold_location, partition_spec(key)))
-
-
-def _unreadable_silver(source: str, files: LakeFiles, paths: list[str], error: Exception) -> SilverReadError:
-    """Name the file that broke the read when a cheap footer check can find it."""
-    for path in paths:
-        problem = files.parquet_problem(path)
-        if problem:
-            return SilverReadError(f"cannot read {source}: {path} {problem}; gold is unchanged")
-    named = unreadable_file(error)
-    where = f"{named}: " if named else ""
-    return SilverReadError(f"cannot read {source}: {where}{describe_failure(error)}; gold is unchanged")
-
-
-def _silver_partitions(
-    source: DataFrame, files: LakeFiles
-) -> tuple[list[SilverPartition], dict[PartitionKey, list[str]]]:
-    """Fingerprint every silver partition the catalog knows, from a listing of its files.
-
-    Returns:
-        The partitions with fingerprints, and each partition's file paths.
-    """
-    by_folder: dict[str, set[str]] = {}
-    for path in source.inputFiles():
-        folder, _, name = path.rpartition("/")
-        by_folder.setdefault(folder, set()).add(name)
-    partitions: dict[PartitionKey, list] = {}
-    paths: dict[PartitionKey, list[str]] = {}
-    for folder, names in by_folder.items():
-        key = partition_key_of_folder(folder)
-        entries = [e for e in files.list_data_files(folder) if e.name in names]
-        partitions.setdefault(key, []).extend((e.name, e.size, e.modified_ms) for e in entries)
-        paths.setdefault(key, []).extend(e.path for e in entries)
-    return [SilverPartition(key, tuple(sorted(entries))) for key, entries in partitions.items()], paths
-
-
-def _catalog_partitions(spark: SparkSession, table: str) -> list[PartitionKey]:
-    return [parse_partition_spec(row[0]) for row in spark.sql(f"SHOW PARTITIONS {table}").collect()]
-
-
-def _table_location(spark: SparkSession, table: str) -> str:
-    for row in spark.sql(f"DESCRIBE TABLE EXTENDED {table}").collect():
-        if row["col_name"] == "Location":
-            return _full_uri(row["data_type"]).rstrip("/") + "/"
-    raise PipelineError(f"{table} has no location in the catalog: recreate it with one")
-
-
-def _full_uri(location: str) -> str:
-    """`file:/lake/gold` (how Hadoop prints a local path) as `file:///lake/gold`, the form of
-    every other location the job reports (its arguments)."""
-    if location.startswith("file:/") and not location.startswith("file://"):
-        return "file://" + location[len("file:") :]
-    return location
-
-
-def _partition_filter(keys: Sequence[PartitionKey]) -> Column:
-    """(ano = 2024 AND mes IN (1, 2)) OR ...: shallow, and prunes partitions at listing."""
-    months_by_year: dict = {}
-    for ano, mes in keys:
-        months_by_year.setdefault(ano, []).append(mes)
-    condition = F.lit(False)
-    for ano, months in months_by_year.items():
-        year = F.col("ano").isNull() if ano is None else F.col("ano") == ano
-        known = [m for m in months if m is not None]
-        month = F.col("mes").isin(known) if known else F.lit(False)
-        if None in months:
-            month = month | F.col("mes").isNull()
-        condition = condition | (year & month)
-    return condition
 
 
 def _new_run_id() -> str:

@@ -117,7 +117,9 @@ def expired_runs(
     """The runs whose partition and files go, oldest-first by name.
 
     S3's lifecycle rule expires an object `retention_days` after it was written, rounded up to
-    the next midnight UTC, and removes it some time after that. The job gets there first: it
+    the next midnight UTC, and removes it some time after that ("Lifecycle configuration
+    elements", https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html).
+    The job gets there first: it
     drops a run once its newest file is `retention_days - EXPIRY_LEAD_DAYS` days old, so with a
     daily (or more frequent) schedule no partition outlives its files. A registered run with
     no file left (expired by S3, or deleted by hand) goes too.

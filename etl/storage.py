@@ -28,7 +28,10 @@ class LakeFiles:
     """A thin wrapper over the JVM's Hadoop FileSystem for one Spark session."""
 
     def __init__(self, spark: SparkSession):
-        self._jvm = spark.sparkContext._jvm
+        jvm = spark.sparkContext._jvm
+        # Optional in pyspark's hints only until a context starts; a session's has (pyspark asserts the same).
+        assert jvm is not None
+        self._jvm = jvm
         self._conf = spark.sparkContext._jsc.hadoopConfiguration()
 
     def _path(self, uri: str):

@@ -121,7 +121,7 @@ def _satisfies(version: str, spec: str) -> bool:
 def stale(root: Path = ROOT) -> list[str]:
     """Every way a lock no longer holds its input, one line each ([] when all are current)."""
     problems: list[str] = []
-    locks: dict[str, dict[str, Pin]] = {}
+    locks: dict[str, dict[str, list[Pin]]] = {}
     for source, target in LOCKS.items():
         lock_path = root / target
         if not lock_path.exists():
@@ -172,7 +172,8 @@ def _marker_applies(marker: str) -> bool:
     try:
         from packaging.markers import Marker
     except ImportError:  # a venv with nothing but pip yet
-        from pip._vendor.packaging.markers import Marker
+        # The same module, vendored by pip: mypy sees two classes of one name.
+        from pip._vendor.packaging.markers import Marker  # type: ignore[assignment]
     return Marker(marker).evaluate()
 
 

@@ -15,7 +15,7 @@ import time
 import duckdb
 import pytest
 
-from etl import job
+from etl import job, quarantine
 from etl.arguments import build_job_arguments, to_argv
 from etl.errors import RejectRatioExceeded
 from etl.rejects import rejects_by_month_sql, rejects_by_reason_sql, runs_beyond_last
@@ -185,9 +185,9 @@ def test_keeping_the_last_runs_removes_the_older_runs_partitions_and_files_toget
     for age, run_id in ((3, "run-1"), (2, "run-2"), (1, "run-3")):
         run(lake, run_id, mode="full")
         _age(quarantine_dir(lake, run_id), age)
-    newest, registered = job.quarantine_runs(lake.spark, rejects, lake.layout.quarantine)
+    newest, registered = quarantine.quarantine_runs(lake.spark, rejects, lake.layout.quarantine)
     assert sorted(registered) == ["run-1", "run-2", "run-3"] == sorted(newest)
-    removed = job.drop_quarantine_runs(
+    removed = quarantine.drop_quarantine_runs(
         lake.spark, rejects, lake.layout.quarantine, runs_beyond_last(newest, 1), registered
     )
     assert removed == ["run-1", "run-2"]

@@ -62,13 +62,13 @@ def test_every_example_has_a_region_and_every_region_an_example():
     placed = [r.name for path in documents(root) for r in regions(path)]
     assert sorted(placed) == sorted(by_name())
     assert len(placed) == len(set(placed))
-    assert not any(e.scenario not in generator.SCENARIOS for e in EXAMPLES)
+    assert not any(e.scenario not in generator.SCENARIOS.values() for e in EXAMPLES)
 
 
 def test_check_fails_when_a_block_is_edited_by_hand(tmp_path, monkeypatch, capsys):
     doc = tmp_path / "doc.md"
     doc.write_text("# A page\n\n<!-- example hello -->\n<!-- /example -->\n")
-    example = Example("hello", "local", [Step("python -c \"print('hello from a fresh run')\"", merged=True)])
+    example = Example("hello", LocalScenario, [Step("python -c \"print('hello from a fresh run')\"", merged=True)])
     monkeypatch.setattr(generator, "EXAMPLES", [example])
     monkeypatch.setattr(generator, "SCENARIOS", {"local": LocalScenario})
     monkeypatch.setattr(generator, "by_name", lambda: {"hello": example})

@@ -9,6 +9,7 @@ import difflib
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 from tools.docs.blocks import ExampleFailed, render_example
 from tools.docs.examples import EXAMPLES, by_name, documents
@@ -16,18 +17,23 @@ from tools.docs.markdown import regions, rewrite
 from tools.docs.scenarios import EmulatorScenario, LocalScenario, Scenario, StandInScenario
 from tools.emulator import PROJECT_ROOT
 
-SCENARIOS = {"local": LocalScenario, "emulator": EmulatorScenario, "stand-in": StandInScenario}
+SCENARIOS: dict[str, type[Scenario]] = {
+    "local": LocalScenario,
+    "emulator": EmulatorScenario,
+    "stand-in": StandInScenario,
+}
 
 
-def run_scenario(name: str, log) -> dict[str, str]:
+def run_scenario(name: str, log: Callable[[str], None]) -> dict[str, str]:
     """Every example of scenario `name`, in registry order: name -> its Markdown."""
-    scenario: Scenario = SCENARIOS[name]()
+    kind = SCENARIOS[name]
+    scenario = kind()
     rendered = {}
     started = time.monotonic()
     try:
         scenario.start()
         for example in EXAMPLES:
-            if example.scenario == name:
+            if example.scenario is kind:
                 rendered[example.name] = render_example(example, scenario)
                 log(f"  {example.name} ({name}, {time.monotonic() - started:.0f} s)")
     finally:

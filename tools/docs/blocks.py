@@ -1,17 +1,23 @@
 """How an example is written: steps (commands with what to do around them) and how their output
-becomes a Markdown block. The registry itself is `tools.docs.examples`."""
+becomes a Markdown block. The registry itself is `tools.docs.examples`.
+
+`Example` and `Step` are generic in their scenario's class, so a set-up that needs the emulator
+(or the stand-in) cannot be given to an example of another scenario without mypy saying so.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Generic, TypeVar
 
 from tools.docs.scenarios import Ran, Scenario
 
+S = TypeVar("S", bound=Scenario)
+
 
 @dataclass
-class Step:
+class Step(Generic[S]):
     """One command of an example.
 
     Attributes:
@@ -29,8 +35,8 @@ class Step:
 
     command: str
     exit: int = 0
-    before: Callable[[Scenario], None] | None = None
-    after: Callable[[Scenario, Ran], None] | None = None
+    before: Callable[[S], None] | None = None
+    after: Callable[[S, Ran], None] | None = None
     merged: bool = False
     keep: tuple[int, int] | None = None
     transform: Callable[[str], str] | None = None
@@ -38,14 +44,14 @@ class Step:
 
 
 @dataclass
-class Example:
-    """A block of the docs: the output of its steps in `scenario` (or what `render` makes)."""
+class Example(Generic[S]):
+    """A block of the docs: the output of its steps in a `scenario` (or what `render` makes)."""
 
     name: str
-    scenario: str
-    steps: list[Step] = field(default_factory=list)
+    scenario: type[S]
+    steps: list[Step[S]] = field(default_factory=list)
     fence: str = "text"
-    render: Callable[[Scenario], str] | None = None  # Markdown of its own (a table)
+    render: Callable[[S], str] | None = None  # Markdown of its own (a table)
     note: bool = True  # the scenario's one-line note above the block
 
 
@@ -53,7 +59,7 @@ class ExampleFailed(RuntimeError):
     """A step exited with another code than its example documents."""
 
 
-def run_step(scenario: Scenario, step: Step) -> str:
+def run_step(scenario: S, step: Step[S]) -> str:
     """Run one step; its text for the block, masked."""
     if step.before:
         step.before(scenario)
@@ -92,7 +98,7 @@ def _cut(text: str, keep: tuple[int, int] | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_example(example: Example, scenario: Scenario) -> str:
+def render_example(example: Example[S], scenario: S) -> str:
     """The Markdown between the example's markers."""
     if example.render is not None:
         body = example.render(scenario)
@@ -101,6 +107,15 @@ def render_example(example: Example, scenario: Scenario) -> str:
         body = f"```{example.fence}\n" + "\n\n".join(outputs) + "\n```"
     note = f"*{scenario.note}*\n\n" if example.note and scenario.note else ""
     return note + body
+
+
+def lines_starting(*prefixes: str) -> Callable[[str], str]:
+    """Only the output lines that start with one of `prefixes` (a step's line of a long run)."""
+
+    def transform(stdout: str) -> str:
+        return "".join(line + "\n" for line in stdout.splitlines() if line.startswith(prefixes))
+
+    return transform
 
 
 def pick_json(keys: list[str], items: int = 2) -> Callable[[str], str]:

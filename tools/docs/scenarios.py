@@ -137,12 +137,14 @@ class EmulatorScenario(Scenario):
             stderr=subprocess.PIPE,
             text=True,
         )
-        for line in self.process.stdout:
+        stdout, stderr = self.process.stdout, self.process.stderr
+        assert stdout is not None and stderr is not None  # both PIPE above
+        for line in stdout:
             self.startup.append(line.rstrip("\n"))
             if self.ready_line in line:
                 break
         else:
-            raise RuntimeError("the emulator did not start: " + self.process.stderr.read())
+            raise RuntimeError("the emulator did not start: " + stderr.read())
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = Emulator(self.url).env(AWS_PROFILE="", AWS_REGION="")
         self.env.pop("AWS_PROFILE")

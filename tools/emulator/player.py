@@ -169,18 +169,7 @@ class GluePlayer:
             if len(good)
             else None
         )
-        keys = sorted(set(zip(gold["ano"].to_pylist(), gold["mes"].to_pylist(), strict=True))) if gold else []
-        bucket, gold_prefix = split_uri(stack[out.GOLD_URI])
-        token = uuid.uuid4().hex[:8]
-        for ano, mes in keys:
-            folder = f"{gold_prefix}ano={ano}/mes={mes}/"
-            for item in s3.list_objects_v2(Bucket=bucket, Prefix=folder).get("Contents", []):
-                s3.delete_object(Bucket=bucket, Key=item["Key"])  # the partition is replaced, as the job does
-            part = gold.filter(pc.and_(pc.equal(gold["ano"], ano), pc.equal(gold["mes"], mes)))
-            buffer = io.BytesIO()
-            pq.write_table(part.select(["idade", "ativo", "salario_medio"]), buffer, compression="snappy")
-            key = f"{folder}part-00000-{token}.c000.snappy.parquet"
-            s3.put_object(Bucket=bucket, Key=key, Body=buffer.getvalue())
+        keys = _write_gold(s3, stack[out.GOLD_URI], gold) if gold else []
         if self.register_partitions:
             self._register(glue, keys)
         rows_rejected = len(silver) - len(good)
@@ -295,3 +284,21 @@ class GluePlayer:
                 logStreamName=stream,
                 logEvents=[{"timestamp": now + i, "message": m} for i, m in enumerate(messages)],
             )
+
+
+def _write_gold(s3: Any, gold_uri: str, gold: pa.Table) -> list[tuple[int, int]]:
+    """Replace each (ano, mes) partition of `gold` under `gold_uri` with one file, as the job
+    does; returns the partitions written."""
+    keys = sorted(set(zip(gold["ano"].to_pylist(), gold["mes"].to_pylist(), strict=True)))
+    bucket, gold_prefix = split_uri(gold_uri)
+    token = uuid.uuid4().hex[:8]
+    for ano, mes in keys:
+        folder = f"{gold_prefix}ano={ano}/mes={mes}/"
+        for item in s3.list_objects_v2(Bucket=bucket, Prefix=folder).get("Contents", []):
+            s3.delete_object(Bucket=bucket, Key=item["Key"])  # the partition is replaced, as the job does
+        part = gold.filter(pc.and_(pc.equal(gold["ano"], ano), pc.equal(gold["mes"], mes)))
+        buffer = io.BytesIO()
+        pq.write_table(part.select(["idade", "ativo", "salario_medio"]), buffer, compression="snappy")
+        key = f"{folder}part-00000-{token}.c000.snappy.parquet"
+        s3.put_object(Bucket=bucket, Key=key, Body=buffer.getvalue())
+    return keys

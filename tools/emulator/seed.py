@@ -48,7 +48,7 @@ def _database(emulator: Emulator, inputs: dict, state: dict) -> None:
     )
 
 
-def _columns(items: list[dict]) -> list[dict]:
+def _columns(items: list[dict] | None) -> list[dict]:
     return [{"Name": c["name"], "Type": c["type"], "Comment": c.get("comment", "")} for c in items or []]
 
 

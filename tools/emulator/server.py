@@ -192,13 +192,13 @@ def start_server(port: int = 0, answer: Answer | None = None) -> tuple[Any, Emul
             probe.bind(("127.0.0.1", port))  # OSError EADDRINUSE: the caller says so
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     holder: dict[str, Emulator] = {}
-    answer = answer or (lambda sql, database: answer_with_duckdb(holder["emulator"], sql, database))
+    answering: Answer = answer or (lambda sql, database: answer_with_duckdb(holder["emulator"], sql, database))
 
     class AnsweringMotoServer(ThreadedMotoServer):
         def _server_entry(self) -> None:
             from moto.moto_server.threaded_moto_server import MotoRequestHandler
 
-            app = Emulated(DomainDispatcherApplication(create_backend_app), lambda: holder.get("emulator"), answer)
+            app = Emulated(DomainDispatcherApplication(create_backend_app), lambda: holder.get("emulator"), answering)
             self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
             self._server_ready_event.set()
             self._server.serve_forever()
