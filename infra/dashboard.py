@@ -17,8 +17,8 @@ import pulumi
 import pulumi_aws as aws
 
 from etl.metrics import METRIC_NAMESPACE
+from infra.aws_reference import DPUS_PER_WORKER
 from infra.metrics import metric_dimensions
-from infra.settings import DPUS_PER_WORKER
 
 # DPUs per worker ("AWS Glue worker types", https://docs.aws.amazon.com/glue/latest/dg/worker-types.html):
 PERIOD_SECONDS = 3600

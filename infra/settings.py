@@ -18,68 +18,23 @@ from etl.metrics import RUN_METRICS
 from etl.rejects import MIN_RETENTION_DAYS
 from etl.schema import GOLD, SILVER
 from infra import names
+from infra.aws_reference import (  # noqa: F401  (other packages import these from here)
+    ATHENA_MIN_CUTOFF_BYTES,
+    DPUS_PER_WORKER,
+    FLEX_WORKER_TYPES,
+    GLUE_5_DEFAULT_TIMEOUT_MINUTES,
+    GLUE_VERSIONS,
+    LOG_RETENTION_DAYS,
+    MAX_TIMEOUT_MINUTES,
+    PRICE_PER_DPU_HOUR,
+    WORKER_TYPES,
+    glue_execution_classes,
+)
 from infra.schedule import glue_cron_problem
 
 PROJECT = names.PROJECT
 
-# DPUs of one worker of each type ("AWS Glue worker types",
-# https://docs.aws.amazon.com/glue/latest/dg/worker-types.html): G.nX is n DPU, R.nX n
-# memory-optimized DPU (M-DPU), G.025X a quarter (streaming). Cost reports and the dashboard.
-DPUS_PER_WORKER: dict[str, float] = {
-    "G.025X": 0.25,
-    "G.1X": 1,
-    "G.2X": 2,
-    "G.4X": 4,
-    "G.8X": 8,
-    "G.12X": 12,
-    "G.16X": 16,
-    "R.1X": 1,
-    "R.2X": 2,
-    "R.4X": 4,
-    "R.8X": 8,
-    "Z.2X": 2,
-}
-# Values AWS accepts (checked against botocore's models in tests/infra).
-WORKER_TYPES = ("G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X", "R.1X", "R.2X", "R.4X", "R.8X")
-GLUE_VERSIONS = ("5.0",)  # the job targets Spark 3.5 / Python 3.11
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
-ATHENA_MIN_CUTOFF_BYTES = 10 * 1024 * 1024  # Athena's minimum per-query data usage control
-# Job.Timeout in botocore's Glue model (the CreateJob and JobRun documentation): "Jobs must
-# have timeout values less than 7 days or 10080 minutes"; left blank, "the timeout is
-# defaulted to 2,880 minutes for Glue version 4.0 and earlier, or 480 minutes for Glue
-# version 5.0 and later" (https://docs.aws.amazon.com/glue/latest/webapi/API_Job.html).
-MAX_TIMEOUT_MINUTES = 10080 - 1
-GLUE_5_DEFAULT_TIMEOUT_MINUTES = 480
-# Flex runs on spare capacity, for Glue 3.0+ Spark jobs on G.1X or G.2X workers only
-# ("Flexible execution", https://docs.aws.amazon.com/glue/latest/dg/add-job.html and
-# https://aws.amazon.com/blogs/big-data/introducing-aws-glue-flex-jobs-cost-savings-on-etl-workloads/).
-FLEX_WORKER_TYPES = ("G.1X", "G.2X")
-# USD per DPU-hour in us-east-1 by execution class (https://aws.amazon.com/glue/pricing/):
-# Spark jobs $0.44; Flex $0.29. Override with pricePerDpuHour for other regions.
-PRICE_PER_DPU_HOUR = {"STANDARD": 0.44, "FLEX": 0.29}
+
 KMS_MODES = ("none", "create")  # or an existing key's ARN
 LAKE_ON_DESTROY = ("retain", "delete")
 SILVER_CATALOG = ("create", "reference")
@@ -298,13 +253,6 @@ def _coerce(key: str, raw: object, kind: type) -> object:
 
 def _fail(key: str, value: object, allowed: str) -> None:
     raise SettingsError(f"{PROJECT}:{key} = {value!r} is not allowed: {allowed}")
-
-
-def glue_execution_classes() -> tuple[str, ...]:
-    """The ExecutionClass enum of botocore's Glue model (what CreateJob accepts)."""
-    import botocore.session
-
-    return tuple(botocore.session.get_session().get_service_model("glue").shape_for("ExecutionClass").enum)
 
 
 def _validate(s: Settings) -> None:
