@@ -25,6 +25,8 @@ SilverCatalog = Literal["create", "reference"]
 RegistrationMethod = Literal["job", "crawler", "msck"]
 KmsMode = Literal["none", "create"]
 KeyArn = NewType("KeyArn", str)  # an existing KMS key's ARN, checked by the rules
+# What a value of a mode's open arm is, for the docs (kms: a mode or a key ARN).
+_OPEN_VALUES: dict[object, str] = {KeyArn: "an existing key's ARN"}
 LAKE_ON_DESTROY: tuple[LakeOnDestroy, ...] = get_args(LakeOnDestroy)
 SILVER_CATALOG: tuple[SilverCatalog, ...] = get_args(SilverCatalog)
 REGISTRATION_METHODS: tuple[RegistrationMethod, ...] = get_args(RegistrationMethod)
@@ -97,7 +99,7 @@ class Settings:
         "5.0", "Glue version; 5.0 (Spark 3.5, Python 3.11) is the only one the job supports."
     )
     worker_type: WorkerType = _key("G.1X", "Glue worker type (G.1X = 4 vCPU, 16 GB).")
-    workers: int = _key(2, "Number of workers, at least 2 (the job needs more than one worker to run in parallel).")
+    workers: int = _key(2, "Number of workers, 2 to 299 (the job needs more than one worker to run in parallel).")
     execution_class: ExecutionClass = _key(
         "STANDARD",
         "STANDARD, or FLEX (spare capacity, cheaper per DPU-hour, G.1X/G.2X only) for runs that can wait.",
@@ -137,7 +139,8 @@ class Settings:
         "Glue price per DPU-hour in USD, for cost reports; empty follows executionClass (0.44 STANDARD, 0.29 FLEX).",
     )
     max_reject_ratio: float = _key(
-        DEFAULT_MAX_REJECT_RATIO, "The job fails before writing gold when rejected/read rows exceed this."
+        DEFAULT_MAX_REJECT_RATIO,
+        "The job fails before writing gold when rejected/read rows exceed this share (0 to 1).",
     )
     quarantine_retention_days: int = _key(
         30,
@@ -148,7 +151,7 @@ class Settings:
     reject_ratio_warning: float = _key(
         None,
         "A CloudWatch alarm notifies the alerts topic when a run's rejected/read rows exceed this, before the gate "
-        "(maxRejectRatio) fails runs; empty for half of maxRejectRatio.",
+        "(maxRejectRatio) fails runs: between 0 and maxRejectRatio, empty for half of it.",
     )
 
     @property
@@ -221,6 +224,7 @@ class ConfigKey:
     field: str  # the Settings field it fills
     kind: type  # how a value is read: int, float or str
     choices: tuple[str, ...]  # a mode's allowed values (its Literal); () for any value the rules accept
+    other: str  # what else a mode allows beside its choices ("" for nothing else)
     default: str | int | float | None  # what a stack that sets nothing gets; None: worked out from other keys
     description: str
 
@@ -248,14 +252,17 @@ def _camel_case(field_name: str) -> str:
     return re.sub(r"_([a-z])", lambda match: match.group(1).upper(), field_name)
 
 
-def _kind_and_choices(hint: object) -> tuple[type, tuple[str, ...]]:
+def _kind_and_choices(hint: object) -> tuple[type, tuple[str, ...], str]:
+    """How a value of the annotation `hint` is read, its choices if a mode, and what else it allows."""
     if isinstance(hint, type):  # int, float, str
-        return hint, ()
+        return hint, (), ""
     if get_origin(hint) is Literal:
-        return str, tuple(get_args(hint))
+        return str, tuple(get_args(hint)), ""
     if get_origin(hint) is Union:  # kms: a mode or a key ARN
-        return str, tuple(choice for arm in get_args(hint) for choice in _kind_and_choices(arm)[1])
-    return str, ()
+        arms = get_args(hint)
+        choices = tuple(choice for arm in arms for choice in _kind_and_choices(arm)[1])
+        return str, choices, ", ".join(_OPEN_VALUES[arm] for arm in arms if arm in _OPEN_VALUES)
+    return str, (), ""
 
 
 def _schema() -> tuple[ConfigKey, ...]:
@@ -265,9 +272,9 @@ def _schema() -> tuple[ConfigKey, ...]:
         declared = item.metadata.get("config")
         if declared is None:
             continue  # `stack`: the stack's name, not a config key
-        kind, choices = _kind_and_choices(hints[item.name])
+        kind, choices, other = _kind_and_choices(hints[item.name])
         name = declared.name or _camel_case(item.name)
-        keys.append(ConfigKey(name, item.name, kind, choices, declared.default, declared.description))
+        keys.append(ConfigKey(name, item.name, kind, choices, other, declared.default, declared.description))
     return tuple(keys)
 
 
