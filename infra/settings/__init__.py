@@ -2,21 +2,12 @@
 
 `schema` declares every config key once (the `Settings` fields: type, default, description),
 `rules` validates, `load` builds settings from a stack's config. Components never read
-configuration themselves: `__main__.py` hands them `Settings`.
+configuration themselves: `__main__.py` hands them `Settings`. What AWS accepts (worker types,
+DPUs, retention days, ...) is in `infra.aws_reference`; the two figures the operator CLI reads
+from here are re-exported for it.
 """
 
-from infra.aws_reference import (
-    ATHENA_MIN_CUTOFF_BYTES,
-    DPUS_PER_WORKER,
-    FLEX_WORKER_TYPES,
-    GLUE_5_DEFAULT_TIMEOUT_MINUTES,
-    GLUE_VERSIONS,
-    LOG_RETENTION_DAYS,
-    MAX_TIMEOUT_MINUTES,
-    PRICE_PER_DPU_HOUR,
-    WORKER_TYPES,
-    glue_execution_classes,
-)
+from infra.aws_reference import DPUS_PER_WORKER, GLUE_5_DEFAULT_TIMEOUT_MINUTES
 from infra.settings.load import REPLACED_KEYS, load_settings, settings_from_config
 from infra.settings.rules import RULES, physical_names
 from infra.settings.schema import (
@@ -33,28 +24,20 @@ from infra.settings.schema import (
 )
 
 __all__ = [
-    "ATHENA_MIN_CUTOFF_BYTES",
     "CONFIG_KEYS",
     "DPUS_PER_WORKER",
-    "FLEX_WORKER_TYPES",
     "GLUE_5_DEFAULT_TIMEOUT_MINUTES",
-    "GLUE_VERSIONS",
     "KMS_MODES",
     "LAKE_ON_DESTROY",
-    "LOG_RETENTION_DAYS",
-    "MAX_TIMEOUT_MINUTES",
-    "PRICE_PER_DPU_HOUR",
     "PROJECT",
     "REGISTRATION_METHODS",
     "REPLACED_KEYS",
     "RULES",
     "SCHEMA",
     "SILVER_CATALOG",
-    "WORKER_TYPES",
     "ConfigKey",
     "Settings",
     "SettingsError",
-    "glue_execution_classes",
     "load_settings",
     "physical_names",
     "settings_from_config",
