@@ -124,3 +124,11 @@ def test_a_hand_edited_default_is_caught(tmp_path):
     assert edited != config_schema.PULUMI_YAML.read_text()
     assert config_schema.pulumi_yaml(edited) != edited
     assert "default: 60" in config_schema.pulumi_yaml(edited)
+
+
+def test_every_rule_names_a_config_key():
+    """A rule's key names the value in its message: a misspelt key would fail with a KeyError."""
+    from infra.settings import RULES
+
+    assert {rule.key for rule in RULES} - {"aws:region", *CONFIG_KEYS} == set()
+    assert {rule.key for rule in RULES} >= {"aws:region", "kms", "workers", "schedule", "rejectRatioWarning"}
