@@ -112,3 +112,9 @@ checkov: install
 
 clean:
 	rm -rf .lake .bench .pytest_cache .ruff_cache .mypy_cache .checkov dist .emulator $(DOCS_LOG)
+
+# Pulumi.yaml's config: block and docs/infrastructure.md's config table, made from the settings schema
+# (infra/settings/schema.py); tests/infra/test_config_schema.py fails when either differs from it.
+.PHONY: config
+config: venv
+	$(PY) -m tools.config_schema

@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from etl.metrics import METRIC_NAMESPACE, METRICS_BY_NAME
 from infra.metrics import metric_dimensions
-from infra.policies import alerts_topic_policy, cloudwatch_alarms_publish_statement
+from infra.policies import alerts_topic_policy
 from infra.schedule import schedule_period_seconds
 
 
@@ -84,12 +84,7 @@ class FailureAlerts(pulumi.ComponentResource):
 
 
 def _topic_policy(topic_arn: str, account: str, args: FailureAlertsArgs) -> dict:
-    policy = alerts_topic_policy(topic_arn, account)
-    if args.alarm_names:
-        policy["Statement"].append(
-            cloudwatch_alarms_publish_statement(topic_arn, account, args.region, list(args.alarm_names))
-        )
-    return policy
+    return alerts_topic_policy(topic_arn, account, args.region, list(args.alarm_names))
 
 
 def failure_event_pattern(job_name: str, crawler_name: str) -> dict:

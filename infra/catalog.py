@@ -17,15 +17,20 @@ from etl.schema import PARQUET_INPUT_FORMAT, PARQUET_OUTPUT_FORMAT, PARQUET_SERD
 
 
 @dataclass(frozen=True)
-class LakeCatalogArgs:
-    """The gold table (schema, names, location) and, to create it, the silver table's."""
+class TableAt:
+    """A table's schema (names, columns, partitions) and its S3 location."""
 
-    gold: TableSchema
-    gold_location: pulumi.Input[str]
-    silver: TableSchema | None = None  # None: referenced, not created
-    silver_location: pulumi.Input[str] | None = None
-    rejects: TableSchema | None = None  # the quarantine as a table (etl.schema.rejects_table_schema)
-    rejects_location: pulumi.Input[str] | None = None
+    schema: TableSchema
+    location: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class LakeCatalogArgs:
+    """The gold table, the rejects table beside it and, to create it, the silver table."""
+
+    gold: TableAt
+    rejects: TableAt  # the quarantine as a table (etl.schema.rejects_table_schema)
+    silver: TableAt | None = None  # None: referenced, not created
 
 
 class LakeCatalog(pulumi.ComponentResource):
@@ -34,7 +39,7 @@ class LakeCatalog(pulumi.ComponentResource):
     database: aws.glue.CatalogDatabase
     table: aws.glue.CatalogTable
     silver_table: aws.glue.CatalogTable | None
-    rejects_table: aws.glue.CatalogTable | None
+    rejects_table: aws.glue.CatalogTable
 
     def __init__(self, name: str, args: LakeCatalogArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("silver-to-gold:index:LakeCatalog", name, None, opts)
@@ -42,22 +47,18 @@ class LakeCatalog(pulumi.ComponentResource):
         self.database = aws.glue.CatalogDatabase(
             f"{name}-gold-database",
             aws.glue.CatalogDatabaseArgs(
-                name=args.gold.database, description="Gold layer of the silver-to-gold pipeline"
+                name=args.gold.schema.database, description="Gold layer of the silver-to-gold pipeline"
             ),
             opts=child,
         )
         self.table = aws.glue.CatalogTable(
-            f"{name}-gold-table", parquet_table_args(args.gold, self.database.name, args.gold_location), opts=child
+            f"{name}-gold-table", parquet_table_args(args.gold, self.database.name), opts=child
         )
-        self.rejects_table = None
-        if args.rejects is not None:
-            # Rejected rows as a table: the lean quarantine columns over the quarantine location,
-            # one partition per run, which the job registers (as it registers gold's).
-            self.rejects_table = aws.glue.CatalogTable(
-                f"{name}-rejects-table",
-                parquet_table_args(args.rejects, self.database.name, args.rejects_location),
-                opts=child,
-            )
+        # Rejected rows as a table: the lean quarantine columns over the quarantine location,
+        # one partition per run, which the job registers (as it registers gold's).
+        self.rejects_table = aws.glue.CatalogTable(
+            f"{name}-rejects-table", parquet_table_args(args.rejects, self.database.name), opts=child
+        )
         self.silver_table = None
         if args.silver is not None:
             # A fresh account has no silver table: the stack declares it over the lake's
@@ -66,22 +67,21 @@ class LakeCatalog(pulumi.ComponentResource):
             silver_database = aws.glue.CatalogDatabase(
                 f"{name}-silver-database",
                 aws.glue.CatalogDatabaseArgs(
-                    name=args.silver.database, description="Silver layer read by the silver-to-gold pipeline"
+                    name=args.silver.schema.database, description="Silver layer read by the silver-to-gold pipeline"
                 ),
                 opts=child,
             )
             self.silver_table = aws.glue.CatalogTable(
                 f"{name}-silver-table",
-                parquet_table_args(args.silver, silver_database.name, args.silver_location),
+                parquet_table_args(args.silver, silver_database.name),
                 opts=child,
             )
         self.register_outputs({"database": self.database.name, "table": self.table.name})
 
 
-def parquet_table_args(
-    schema: TableSchema, database: pulumi.Input[str], location: pulumi.Input[str]
-) -> aws.glue.CatalogTableArgs:
+def parquet_table_args(table: TableAt, database: pulumi.Input[str]) -> aws.glue.CatalogTableArgs:
     """An external, snappy Parquet table partitioned by the schema's partition columns."""
+    schema, location = table.schema, table.location
     return aws.glue.CatalogTableArgs(
         name=schema.table,
         database_name=database,

@@ -17,8 +17,8 @@ import pulumi
 import pulumi_aws as aws
 
 from etl.metrics import METRIC_NAMESPACE
+from infra.aws_reference import DPUS_PER_WORKER
 from infra.metrics import metric_dimensions
-from infra.settings import DPUS_PER_WORKER
 
 # DPUs per worker ("AWS Glue worker types", https://docs.aws.amazon.com/glue/latest/dg/worker-types.html):
 PERIOD_SECONDS = 3600
@@ -45,12 +45,12 @@ def dpus(worker_type: str, workers: int) -> float:
     return DPUS_PER_WORKER[worker_type] * workers
 
 
-def _run_metric(spec: DashboardSpec, name: str, **options) -> list:
+def _run_metric(spec: DashboardSpec, name: str, **options: object) -> list:
     dimensions = [part for pair in metric_dimensions(spec.stack, spec.job_name).items() for part in pair]
     return [METRIC_NAMESPACE, name, *dimensions, options] if options else [METRIC_NAMESPACE, name, *dimensions]
 
 
-def _metric_widget(spec: DashboardSpec, x: int, y: int, title: str, stat: str, metrics: list, **extra) -> dict:
+def _metric_widget(spec: DashboardSpec, x: int, y: int, title: str, stat: str, metrics: list, **extra: object) -> dict:
     return {
         "type": "metric",
         "x": x,

@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from infra.names import EncryptionModes
 from infra.packaging import Package
-from infra.policies import glue_job_policy, glue_trust_policy, rejects_partitions_statement
+from infra.policies import glue_job_policy, glue_trust_policy
 
 JOB_SCRIPT = Path(__file__).resolve().parents[1] / "etl" / "job.py"
 BUILD_DIR = Path(__file__).resolve().parents[1] / "dist"
@@ -195,9 +195,8 @@ class GlueJob(pulumi.ComponentResource):
                 log_groups=args.log_groups,
                 kms_key_arn=kms_key_arn or "",
                 encrypted_log_groups=args.encrypted_log_groups,
+                rejects=args.rejects,
             )
-            if args.rejects is not None:
-                policy["Statement"].append(rejects_partitions_statement(args.region, account, *args.rejects))
             return json.dumps(policy)
 
         policy = pulumi.Output.all(args.bucket_name, args.account_id, args.kms_key_arn).apply(

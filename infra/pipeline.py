@@ -23,7 +23,7 @@ from infra import names
 from infra import outputs as out
 from infra.alerts import FailureAlerts, FailureAlertsArgs, HealthAlarms, HealthAlarmsArgs, freshness_periods
 from infra.athena import ATHENA_ENGINE_VERSION, GoldQueries, GoldQueriesArgs
-from infra.catalog import LakeCatalog, LakeCatalogArgs
+from infra.catalog import LakeCatalog, LakeCatalogArgs, TableAt
 from infra.dashboard import DashboardSpec, PipelineDashboard, PipelineDashboardArgs, dpus
 from infra.encryption import LakeKey, LakeKeyArgs
 from infra.glue import GlueJob, GlueJobArgs, GlueRole, GlueRoleArgs, JobCode, JobCodeArgs
@@ -199,12 +199,11 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
         catalog = LakeCatalog(
             name,
             LakeCatalogArgs(
-                gold=gold,
-                gold_location=layout.apply(lambda lake: lake.gold),
-                silver=silver_table_schema(s) if s.creates_silver else None,
-                silver_location=layout.apply(lambda lake: lake.silver) if s.creates_silver else None,
-                rejects=rejects,
-                rejects_location=layout.apply(lambda lake: lake.quarantine),
+                gold=TableAt(gold, layout.apply(lambda lake: lake.gold)),
+                rejects=TableAt(rejects, layout.apply(lambda lake: lake.quarantine)),
+                silver=TableAt(silver_table_schema(s), layout.apply(lambda lake: lake.silver))
+                if s.creates_silver
+                else None,
             ),
             opts=child,
         )
@@ -222,7 +221,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
         )
         crawls_after_job = s.registration_method == "crawler"
         script_location = pulumi.Output.all(bucket, code.script.key).apply(lambda v: f"s3://{v[0]}/{v[1]}")
-        depends_on = [catalog.table, catalog.rejects_table, code.library, *logs.groups.values()]
+        depends_on: list[pulumi.Resource] = [catalog.table, catalog.rejects_table, code.library, *logs.groups.values()]
         if catalog.silver_table is not None:
             depends_on.append(catalog.silver_table)
         glue = GlueJob(

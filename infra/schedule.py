@@ -56,6 +56,14 @@ def _value(token: str, low: int, high: int, names: tuple[str, ...]) -> int | Non
     return None
 
 
+def _checked_value(token: str, low: int, high: int, names: tuple[str, ...]) -> int:
+    """`_value` of a field `glue_cron_problem` has already accepted."""
+    value = _value(token, low, high, names)
+    if value is None:
+        raise ValueError(f"{token!r} is not a value from {low} to {high}")
+    return value
+
+
 def _field_problem(text: str, name: str, low: int, high: int, names: tuple[str, ...], extra: str) -> str | None:
     allowed = f"{name} allows {low}-{high}" + (f" or {names[0]}-{names[-1]}" if names else "")
     for item in text.split(","):
@@ -117,9 +125,10 @@ def schedule_period_seconds(expression: str) -> int | None:
         ValueError: the expression is not a Glue cron expression (see `glue_cron_problem`).
     """
     problem = glue_cron_problem(expression)
-    if problem:
+    match = _CRON.match(expression.strip())
+    if problem or match is None:
         raise ValueError(f"{expression!r} is not a Glue cron expression: {problem}")
-    fields = _CRON.match(expression.strip()).group(1).upper().split()
+    fields = match.group(1).upper().split()
     minutes = _expand(fields[0], 0, 59, ())
     hours = _expand(fields[1], 0, 23, ())
     months = _expand(fields[3], 1, 12, MONTHS)
@@ -150,8 +159,8 @@ def _expand(text: str, low: int, high: int, names: tuple[str, ...]) -> set[int]:
             start, stop = low, high
         else:
             first, _, last = base.partition("-")
-            start = _value(first, low, high, names)
-            stop = _value(last, low, high, names) if last else (high if step else start)
+            start = _checked_value(first, low, high, names)
+            stop = _checked_value(last, low, high, names) if last else (high if step else start)
         values.update(range(start, stop + 1, int(step) if step else 1))
     return values
 

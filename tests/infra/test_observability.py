@@ -17,9 +17,10 @@ from etl.report import RunReport
 from infra.alerts import freshness_periods
 from infra.dashboard import DashboardSpec, dashboard_body, dashboard_url, dpus, error_lines_query
 from infra.metrics import run_metric_pattern
-from infra.policies import cloudwatch_alarms_publish_statement, rejects_partitions_statement
 from infra.schedule import schedule_period_seconds
 from infra.settings import SettingsError, settings_from_config
+from tests.iam_policy import allows
+from tests.infra.policy_checks import allows_in_context
 
 ACCOUNT = "123456789012"
 DEV_OUTPUT_GROUP = "/aws-glue/jobs/job-transform-silver-to-gold/output"
@@ -93,50 +94,6 @@ def test_a_metric_filter_pattern_matches_the_line_the_job_prints():
         if expected != "*":
             assert line[field] == json.loads(expected)
     assert line["reject_ratio"] == 0.25
-
-
-def test_rejects_partitions_statement():
-    assert rejects_partitions_statement("eu-west-1", ACCOUNT, "gold_data", "sample_data_aggregated_rejects") == {
-        "Sid": "MaintainRejectsPartitions",
-        "Effect": "Allow",
-        "Action": [
-            "glue:GetDatabase",
-            "glue:GetTable",
-            "glue:GetPartition",
-            "glue:GetPartitions",
-            "glue:BatchGetPartition",
-            "glue:CreatePartition",
-            "glue:BatchCreatePartition",
-            "glue:UpdatePartition",
-            "glue:DeletePartition",
-            "glue:BatchDeletePartition",
-        ],
-        "Resource": [
-            f"arn:aws:glue:eu-west-1:{ACCOUNT}:catalog",
-            f"arn:aws:glue:eu-west-1:{ACCOUNT}:database/gold_data",
-            f"arn:aws:glue:eu-west-1:{ACCOUNT}:table/gold_data/sample_data_aggregated_rejects",
-        ],
-    }
-
-
-def test_only_the_stacks_alarms_may_publish_to_the_topic():
-    topic = f"arn:aws:sns:eu-west-1:{ACCOUNT}:t"
-    assert cloudwatch_alarms_publish_statement(topic, ACCOUNT, "eu-west-1", ["a1", "a2"]) == {
-        "Sid": "CloudWatchAlarmsPublish",
-        "Effect": "Allow",
-        "Principal": {"Service": "cloudwatch.amazonaws.com"},
-        "Action": "sns:Publish",
-        "Resource": topic,
-        "Condition": {
-            "ArnLike": {
-                "aws:SourceArn": [
-                    f"arn:aws:cloudwatch:eu-west-1:{ACCOUNT}:alarm:a1",
-                    f"arn:aws:cloudwatch:eu-west-1:{ACCOUNT}:alarm:a2",
-                ]
-            },
-            "StringEquals": {"aws:SourceAccount": ACCOUNT},
-        },
-    }
 
 
 SPEC = DashboardSpec(
@@ -470,27 +427,20 @@ def test_the_dashboard_and_its_url(dev, prod):
         assert widgets[4]["properties"]["metrics"][0][0]["expression"] == f"m1 * {dpu}"  # 2 x G.1X; 10 x G.2X
 
 
-def _role_statements(stack) -> list[dict]:
-    return json.loads(stack.one("aws:iam/rolePolicy:RolePolicy")["policy"])["Statement"]
-
-
-def test_the_role_gains_exactly_the_rejects_tables_partitions_and_no_metric_grant(dev, prod):
+def test_the_role_gains_the_rejects_tables_partitions_and_no_metric_grant(dev, prod):
     for stack in (dev, prod):
-        database = _gold_database(stack)
-        (grant,) = [s for s in _role_statements(stack) if s["Sid"] == "MaintainRejectsPartitions"]
-        assert grant == rejects_partitions_statement("us-east-1", ACCOUNT, database, "sample_data_aggregated_rejects")
+        policy = json.loads(stack.one("aws:iam/rolePolicy:RolePolicy")["policy"])
+        rejects = f"arn:aws:glue:us-east-1:{ACCOUNT}:table/{_gold_database(stack)}/sample_data_aggregated_rejects"
+        for action in ("glue:GetPartitions", "glue:BatchCreatePartition", "glue:BatchDeletePartition"):
+            assert allows(policy, action, rejects), action
+        for action in ("glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable"):
+            assert not allows(policy, action, rejects), action
         # The figures reach CloudWatch through the log group's metric filters: the role's only
         # metric grant is still Glue's own namespace.
-        metric = [s for s in _role_statements(stack) if "cloudwatch:PutMetricData" in s["Action"]]
-        assert metric == [
-            {
-                "Sid": "GlueMetricsOnly",
-                "Effect": "Allow",
-                "Action": ["cloudwatch:PutMetricData"],
-                "Resource": ["*"],
-                "Condition": {"StringEquals": {"cloudwatch:namespace": "Glue"}},
-            }
-        ]
+        assert allows_in_context(policy, "cloudwatch:PutMetricData", "*", [("cloudwatch:namespace", "Glue")])
+        for namespace in ("SilverToGold", "AWS/Glue"):
+            context = [("cloudwatch:namespace", namespace)]
+            assert not allows_in_context(policy, "cloudwatch:PutMetricData", "*", context), namespace
 
 
 def test_a_weekly_schedule_gets_no_freshness_alarm_and_the_topic_names_only_the_alarm_there_is(render_config):

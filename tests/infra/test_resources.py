@@ -349,7 +349,7 @@ def test_enumerated_values_are_ones_the_aws_api_accepts(stack, botocore_models):
 
 
 def test_settings_worker_types_are_all_known_to_botocore(botocore_models):
-    from infra.settings import FLEX_WORKER_TYPES, WORKER_TYPES
+    from infra.aws_reference import FLEX_WORKER_TYPES, WORKER_TYPES
 
     assert set(WORKER_TYPES) <= set(_enum(botocore_models["glue"], "WorkerType"))
     assert set(FLEX_WORKER_TYPES) <= set(WORKER_TYPES)

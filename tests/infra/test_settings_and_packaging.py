@@ -247,7 +247,7 @@ def test_the_timeout_limits_are_botocores():
     """Glue 5.0's default and the 7-day ceiling, as botocore's Glue model documents Job.Timeout."""
     import botocore.session
 
-    from infra.settings import GLUE_5_DEFAULT_TIMEOUT_MINUTES, MAX_TIMEOUT_MINUTES
+    from infra.aws_reference import GLUE_5_DEFAULT_TIMEOUT_MINUTES, MAX_TIMEOUT_MINUTES
 
     model = botocore.session.get_session().get_service_model("glue")
     for shape in ("Job", "JobRun", "CreateJobRequest", "StartJobRunRequest"):
