@@ -65,7 +65,6 @@ PIPELINE_OUTPUTS = (
 )
 
 
-
 @dataclass
 class AwsOptions:
     """What `python -m automation pipeline` was asked to do."""

@@ -34,6 +34,7 @@ REGISTER_OUTPUTS = {
     "msck": (out.GOLD_DATABASE, out.GOLD_TABLE, out.GOLD_URI, out.REPAIR_QUERY_ID, out.ATHENA_WORKGROUP),
 }
 
+
 class CrawlFailed(AwsError):
     """The crawler's crawl failed or was cancelled."""
 

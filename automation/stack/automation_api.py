@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from automation.stack.backend import check_backend
 from automation.stack.config import PROJECT_DIR, DeployError, check_config
 from automation.stack.events import (
     ChangeSummary,
@@ -32,6 +31,7 @@ from automation.stack.events import (
     first_line,
     op_name,
 )
+from automation.stack.state_backend import check_state_backend
 from infra import outputs as out
 
 INSTALL_URL = "https://www.pulumi.com/docs/install/"
@@ -58,10 +58,10 @@ def _workspace(stack: str):
     """A LocalWorkspace on the project folder (runs `pulumi version` for the SDK's version check).
 
     First the CLI on PATH, then what it needs for `stack` without a prompt (a backend login, a
-    passphrase: `automation.stack.backend`), so a missing one is one line before any command runs.
+    passphrase: `automation.stack.state_backend`), so a missing one is one line before any command runs.
     """
     require_pulumi_cli()
-    check_backend(stack)
+    check_state_backend(stack)
     from pulumi import automation as auto
 
     try:
