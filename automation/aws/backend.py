@@ -15,8 +15,14 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from automation.aws.athena import QueryFailed, QueryOutcome, run_query
-from automation.aws.catalog import REGISTER_OUTPUTS, RegisterOutcome, catalog_error, catalog_partitions, gold_layout
-from automation.aws.catalog import register as register_partitions
+from automation.aws.catalog import (
+    REGISTER_OUTPUTS,
+    RegisterOutcome,
+    catalog_error,
+    catalog_partitions,
+    gold_layout,
+    register,
+)
 from automation.aws.deployed import Stack
 from automation.aws.job_runs import JobRunFailed, JobRunOutcome, job_settings, start_job_run
 from automation.aws.rejects import stack_rejects_table
@@ -160,7 +166,7 @@ class AwsBackend:
 
     def register_partitions(self) -> list[str]:
         try:
-            self.registration = register_partitions(self.stack, self.options.method, self.progress)
+            self.registration = register(self.stack, self.options.method, self.progress)
         except QueryFailed as failure:  # a cancelled MSCK REPAIR is billed: its cost stays counted
             self._count(failure)
             raise
