@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from automation.lake import SAMPLE_MARKER, SilverFile, local_files_by_partition, silver_files, sorted_specs
 from automation.pipeline import Notify, QueryResult, silent
@@ -33,6 +33,9 @@ from etl.report import RunReport
 from etl.sample import SampleSpec
 from etl.schema import DEFAULT_QUARANTINE_COLUMNS, GOLD, REJECTS, SILVER, create_table_sql
 from etl.tuning import local_session_settings
+
+if TYPE_CHECKING:  # imported when a session starts: `--help` and the AWS verbs need no Spark
+    from pyspark.sql import SparkSession
 
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
 # Where Spark's own log lines go (log4j2.properties): never the terminal.
@@ -102,7 +105,7 @@ def spark_log(lake: Path) -> Path:
     return lake.resolve() / SPARK_LOG
 
 
-def start_spark(lake: Path, workers: int = 2, app_name: str = "silver-to-gold-local"):
+def start_spark(lake: Path, workers: int = 2, app_name: str = "silver-to-gold-local") -> SparkSession:
     """Start a local Spark session with Hive support whose state lives inside `lake`.
 
     Spark's own log lines (log4j) go to `spark_log(lake)`, never to the terminal.
@@ -166,7 +169,14 @@ class LocalBackend:
         self.options = options
         self.lake = options.lake.resolve()
         self.layout = LakeLayout(local_uri(self.lake))
-        self.spark = None
+        self.spark: SparkSession | None = None
+
+    @property
+    def session(self) -> SparkSession:
+        """The Spark session `start` started."""
+        if self.spark is None:
+            raise SetupError("the local backend's Spark session is not started: call start() first")
+        return self.spark
 
     # -- steps ---------------------------------------------------------------------
     def start(self) -> str:
@@ -187,10 +197,10 @@ class LocalBackend:
     def provision_catalog(self) -> str:
         for database in (SILVER.database, GOLD.database):
             location = local_uri(self.lake / "warehouse" / f"{database}.db")
-            self.spark.sql(create_database_sql(database, location))
-        self.spark.sql(create_table_sql(GOLD, self.layout.gold))
+            self.session.sql(create_database_sql(database, location))
+        self.session.sql(create_table_sql(GOLD, self.layout.gold))
         # The job registers each run's rejected rows here, as the stack's table gets them on AWS.
-        self.spark.sql(create_table_sql(REJECTS, self.layout.quarantine))
+        self.session.sql(create_table_sql(REJECTS, self.layout.quarantine))
         return f"databases {SILVER.database}, {GOLD.database}; tables {GOLD.qualified_name}, {REJECTS.qualified_name}"
 
     def load_silver(self) -> str:
@@ -217,7 +227,7 @@ class LocalBackend:
         run_id = f"local-{stamp}-{uuid.uuid4().hex[:6]}"
         argv = to_argv(arguments) + ["--JOB_NAME", "job-transform-silver-to-gold", "--JOB_RUN_ID", run_id]
         with self._naming_spark_log():
-            report = job.main(argv, spark=self.spark)
+            report = job.main(argv, spark=self.session)
             if self.options.keep_runs:
                 report.quarantine_runs_expired += len(self.keep_last_runs(self.options.keep_runs))
         return report
@@ -229,19 +239,19 @@ class LocalBackend:
         from etl import quarantine as runs
 
         quarantine = self.layout.quarantine
-        newest, registered = runs.quarantine_runs(self.spark, REJECTS, quarantine)
-        return runs.drop_quarantine_runs(self.spark, REJECTS, quarantine, runs_beyond_last(newest, keep), registered)
+        newest, registered = runs.quarantine_runs(self.session, REJECTS, quarantine)
+        return runs.drop_quarantine_runs(self.session, REJECTS, quarantine, runs_beyond_last(newest, keep), registered)
 
     def register_partitions(self) -> list[str]:
         # The job registered its partitions through the catalog as it wrote them.
-        rows = self.spark.sql(f"SHOW PARTITIONS {GOLD.qualified_name}").collect()
+        rows = self.session.sql(f"SHOW PARTITIONS {GOLD.qualified_name}").collect()
         return sorted_specs(partition_key_of_folder(row[0]) for row in rows)
 
     def gold_files(self) -> dict[str, list[str]]:
         return local_files_by_partition(Path(self.lake, "gold", GOLD.table))
 
     def query(self, sql: str) -> QueryResult:
-        return spark_query(self.spark, sql)
+        return spark_query(self.session, sql)
 
     def stop(self) -> None:
         if self.spark is not None:
@@ -261,22 +271,22 @@ class LocalBackend:
         marker = folder / SAMPLE_MARKER
         if marker.exists() and json.loads(marker.read_text()) == spec.to_dict():
             return f"sample of {spec.rows:,} rows already in the lake"
-        write_silver(generate_silver(self.spark, spec), local_uri(folder))
+        write_silver(generate_silver(self.session, spec), local_uri(folder))
         marker.write_text(json.dumps(spec.to_dict(), sort_keys=True))
         return f"generated {spec.rows:,} sample rows over {spec.months} months"
 
     def register_silver(self, location: str) -> int:
         """(Re)register silver with the columns its files have, then its partitions."""
-        inferred = self.spark.read.parquet(location).schema
+        inferred = self.session.read.parquet(location).schema
         partition_names = {c.name for c in SILVER.partition_columns}
         columns = [(f.name, f.dataType.simpleString()) for f in inferred.fields if f.name not in partition_names]
-        self.spark.sql(f"DROP TABLE IF EXISTS {SILVER.qualified_name}")  # external: data stays
-        self.spark.sql(create_table_sql(SILVER, location, columns))
-        self.spark.sql(f"MSCK REPAIR TABLE {SILVER.qualified_name}")
-        return self.spark.sql(f"SHOW PARTITIONS {SILVER.qualified_name}").count()
+        self.session.sql(f"DROP TABLE IF EXISTS {SILVER.qualified_name}")  # external: data stays
+        self.session.sql(create_table_sql(SILVER, location, columns))
+        self.session.sql(f"MSCK REPAIR TABLE {SILVER.qualified_name}")
+        return self.session.sql(f"SHOW PARTITIONS {SILVER.qualified_name}").count()
 
 
-def spark_query(spark, sql: str) -> QueryResult:
+def spark_query(spark: SparkSession, sql: str) -> QueryResult:
     """Answer `sql` through Spark's catalog.
 
     Raises:
@@ -293,7 +303,7 @@ def spark_query(spark, sql: str) -> QueryResult:
     return QueryResult(tuple(frame.columns), tuple(tuple(row) for row in rows))
 
 
-def open_lake(lake: Path, workers: int = 2):
+def open_lake(lake: Path, workers: int = 2) -> SparkSession:
     """A Spark session on the catalog of a lake a local run left (its Hive metastore).
 
     Raises:

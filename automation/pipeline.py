@@ -47,9 +47,12 @@ class Backend(Protocol):
     """What an environment must provide for the pipeline's steps."""
 
     name: str
-    # The rejects table and the SQL dialect its questions are asked in (`etl.rejects.DIALECTS`).
-    rejects_table: TableSchema
+    # The SQL dialect the rejects table's questions are asked in (`etl.rejects.DIALECTS`).
     sql_dialect: str
+
+    @property
+    def rejects_table(self) -> TableSchema:
+        """The table the job registers each run's rejected rows in."""
 
     def start(self) -> str:
         """Get ready (start Spark, or check the deployed stack); return a detail line."""

@@ -31,8 +31,11 @@ TOP_REASONS = 3
 class Rows(Protocol):
     """A small query result (`automation.pipeline.QueryResult` is one)."""
 
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
+    @property
+    def columns(self) -> tuple[str, ...]: ...
+
+    @property
+    def rows(self) -> tuple[tuple[Any, ...], ...]: ...
 
 
 # Answers SQL through a backend's catalog.

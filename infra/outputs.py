@@ -1,8 +1,13 @@
-"""Stack output names: used by `infra` (exports), the CLI (`automation`) and the tests.
+"""Stack output names and the shape of `stackSettings`: used by `infra` (exports), the CLI (`automation`)
+and the tests.
 
 Every value the operations CLI needs to act on a deployed stack is an output, so an
 outputs file (`pulumi stack output --json`) is enough to run it without the Pulumi CLI.
 """
+
+from __future__ import annotations
+
+from typing import TypedDict
 
 BUCKET = "lakeBucket"
 SILVER_URI = "silverUri"
@@ -36,13 +41,8 @@ REGION = "region"
 # The customer-managed IAM policy with what the operations CLI calls on this stack
 # (`infra.policies.operator_policy`): attach it to an operator's role or CI's.
 OPERATOR_POLICY_ARN = "operatorPolicyArn"
-# What the stack set on the resources it owns, for `doctor` to compare the account against:
-# {"roleArn", "roleName", "bucketManaged" (the stack created the lake bucket and set its
-# encryption and versioning), "job": {"glueVersion", "workerType", "numberOfWorkers",
-# "executionClass", "timeout", "maxRetries", "securityConfiguration", "scriptLocation",
-# "defaultArguments"}, "logGroups": the groups it declared, "logRetentionDays", "athena":
-# {"bytesScannedCutoffPerQuery", "outputLocation", "encryptionOption", "engineVersion"}}
-# (`infra.pipeline.stack_settings`).
+# What the stack set on the resources it owns, for `doctor` to compare the account against
+# (`StackSettings` below; `infra.pipeline.stack_settings` builds it).
 STACK_SETTINGS = "stackSettings"
 JOB_CONSOLE_URL = "jobConsoleUrl"
 ATHENA_CONSOLE_URL = "athenaConsoleUrl"
@@ -51,3 +51,40 @@ REJECTS_TABLE = "rejectsTable"
 # The stack's CloudWatch dashboard (runs, rows, reject ratio, duration, DPU-seconds, errors).
 DASHBOARD_NAME = "dashboardName"
 DASHBOARD_URL = "dashboardUrl"
+
+
+class StackJob(TypedDict):
+    """The Glue job's definition as the stack set it (`stackSettings.job`)."""
+
+    glueVersion: str
+    workerType: str
+    numberOfWorkers: int
+    executionClass: str
+    timeout: int
+    maxRetries: int
+    securityConfiguration: str
+    scriptLocation: str
+    defaultArguments: dict[str, str]
+
+
+class StackAthena(TypedDict):
+    """The workgroup's enforced configuration as the stack set it (`stackSettings.athena`)."""
+
+    bytesScannedCutoffPerQuery: int
+    outputLocation: str
+    encryptionOption: str
+    engineVersion: str
+
+
+class StackSettings(TypedDict):
+    """The `stackSettings` output: the role, whether the stack created the lake bucket (and so
+    set its encryption and versioning), the job, the log groups it declared and their
+    retention, the workgroup."""
+
+    roleArn: str
+    roleName: str
+    bucketManaged: bool
+    job: StackJob
+    logGroups: list[str]
+    logRetentionDays: int
+    athena: StackAthena

@@ -10,10 +10,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from automation.aws.costs import AthenaQueryCost, athena_query_cost, format_bytes
-from automation.aws.session import AwsClients, AwsError, error_code, error_message, wait_for
-from automation.outputs import StackOutputs
+from automation.aws.deployed import Stack
+from automation.aws.session import AwsError, error_code, error_message, wait_for
 from automation.pipeline import Notify, QueryResult, silent
-from infra import outputs as out
 
 # Athena query states: QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED.
 QUERY_DONE_STATES = ("SUCCEEDED", "FAILED", "CANCELLED")
@@ -36,9 +35,9 @@ class QueryOutcome:
     sql: str
     state: str
     statement_type: str
+    cost: AthenaQueryCost
     columns: tuple[str, ...] = ()
     rows: tuple[tuple[Any, ...], ...] = ()
-    cost: AthenaQueryCost | None = None
     reason: str = ""
     workgroup: str = ""
 
@@ -54,9 +53,9 @@ class QueryOutcome:
             "workgroup": self.workgroup,
             "columns": list(self.columns),
             "rows": QueryResult(self.columns, self.rows).as_dicts(),
-            "data_scanned_bytes": self.cost.scanned_bytes if self.cost else 0,
-            "billed_bytes": self.cost.billed_bytes if self.cost else 0,
-            "cost_usd": self.cost.usd if self.cost else 0.0,
+            "data_scanned_bytes": self.cost.scanned_bytes,
+            "billed_bytes": self.cost.billed_bytes,
+            "cost_usd": self.cost.usd,
         }
 
 
@@ -81,13 +80,13 @@ def _athena_value(text: str | None, type_name: str) -> Any:
     return text
 
 
-def workgroup_exists(clients: AwsClients, workgroup: str) -> bool:
+def workgroup_exists(stack: Stack, workgroup: str) -> bool:
     """Whether the workgroup is there. StartQueryExecution names a missing one only as an
     InvalidRequestException, as it does any bad input
     (https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html):
     GetWorkGroup tells the two apart."""
     try:
-        return bool(clients.athena.get_work_group(WorkGroup=workgroup).get("WorkGroup"))
+        return bool(stack.clients.athena.get_work_group(WorkGroup=workgroup).get("WorkGroup"))
     except ClientError as error:
         if error_code(error) in ("InvalidRequestException", "ResourceNotFoundException"):
             return False
@@ -95,8 +94,7 @@ def workgroup_exists(clients: AwsClients, workgroup: str) -> bool:
 
 
 def run_query(
-    clients: AwsClients,
-    outputs: StackOutputs,
+    stack: Stack,
     sql: str,
     *,
     database: str | None = None,
@@ -104,21 +102,22 @@ def run_query(
     timeout_minutes: float = 30,
     progress: Notify = silent,
 ) -> QueryOutcome:
-    """Run `sql` in the stack's workgroup, wait, page through the results.
+    """Run `sql` in the stack's workgroup (or `workgroup`) against its gold database (or
+    `database`), wait, page through the results.
 
     Raises:
         QueryFailed: the query ended FAILED or CANCELLED, with Athena's reason.
     """
-    athena = clients.athena
-    workgroup = workgroup or outputs[out.ATHENA_WORKGROUP]
-    database = database or outputs[out.GOLD_DATABASE]
+    athena = stack.clients.athena
+    workgroup = workgroup or stack.outputs.athena_workgroup
+    database = database or stack.outputs.gold_database
     try:
         query_id = athena.start_query_execution(
             QueryString=sql, WorkGroup=workgroup, QueryExecutionContext={"Database": database}
         )["QueryExecutionId"]
     except ClientError as error:
-        if not workgroup_exists(clients, workgroup):
-            raise clients.not_deployed(f"the Athena workgroup {workgroup!r}") from None
+        if not workgroup_exists(stack, workgroup):
+            raise stack.not_deployed(f"the Athena workgroup {workgroup!r}") from None
         raise QueryFailed(f"Athena refused the query: {error_message(error)}") from None
     progress(f"query {query_id} started in workgroup {workgroup}")
 
@@ -136,13 +135,9 @@ def run_query(
     state = execution["Status"]["State"]
     statement_type = execution.get("StatementType", "DML")
     scanned = int(execution.get("Statistics", {}).get("DataScannedInBytes", 0) or 0)
+    cost = athena_query_cost(scanned, statement_type, state)
     outcome = QueryOutcome(
-        query_id=query_id,
-        sql=sql,
-        state=state,
-        statement_type=statement_type,
-        cost=athena_query_cost(scanned, statement_type, state),
-        workgroup=workgroup,
+        query_id=query_id, sql=sql, state=state, statement_type=statement_type, cost=cost, workgroup=workgroup
     )
     if state != "SUCCEEDED":
         status = execution["Status"]
@@ -153,11 +148,9 @@ def run_query(
         )
         outcome.reason = reason
         billed = ""
-        if outcome.cost.billed_bytes:  # a CANCELLED query (the workgroup's scan cutoff cancels) is billed
-            billed = (
-                f" (scanned {format_bytes(outcome.cost.scanned_bytes)}, "
-                f"billed {format_bytes(outcome.cost.billed_bytes)}: ${outcome.cost.usd:.8f})"
-            )
+        if cost.billed_bytes:  # a CANCELLED query (the workgroup's scan cutoff cancels) is billed
+            read, charged = format_bytes(cost.scanned_bytes), format_bytes(cost.billed_bytes)
+            billed = f" (scanned {read}, billed {charged}: ${cost.usd:.8f})"
         raise QueryFailed(f"Athena query {query_id} {state}: {reason}{billed}", outcome)
     columns: tuple[str, ...] = ()
     types: list[str] = []

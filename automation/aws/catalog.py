@@ -1,7 +1,7 @@
 """Gold partitions on a deployed stack: the Glue catalog against S3, and the three ways to
 register them (the job's own registration checked, the crawler, the saved MSCK REPAIR).
 
-Takes clients and the stack's outputs; never creates or deletes what Pulumi owns.
+Takes the stack handle; never creates or deletes what Pulumi owns.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from automation.aws.athena import run_query
-from automation.aws.session import AwsClients, AwsError, error_code, error_message, paginate, wait_for
+from automation.aws.deployed import Stack
+from automation.aws.session import AwsError, error_code, error_message, paginate, wait_for
 from automation.lake import files_by_partition, sorted_specs, spec_order
-from automation.outputs import StackOutputs, split_s3_uri
+from automation.outputs import split_s3_uri
 from automation.pipeline import Notify, VerificationError, silent
 from etl.errors import PipelineError
 from etl.incremental import parse_partition_spec
@@ -34,6 +35,7 @@ REGISTER_OUTPUTS = {
     "msck": (out.GOLD_DATABASE, out.GOLD_TABLE, out.GOLD_URI, out.REPAIR_QUERY_ID, out.ATHENA_WORKGROUP),
 }
 
+
 class CrawlFailed(AwsError):
     """The crawler's crawl failed or was cancelled."""
 
@@ -42,12 +44,14 @@ class CrawlerBusy(AwsError):
     """The crawler is already crawling."""
 
 
-def catalog_partitions(clients: AwsClients, database: str, table: str) -> list[str]:
+def catalog_partitions(stack: Stack, database: str, table: str) -> list[str]:
     """The table's partitions in the Glue catalog, as sorted `ano=/mes=` specs."""
     try:
         values = [
             p["Values"]
-            for p in paginate(clients.glue, "get_partitions", "Partitions", DatabaseName=database, TableName=table)
+            for p in paginate(
+                stack.clients.glue, "get_partitions", "Partitions", DatabaseName=database, TableName=table
+            )
         ]
     except ClientError as error:
         raise catalog_error(error, database, table) from None
@@ -55,6 +59,7 @@ def catalog_partitions(clients: AwsClients, database: str, table: str) -> list[s
 
 
 def catalog_error(error: ClientError, database: str, table: str) -> AwsError:
+    """One sentence for a refused catalog call on `database.table`."""
     if error_code(error) == "EntityNotFoundException":
         return AwsError(
             f"the table {database}.{table} is not in the Glue catalog: deploy the stack "
@@ -63,7 +68,7 @@ def catalog_error(error: ClientError, database: str, table: str) -> AwsError:
     return AwsError(f"the Glue catalog refused a request on {database}.{table}: {error_message(error)}")
 
 
-def s3_data_files(clients: AwsClients, uri: str) -> dict[str, list[tuple[str, int]]]:
+def s3_data_files(stack: Stack, uri: str) -> dict[str, list[tuple[str, int]]]:
     """Data objects under `uri` by `ano=/mes=` folder: (name, size) pairs, sorted.
 
     What is data is the lake's rule (`automation.lake.is_data_path`): markers, state files,
@@ -73,19 +78,17 @@ def s3_data_files(clients: AwsClients, uri: str) -> dict[str, list[tuple[str, in
     try:
         items = [
             (item["Key"][len(prefix) :], int(item.get("Size", 0)))
-            for item in paginate(clients.s3, "list_objects_v2", "Contents", Bucket=bucket, Prefix=prefix)
+            for item in paginate(stack.clients.s3, "list_objects_v2", "Contents", Bucket=bucket, Prefix=prefix)
         ]
     except ClientError as error:
         raise AwsError(f"cannot list {uri}: {error_message(error)}") from None
     return files_by_partition(items)
 
 
-def gold_layout(clients: AwsClients, outputs: StackOutputs) -> tuple[list[str], dict[str, list[str]]]:
+def gold_layout(stack: Stack) -> tuple[list[str], dict[str, list[str]]]:
     """Gold partitions in the catalog, and gold data files by folder in S3."""
-    partitions = catalog_partitions(clients, outputs[out.GOLD_DATABASE], outputs[out.GOLD_TABLE])
-    files = {
-        spec: [name for name, _ in items] for spec, items in s3_data_files(clients, outputs.uri(out.GOLD_URI)).items()
-    }
+    partitions = gold_partitions(stack)
+    files = {spec: [name for name, _ in items] for spec, items in s3_data_files(stack, stack.outputs.gold_uri).items()}
     return partitions, files
 
 
@@ -110,13 +113,18 @@ class RegisterOutcome:
         }
 
 
-def register_with_job(clients: AwsClients, outputs: StackOutputs) -> RegisterOutcome:
+def gold_partitions(stack: Stack) -> list[str]:
+    """The gold table's partitions in the Glue catalog, as sorted `ano=/mes=` specs."""
+    return catalog_partitions(stack, stack.outputs.gold_database, stack.outputs.gold_table)
+
+
+def register_with_job(stack: Stack) -> RegisterOutcome:
     """Check the partitions the job registered against the `ano=/mes=` prefixes in S3.
 
     Raises:
         VerificationError: naming the partitions on one side only.
     """
-    partitions, files = gold_layout(clients, outputs)
+    partitions, files = gold_layout(stack)
     missing = sorted(set(partitions) - set(files), key=spec_order)
     unregistered = sorted(set(files) - set(partitions), key=spec_order)
     problems = []
@@ -131,18 +139,16 @@ def register_with_job(clients: AwsClients, outputs: StackOutputs) -> RegisterOut
     return RegisterOutcome("job", partitions, f"{len(partitions)} partitions in the catalog match the S3 folders")
 
 
-def register_with_crawler(
-    clients: AwsClients, outputs: StackOutputs, timeout_minutes: float = 30, progress: Notify = silent
-) -> RegisterOutcome:
+def register_with_crawler(stack: Stack, timeout_minutes: float = 30, progress: Notify = silent) -> RegisterOutcome:
     """Start the stack's crawler, wait until it is READY again, report its last crawl.
 
     Raises:
         CrawlerBusy: the crawler is already crawling (nothing is started).
         CrawlFailed: the crawl failed or was cancelled, with Glue's message and log stream.
     """
-    name = outputs[out.CRAWLER_NAME]
-    glue = clients.glue
-    crawler = _get_crawler(clients, name)
+    name = stack.outputs.crawler_name
+    glue = stack.clients.glue
+    crawler = _get_crawler(stack)
     if crawler.get("State") != "READY":
         raise CrawlerBusy(f"crawler {name} is {crawler.get('State')}: wait until it is READY, then run register again")
     previous = (crawler.get("LastCrawl") or {}).get("StartTime")
@@ -162,7 +168,7 @@ def register_with_crawler(
 
     crawler = wait_for(
         f"crawler {name} to finish its crawl and be READY",
-        lambda: _get_crawler(clients, name),
+        lambda: _get_crawler(stack),
         ready_after_our_crawl,
         timeout=timeout_minutes * 60,
         first_delay=2.0,
@@ -171,13 +177,13 @@ def register_with_crawler(
     last = crawler.get("LastCrawl") or {}
     status = last.get("Status", "UNKNOWN")
     if status not in CRAWL_OK_STATES:
-        group = last.get("LogGroup") or outputs.get(out.CRAWLER_LOG_GROUP, "")
+        group = last.get("LogGroup") or stack.outputs.crawler_log_group
         raise CrawlFailed(
             f"crawler {name}'s crawl ended {status}: {last.get('ErrorMessage') or 'no error message'} "
             f"(log: {group} stream {last.get('LogStream', name)})"
         )
-    summary = last_crawl_summary(clients, name, last.get("StartTime"))
-    partitions = catalog_partitions(clients, outputs[out.GOLD_DATABASE], outputs[out.GOLD_TABLE])
+    summary = last_crawl_summary(stack, last.get("StartTime"))
+    partitions = gold_partitions(stack)
     added, updated = summary.get("partitions_added"), summary.get("partitions_updated")
     changes = (
         f"{added} partitions added, {updated} updated"
@@ -192,30 +198,31 @@ def register_with_crawler(
     )
 
 
-def _get_crawler(clients: AwsClients, name: str) -> dict[str, Any]:
+def _get_crawler(stack: Stack) -> dict[str, Any]:
+    name = stack.outputs.crawler_name
     try:
-        return clients.glue.get_crawler(Name=name)["Crawler"]
+        return stack.clients.glue.get_crawler(Name=name)["Crawler"]
     except ClientError as error:
         if error_code(error) == "EntityNotFoundException":
-            raise clients.not_deployed(f"the crawler {name!r}") from None
+            raise stack.not_deployed(f"the crawler {name!r}") from None
         raise AwsError(f"Glue refused a request on crawler {name}: {error_message(error)}") from None
 
 
-def last_crawl_summary(clients: AwsClients, name: str, started: Any = None) -> dict[str, Any]:
-    """Partitions added/updated by the crawler's newest crawl, from ListCrawls' run summary.
+def last_crawl_summary(stack: Stack, started: Any = None) -> dict[str, Any]:
+    """Partitions added/updated by the stack's crawler's newest crawl, from ListCrawls' run summary.
 
     ListCrawls does not say its crawls come newest first, and botocore has no paginator for
     it: every page is read (from `started` on, when given: "START_TIME ... The epoch
     timestamp in milliseconds", CrawlsFilter) and the crawl with the latest StartTime wins.
     """
-    request: dict[str, Any] = {"CrawlerName": name, "MaxResults": 100}
+    request: dict[str, Any] = {"CrawlerName": stack.outputs.crawler_name, "MaxResults": 100}
     if isinstance(started, datetime):
         millis = str(int(started.timestamp() * 1000))
         request["Filters"] = [{"FieldName": "START_TIME", "FilterOperator": "GE", "FieldValue": millis}]
     crawls: list[dict[str, Any]] = []
     try:
         while True:
-            page = clients.glue.list_crawls(**request)
+            page = stack.clients.glue.list_crawls(**request)
             crawls += page.get("Crawls", [])
             if not page.get("NextToken"):
                 break
@@ -291,30 +298,27 @@ def _timestamp(value: Any) -> float:
     return value.timestamp() if isinstance(value, datetime) else float(value or 0)
 
 
-def register_with_msck(
-    clients: AwsClients, outputs: StackOutputs, timeout_minutes: float = 30, progress: Notify = silent
-) -> RegisterOutcome:
+def register_with_msck(stack: Stack, timeout_minutes: float = 30, progress: Notify = silent) -> RegisterOutcome:
     """Run the stack's saved `MSCK REPAIR TABLE` query in its workgroup."""
-    query_id = outputs[out.REPAIR_QUERY_ID]
+    query_id = stack.outputs.repair_query_id
     try:
-        saved = clients.athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]
+        saved = stack.clients.athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]
     except ClientError as error:
         # GetNamedQuery's documented errors are InternalServerException (a platform issue) and
         # InvalidRequestException (bad input, an unknown id among it)
         # (https://docs.aws.amazon.com/athena/latest/APIReference/API_GetNamedQuery.html).
         if error_code(error) == "InvalidRequestException":
-            raise clients.not_deployed(f"the saved query {query_id!r}") from None
+            raise stack.not_deployed(f"the saved query {query_id!r}") from None
         raise AwsError(f"cannot read the saved query {query_id}: {error_message(error)}") from None
     result = run_query(
-        clients,
-        outputs,
+        stack,
         saved["QueryString"],
         database=saved.get("Database"),
-        workgroup=saved.get("WorkGroup") or outputs[out.ATHENA_WORKGROUP],
+        workgroup=saved.get("WorkGroup") or stack.outputs.athena_workgroup,
         timeout_minutes=timeout_minutes,
         progress=progress,
     )
-    partitions = catalog_partitions(clients, outputs[out.GOLD_DATABASE], outputs[out.GOLD_TABLE])
+    partitions = gold_partitions(stack)
     return RegisterOutcome(
         "msck",
         partitions,
@@ -324,11 +328,12 @@ def register_with_msck(
     )
 
 
-def register(clients: AwsClients, outputs: StackOutputs, method: str, progress: Notify = silent) -> RegisterOutcome:
+def register(stack: Stack, method: str, progress: Notify = silent) -> RegisterOutcome:
+    """Make gold's partitions visible by `method`: `job`, `crawler` or `msck`."""
     if method == "job":
-        return register_with_job(clients, outputs)
+        return register_with_job(stack)
     if method == "crawler":
-        return register_with_crawler(clients, outputs, progress=progress)
+        return register_with_crawler(stack, progress=progress)
     if method == "msck":
-        return register_with_msck(clients, outputs, progress=progress)
+        return register_with_msck(stack, progress=progress)
     raise PipelineError(f"unknown registration method {method!r}: use {', '.join(REGISTRATION_METHODS)}")

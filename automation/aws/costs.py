@@ -121,9 +121,9 @@ def glue_run_cost(
     dpus = dpus_for(worker_type, workers)
     billed = glue_billed_seconds(execution_seconds)
     measured = dpu_seconds is not None
-    if measured and dpu_seconds < 0:
+    if dpu_seconds is not None and dpu_seconds < 0:
         raise ValueError(f"DPU-seconds cannot be negative, got {dpu_seconds}")
-    used = float(dpu_seconds) if measured else dpus * billed
+    used = float(dpu_seconds) if dpu_seconds is not None else dpus * billed
     return GlueRunCost(
         worker_type=worker_type,
         workers=workers,

@@ -19,6 +19,7 @@ from typing import Any, Callable
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from automation.aws.deployed import Stack
 from automation.aws.doctor_checks import (
     Check,
     DoctorReport,
@@ -45,7 +46,7 @@ from automation.aws.needs import (
     run_log_groups,
 )
 from automation.aws.session import AwsClients, AwsError, error_code, error_message, paginate
-from automation.outputs import StackOutputs, split_s3_uri
+from automation.outputs import split_s3_uri
 from infra import outputs as out
 
 DOCTOR_OUTPUTS = (
@@ -84,19 +85,17 @@ ATTACH_OPERATOR_POLICY = (
 
 
 def run_doctor(
-    clients: AwsClients,
-    outputs: StackOutputs,
-    principal_arn: str | None = None,
-    progress: Callable[[Check], None] | None = None,
+    stack: Stack, principal_arn: str | None = None, progress: Callable[[Check], None] | None = None
 ) -> DoctorReport:
     """Every check, in order; `progress` hears each as it is made.
 
     Args:
-        clients: a session in the stack's region with working credentials.
-        outputs: the stack's outputs (checked for every one `doctor` reads first).
+        stack: a session in the stack's region with working credentials; its outputs are
+            checked for every one `doctor` reads first.
         principal_arn: the IAM user or role to simulate as the caller (default: the caller's
             own, an assumed role's session as its role without a path).
     """
+    outputs, clients = stack.outputs, stack.clients
     outputs.require(*DOCTOR_OUTPUTS)
     settings = settings_of(outputs)
     report = DoctorReport()
@@ -109,54 +108,34 @@ def run_doctor(
 
     identity = clients.sts.get_caller_identity()
     add(*check_identity(identity, clients.region, outputs))
-    key = outputs.get(out.KMS_KEY_ARN, "")
-    add(*_bucket_checks(clients, outputs[out.BUCKET], key, settings["bucketManaged"]))
-    job_name = outputs[out.JOB_NAME]
+    key = outputs.kms_key_arn
+    add(*_bucket_checks(clients, outputs.lake_bucket, key, settings["bucketManaged"]))
+    job_name = outputs.job_name
     add(_attempt(f"job {job_name}", lambda: check_job(job_name, _get_job(clients, job_name), settings)))
     add(_attempt("job script", lambda: _script_check(clients, settings["job"]["scriptLocation"])))
     for group in settings["logGroups"]:
-        add(
-            _attempt(
-                f"log group {group}",
-                lambda group=group: check_log_group(
-                    group, _log_group(clients, group), settings["logRetentionDays"], key
-                ),
-            )
-        )
+        add(_log_group_check(clients, group, settings["logRetentionDays"], key))
     for database, table, location in (
-        (out.SILVER_DATABASE, out.SILVER_TABLE, out.SILVER_URI),
-        (out.GOLD_DATABASE, out.GOLD_TABLE, out.GOLD_URI),
+        (outputs.silver_database, outputs.silver_table, outputs.silver_uri),
+        (outputs.gold_database, outputs.gold_table, outputs.gold_uri),
     ):
-        names = (outputs[database], outputs[table])
-        add(
-            _attempt(
-                f"table {names[0]}.{names[1]}",
-                lambda names=names, location=location: check_table(
-                    *names, _get_table(clients, *names), outputs.uri(location)
-                ),
-            )
-        )
-    crawler = outputs[out.CRAWLER_NAME]
+        add(_table_check(clients, database, table, location))
+    crawler = outputs.crawler_name
     add(_attempt(f"crawler {crawler}", lambda: check_crawler(crawler, _get_crawler(clients, crawler), outputs)))
-    workgroup = outputs[out.ATHENA_WORKGROUP]
+    workgroup = outputs.athena_workgroup
     add(
         _attempt(
             f"workgroup {workgroup}",
             lambda: check_workgroup(workgroup, _get_workgroup(clients, workgroup), settings, key),
         )
     )
-    for label, output in (("saved preview query", out.PREVIEW_QUERY_ID), ("saved repair query", out.REPAIR_QUERY_ID)):
-        if outputs.has(output):
-            query_id = outputs[output]
-            add(
-                _attempt(
-                    label,
-                    lambda label=label, query_id=query_id: check_saved_query(
-                        label, _named_query(clients, query_id), workgroup
-                    ),
-                )
-            )
-    topic = outputs[out.ALERTS_TOPIC_ARN]
+    for label, query_id in (
+        ("saved preview query", outputs.preview_query_id),
+        ("saved repair query", outputs.repair_query_id),
+    ):
+        if query_id:
+            add(_saved_query_check(clients, label, query_id, workgroup))
+    topic = outputs.alerts_topic_arn
     add(_attempt("alerts topic", lambda: check_topic(topic, _topic_attributes(clients, topic), key)))
 
     if key:
@@ -185,6 +164,23 @@ def run_doctor(
 
 
 # --- the resources --------------------------------------------------------------------------
+
+
+def _log_group_check(clients: AwsClients, group: str, retention_days: int, key: str) -> Check:
+    return _attempt(
+        f"log group {group}", lambda: check_log_group(group, _log_group(clients, group), retention_days, key)
+    )
+
+
+def _table_check(clients: AwsClients, database: str, table: str, location: str) -> Check:
+    return _attempt(
+        f"table {database}.{table}",
+        lambda: check_table(database, table, _get_table(clients, database, table), location),
+    )
+
+
+def _saved_query_check(clients: AwsClients, label: str, query_id: str, workgroup: str) -> Check:
+    return _attempt(label, lambda: check_saved_query(label, _named_query(clients, query_id), workgroup))
 
 
 def _attempt(name: str, check: Callable[[], Check]) -> Check:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from automation.outputs import StackOutputs
+from automation.outputs import OutputsError, StackOutputs
 from infra import outputs as out
+from infra.outputs import StackAthena, StackJob, StackSettings
 
 REDEPLOY = "redeploy to put the stack's settings back (`python -m automation deploy --stack NAME`, or `pulumi up`)"
 RECREATE = "it was deleted outside Pulumi: `pulumi refresh`, then redeploy to recreate it"
@@ -54,10 +55,26 @@ class DoctorReport:
         return {"ok": self.ok, "failed": len(self.failed), "checks": [c.to_dict() for c in self.checks]}
 
 
-def settings_of(outputs: StackOutputs) -> dict[str, Any]:
-    """The `stackSettings` output (what the stack set), checked for the keys `doctor` reads."""
+def settings_of(outputs: StackOutputs) -> StackSettings:
+    """The `stackSettings` output (what the stack set), checked for the keys `doctor` reads.
+
+    Raises:
+        OutputsError: the stack lacks the output, or one of its keys.
+    """
     outputs.require(out.STACK_SETTINGS)
-    return dict(outputs[out.STACK_SETTINGS])
+    settings = outputs.stack_settings
+    for shape, found, where in (
+        (StackSettings, settings, ""),
+        (StackJob, settings.get("job") or {}, "job."),
+        (StackAthena, settings.get("athena") or {}, "athena."),
+    ):
+        lacking = sorted(shape.__required_keys__ - set(found))
+        if lacking:
+            raise OutputsError(
+                f"stack output {out.STACK_SETTINGS!r} from {outputs.source} lacks {where}{lacking[0]}: "
+                "redeploy the stack (pulumi up) or regenerate the file with `pulumi stack output --json`"
+            )
+    return settings
 
 
 def account_of(arn: str) -> str:
@@ -72,7 +89,7 @@ def account_of(arn: str) -> str:
 def check_identity(identity: Mapping[str, Any], session_region: str | None, outputs: StackOutputs) -> list[Check]:
     """The caller's account against the stack's, the session's region against the stack's."""
     caller, account = identity.get("Arn", ""), identity.get("Account", "")
-    stack_account = account_of(settings_of(outputs).get("roleArn", ""))
+    stack_account = account_of(settings_of(outputs)["roleArn"])
     checks = [
         Check(
             "caller",
@@ -82,7 +99,7 @@ def check_identity(identity: Mapping[str, Any], session_region: str | None, outp
             "use credentials for the stack's account (AWS_PROFILE)",
         )
     ]
-    stack_region = outputs.get(out.REGION)
+    stack_region = outputs.region
     checks.append(
         Check(
             "region",
@@ -138,7 +155,7 @@ JOB_FIELDS = {
 }
 
 
-def check_job(name: str, job: Mapping[str, Any] | None, settings: Mapping[str, Any]) -> Check:
+def check_job(name: str, job: Mapping[str, Any] | None, settings: StackSettings) -> Check:
     """Glue version, workers, execution class, timeout, retries, security configuration, role,
     script and every default argument, as the stack set them."""
     label = f"job {name}"
@@ -148,7 +165,8 @@ def check_job(name: str, job: Mapping[str, Any] | None, settings: Mapping[str, A
     found = {key: job.get(field_name) for key, field_name in JOB_FIELDS.items()}
     if found["executionClass"] is None:  # Glue leaves it out for STANDARD jobs created without it
         found["executionClass"] = "STANDARD"
-    problems = _differences(found, {k: expected[k] for k in JOB_FIELDS}, JOB_FIELDS)
+    declared: dict[str, Any] = dict(expected)
+    problems = _differences(found, {k: declared[k] for k in JOB_FIELDS}, JOB_FIELDS)
     if job.get("Role") != settings["roleArn"]:
         problems.append(f"Role {job.get('Role')!r} (the stack set {settings['roleArn']!r})")
     script = (job.get("Command") or {}).get("ScriptLocation")
@@ -224,7 +242,7 @@ def check_crawler(name: str, crawler: Mapping[str, Any] | None, outputs: StackOu
     problems = []
     if crawler.get("Role") not in (settings["roleArn"], settings["roleName"]):
         problems.append(f"role {crawler.get('Role')!r} (the stack set {settings['roleArn']!r})")
-    gold = (outputs[out.GOLD_DATABASE], outputs[out.GOLD_TABLE])
+    gold = (outputs.gold_database, outputs.gold_table)
     targets = [
         (t.get("DatabaseName"), table)
         for t in (crawler.get("Targets") or {}).get("CatalogTargets", [])
@@ -245,9 +263,7 @@ def check_crawler(name: str, crawler: Mapping[str, Any] | None, outputs: StackOu
     return Check(label, True, f"adds partitions to {gold[0]}.{gold[1]} as {settings['roleName']}")
 
 
-def check_workgroup(
-    name: str, workgroup: Mapping[str, Any] | None, settings: Mapping[str, Any], kms_key_arn: str
-) -> Check:
+def check_workgroup(name: str, workgroup: Mapping[str, Any] | None, settings: StackSettings, kms_key_arn: str) -> Check:
     """Enforced configuration: results location and encryption, scan cutoff, engine version."""
     label = f"workgroup {name}"
     if workgroup is None:
@@ -257,7 +273,7 @@ def check_workgroup(
     results = configuration.get("ResultConfiguration") or {}
     encryption = results.get("EncryptionConfiguration") or {}
     engine = configuration.get("EngineVersion") or {}
-    found = {
+    found: dict[str, Any] = {
         "enforced": configuration.get("EnforceWorkGroupConfiguration"),
         "bytesScannedCutoffPerQuery": configuration.get("BytesScannedCutoffPerQuery"),
         "outputLocation": results.get("OutputLocation"),
@@ -265,7 +281,7 @@ def check_workgroup(
         "engineVersion": engine.get("SelectedEngineVersion") or engine.get("EffectiveEngineVersion"),
         "state": workgroup.get("State", "ENABLED"),
     }
-    wanted = {"enforced": True, **expected, "state": "ENABLED"}
+    wanted: dict[str, Any] = {"enforced": True, **expected, "state": "ENABLED"}
     if kms_key_arn:
         found["kmsKey"], wanted["kmsKey"] = encryption.get("KmsKey"), kms_key_arn
     problems = _differences(found, wanted, {})

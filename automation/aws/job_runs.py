@@ -1,23 +1,23 @@
 """Glue job runs of a deployed stack: start, find, wait for, describe (report and cost).
 
-Takes clients (`automation.aws.session.AwsClients`) and the stack's outputs; never builds a
-session, never changes the job's definition (Pulumi owns it).
+Takes the stack handle (`automation.aws.deployed.Stack`); never builds a session, never
+changes the job's definition (Pulumi owns it).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterator, Sequence
 
 from botocore.exceptions import ClientError
 
 from automation.aws.costs import GlueRunCost, UnknownWorkerType, glue_run_cost, total_glue_cost
-from automation.aws.session import AwsClients, AwsError, error_code, error_message, paginate
+from automation.aws.deployed import Stack
+from automation.aws.session import AwsError, error_code, error_message, paginate
 from automation.outputs import StackOutputs, split_s3_uri
 from etl.report import RunReport
-from infra import outputs as out
 from infra.settings import GLUE_5_DEFAULT_TIMEOUT_MINUTES
 
 # Glue job run states ("AWS Glue job run statuses",
@@ -80,6 +80,11 @@ class JobRunOutcome:
     @property
     def finished(self) -> bool:
         return self.state not in RUN_ACTIVE_STATES
+
+    @property
+    def failed(self) -> bool:
+        """Ended FAILED, TIMEOUT, ERROR, STOPPED or EXPIRED."""
+        return self.state in RUN_FAILED_STATES
 
     def attempts_text(self) -> str:
         return f"attempt {self.attempt_number} of {max(self.max_attempts, self.attempt_number)}"
@@ -144,40 +149,38 @@ def job_log_groups(outputs: StackOutputs, run: dict[str, Any] | None = None) -> 
     base = str((run or {}).get("LogGroupName") or "").rstrip("/")
     if base:
         groups += [f"{base}/error", f"{base}/output"]
-    for name in (out.JOB_ERROR_LOG_GROUP, out.JOB_OUTPUT_LOG_GROUP):
-        group = outputs.get(name)
+    for group in (outputs.job_error_log_group, outputs.job_output_log_group):
         if group and group not in groups:
             groups.append(group)
     return groups
 
 
-def find_active_run(clients: AwsClients, job_name: str) -> dict[str, Any] | None:
+def find_active_run(stack: Stack) -> dict[str, Any] | None:
     """The job's run that is starting, running, stopping or waiting, if any (newest first)."""
-    for run in list_job_runs(clients, job_name):
+    for run in list_job_runs(stack):
         if run.get("JobRunState") in RUN_ACTIVE_STATES:
             return run
     return None
 
 
-def list_job_runs(clients: AwsClients, job_name: str) -> Iterable[dict[str, Any]]:
+def list_job_runs(stack: Stack) -> Iterator[dict[str, Any]]:
     """The job's runs, newest first (GetJobRuns: "the newest jobs returned first"), every page."""
     try:
-        yield from paginate(clients.glue, "get_job_runs", "JobRuns", JobName=job_name)
+        yield from paginate(stack.clients.glue, "get_job_runs", "JobRuns", JobName=stack.outputs.job_name)
     except ClientError as error:
-        raise _glue_job_error(clients, error, job_name) from None
+        raise _glue_job_error(stack, error) from None
 
 
-def _glue_job_error(clients: AwsClients, error: ClientError, job_name: str) -> AwsError:
+def _glue_job_error(stack: Stack, error: ClientError) -> AwsError:
+    job_name = stack.outputs.job_name
     # EntityNotFoundException: "A specified entity does not exist" (GetJobRuns, GetJobRun,
     # StartJobRun: https://docs.aws.amazon.com/glue/latest/webapi/API_GetJobRuns.html).
     if error_code(error) == "EntityNotFoundException":
-        return clients.not_deployed(f"the Glue job {job_name!r}")
+        return stack.not_deployed(f"the Glue job {job_name!r}")
     return AwsError(f"Glue refused the request for job {job_name!r}: {error_message(error)}")
 
 
-def start_job_run(
-    clients: AwsClients, outputs: StackOutputs, mode: str | None = None, timeout_minutes: int | None = None
-) -> str:
+def start_job_run(stack: Stack, mode: str | None = None, timeout_minutes: int | None = None) -> str:
     """Start the stack's job; return the run id. Refuses while a run is in progress.
 
     Args:
@@ -187,8 +190,8 @@ def start_job_run(
     Raises:
         JobAlreadyRunning: naming the run in progress.
     """
-    job_name = outputs[out.JOB_NAME]
-    active = find_active_run(clients, job_name)
+    job_name = stack.outputs.job_name
+    active = find_active_run(stack)
     if active is not None:
         raise _already_running(job_name, active["Id"], active["JobRunState"])
     request: dict[str, Any] = {"JobName": job_name}
@@ -197,12 +200,12 @@ def start_job_run(
     if timeout_minutes:
         request["Timeout"] = timeout_minutes
     try:
-        return clients.glue.start_job_run(**request)["JobRunId"]
+        return stack.clients.glue.start_job_run(**request)["JobRunId"]
     except ClientError as error:
         if error_code(error) == "ConcurrentRunsExceededException":
-            active = find_active_run(clients, job_name)
+            active = find_active_run(stack)
             raise _already_running(job_name, active["Id"] if active else "(unknown)", "running") from None
-        raise _glue_job_error(clients, error, job_name) from None
+        raise _glue_job_error(stack, error) from None
 
 
 def _already_running(job_name: str, run_id: str, state: str) -> JobAlreadyRunning:
@@ -212,27 +215,30 @@ def _already_running(job_name: str, run_id: str, state: str) -> JobAlreadyRunnin
     )
 
 
-def get_job_run(clients: AwsClients, job_name: str, run_id: str) -> dict[str, Any]:
+def get_job_run(stack: Stack, run_id: str) -> dict[str, Any]:
+    """Glue's JobRun `run_id` of the stack's job."""
+    job_name = stack.outputs.job_name
     try:
-        return clients.glue.get_job_run(JobName=job_name, RunId=run_id)["JobRun"]
+        return stack.clients.glue.get_job_run(JobName=job_name, RunId=run_id)["JobRun"]
     except ClientError as error:
         if error_code(error) == "EntityNotFoundException":
-            job_timeout_minutes(clients, job_name)  # a job that is not there says so first
+            job_settings(stack)  # a job that is not there says so first
             raise AwsError(f"job {job_name} has no run {run_id}") from None
-        raise _glue_job_error(clients, error, job_name) from None
+        raise _glue_job_error(stack, error) from None
 
 
-def latest_job_run(clients: AwsClients, job_name: str) -> dict[str, Any]:
+def latest_job_run(stack: Stack) -> dict[str, Any]:
     """The job's newest run. Raises AwsError when it never ran."""
+    job_name = stack.outputs.job_name
     newest = None
     try:
-        for page in clients.glue.get_paginator("get_job_runs").paginate(JobName=job_name):
+        for page in stack.clients.glue.get_paginator("get_job_runs").paginate(JobName=job_name):
             runs = page.get("JobRuns", [])
             if runs:  # Glue lists the newest runs first: the first page holds it
                 newest = max(runs, key=lambda r: r["StartedOn"].timestamp() if r.get("StartedOn") else 0.0)
                 break
     except ClientError as error:
-        raise _glue_job_error(clients, error, job_name) from None
+        raise _glue_job_error(stack, error) from None
     if newest is None:
         raise AwsError(f"job {job_name} has no runs yet: start one with `run`")
     return newest
@@ -245,13 +251,17 @@ class JobSettings:
     timeout_minutes: int
     max_attempts: int  # MaxRetries + 1
 
+    def for_run(self, timeout_minutes: int | None) -> JobSettings:
+        """The settings of a run started with a timeout of its own (`--timeout-minutes`), if any."""
+        return replace(self, timeout_minutes=timeout_minutes) if timeout_minutes else self
 
-def job_settings(clients: AwsClients, job_name: str) -> JobSettings:
+
+def job_settings(stack: Stack) -> JobSettings:
     """The job's timeout (Glue's default for its version when it sets none) and attempts."""
     try:
-        job = clients.glue.get_job(JobName=job_name)["Job"]
+        job = stack.clients.glue.get_job(JobName=stack.outputs.job_name)["Job"]
     except ClientError as error:
-        raise _glue_job_error(clients, error, job_name) from None
+        raise _glue_job_error(stack, error) from None
     if job.get("Timeout"):
         timeout = int(job["Timeout"])
     elif _glue_major(job.get("GlueVersion")) < 5:
@@ -261,11 +271,6 @@ def job_settings(clients: AwsClients, job_name: str) -> JobSettings:
     return JobSettings(timeout, int(job.get("MaxRetries") or 0) + 1)
 
 
-def job_timeout_minutes(clients: AwsClients, job_name: str) -> int:
-    """The job's own timeout (minutes); Glue's default for its version when it sets none."""
-    return job_settings(clients, job_name).timeout_minutes
-
-
 def _glue_major(version: str | None) -> int:
     try:
         return int(str(version or "5.0").split(".")[0])
@@ -273,12 +278,12 @@ def _glue_major(version: str | None) -> int:
         return 5
 
 
-def read_run_report(clients: AwsClients, reports_uri: str, run_id: str) -> RunReport | None:
+def read_run_report(stack: Stack, run_id: str) -> RunReport | None:
     """The job's own report `<runReportsUri><run id>.json`; None when it is not there."""
-    bucket, prefix = split_s3_uri(reports_uri)
+    bucket, prefix = split_s3_uri(stack.outputs.run_reports_uri)
     key = f"{prefix}{run_id}.json"
     try:
-        body = clients.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        body = stack.clients.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as error:
         if error_code(error) in ("NoSuchKey", "404", "NotFound"):
             return None
@@ -294,8 +299,7 @@ def report_from_json(text: str | bytes) -> RunReport:
 
 
 def describe_job_run(
-    clients: AwsClients,
-    outputs: StackOutputs,
+    stack: Stack,
     run: dict[str, Any],
     earlier: Sequence[dict[str, Any]] = (),
     max_attempts: int = 1,
@@ -322,18 +326,18 @@ def describe_job_run(
         workers=int(run.get("NumberOfWorkers", 0)),
         error_message=run.get("ErrorMessage", ""),
         arguments=dict(run.get("Arguments", {})),
-        driver_log_group=next(iter(job_log_groups(outputs, run)), ""),
+        driver_log_group=next(iter(job_log_groups(stack.outputs, run)), ""),
         driver_log_stream=driver_stream(run_id),
-        console_url=outputs.get(out.JOB_CONSOLE_URL, ""),
+        console_url=stack.outputs.job_console_url,
     )
     if outcome.finished:
-        costs = [_run_cost(attempt, outputs) for attempt in (*earlier, run)]
-        if all(cost is not None for cost in costs):
-            outcome.cost = total_glue_cost(costs) if len(costs) > 1 else costs[0]
+        costs = [_run_cost(attempt, stack.outputs) for attempt in (*earlier, run)]
+        known = [cost for cost in costs if cost is not None]
+        if len(known) == len(costs):
+            outcome.cost = total_glue_cost(known) if len(known) > 1 else known[0]
         # the job publishes its report whether it succeeds or fails
-        reports = outputs.uri(out.REPORTS_URI)
-        outcome.report_uri = f"{reports}{run_id}.json"
-        outcome.report = read_run_report(clients, reports, run_id)
+        outcome.report_uri = f"{stack.outputs.run_reports_uri}{run_id}.json"
+        outcome.report = read_run_report(stack, run_id)
     return outcome
 
 
@@ -347,7 +351,7 @@ def _run_cost(run: dict[str, Any], outputs: StackOutputs) -> GlueRunCost | None:
             worker_type,
             workers,
             float(run.get("ExecutionTime", 0) or 0),
-            float(outputs[out.PRICE_PER_DPU_HOUR]),
+            outputs.price_per_dpu_hour,
             dpu_seconds=float(dpu_seconds) if dpu_seconds is not None else None,
         )
     except UnknownWorkerType:

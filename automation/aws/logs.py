@@ -15,14 +15,13 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
+from automation.aws.deployed import Stack
 from automation.aws.job_runs import RUN_ACTIVE_STATES, driver_stream, get_job_run, job_log_groups
-from automation.aws.session import AwsClients, AwsError, error_code, error_message, paginate
-from automation.outputs import StackOutputs
-from infra import outputs as out
+from automation.aws.session import AwsError, error_code, error_message, paginate
 
 # Events with any of these terms ("?term" is OR; terms are case-sensitive): "Filter pattern
 # syntax for metric filters, subscription filters, filter log events, and Live Tail",
@@ -76,15 +75,20 @@ def _millis_iso(millis: int | None) -> str:
     return datetime.fromtimestamp(millis / 1000, UTC).isoformat(timespec="milliseconds")
 
 
-def run_logs(clients: AwsClients, groups: Sequence[str], run_id: str, max_error_lines: int = 20) -> RunLogs:
-    """The run's streams (`<run id>-driver`, `<run id>-<executor>`) in each group that exists,
-    with their ERROR lines."""
-    found, missing, denied = [], [], []
+def run_logs(stack: Stack, run: dict[str, Any], max_error_lines: int = 20) -> RunLogs:
+    """The run's streams (`<run id>-driver`, `<run id>-<executor>`) in each of its log groups
+    (`job_log_groups`) that exists, with their ERROR lines."""
+    run_id = run["Id"]
+    groups = job_log_groups(stack.outputs, run)
+    logs = stack.clients.logs
+    found: list[str] = []
+    missing: list[str] = []
+    denied: list[str] = []
     summaries: dict[tuple[str, str], StreamSummary] = {}
     for group in groups:
         try:
             for stream in paginate(
-                clients.logs, "describe_log_streams", "logStreams", logGroupName=group, logStreamNamePrefix=run_id
+                logs, "describe_log_streams", "logStreams", logGroupName=group, logStreamNamePrefix=run_id
             ):
                 name = stream["logStreamName"]
                 if name.startswith(f"{run_id}-"):
@@ -95,7 +99,7 @@ def run_logs(clients: AwsClients, groups: Sequence[str], run_id: str, max_error_
                         last_event=_millis_iso(stream.get("lastEventTimestamp")),
                     )
             for event in paginate(
-                clients.logs,
+                logs,
                 "filter_log_events",
                 "events",
                 logGroupName=group,
@@ -123,8 +127,7 @@ def run_logs(clients: AwsClients, groups: Sequence[str], run_id: str, max_error_
 
 
 def follow_driver_log(
-    clients: AwsClients,
-    outputs: StackOutputs,
+    stack: Stack,
     run_id: str,
     emit: Callable[[str], None],
     poll_seconds: float = 2.0,
@@ -134,18 +137,17 @@ def follow_driver_log(
     """Print the driver's new log events while the run is active, and once more after it
     ends (events reach CloudWatch Logs after they are written); return the final JobRun."""
     sleep = sleep or time.sleep
-    job_name = outputs[out.JOB_NAME]
     stream = driver_stream(run_id)
     seen: set[str] = set()
     since: dict[str, int] = {}  # newest event time printed per group: each poll reads on from it
     deadline = time.monotonic() + timeout_minutes * 60
     ended = False
     while True:
-        run = get_job_run(clients, job_name, run_id)  # read before the events: nothing logged before the end is missed
-        for group in job_log_groups(outputs, run):
+        run = get_job_run(stack, run_id)  # read before the events: nothing logged before the end is missed
+        for group in job_log_groups(stack.outputs, run):
             try:
                 for event in paginate(
-                    clients.logs,
+                    stack.clients.logs,
                     "filter_log_events",
                     "events",
                     logGroupName=group,

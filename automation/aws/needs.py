@@ -15,7 +15,6 @@ from typing import Any, Iterable, Mapping
 from automation.aws.doctor_checks import Check, account_of, settings_of
 from automation.outputs import StackOutputs, split_s3_uri
 from etl.incremental import STATE_FILE
-from infra import outputs as out
 from infra.policies import CATALOG_PARTITION_WRITE, CATALOG_READ, DEFAULT_DATABASE_ACTIONS
 
 # What the simulator says when a statement allows the action ("EvalDecision",
@@ -43,11 +42,11 @@ def run_log_groups(run: Mapping[str, Any] | None, outputs: StackOutputs) -> tupl
     `<prefix>/output` and `<prefix>/error` ("Logging for AWS Glue jobs",
     https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html). Without a run,
     the stack's outputs."""
-    named = (run or {}).get("LogGroupName")
-    if named:
+    named = run.get("LogGroupName") if run is not None else None
+    if run is not None and named:
         base = named.rstrip("/")
         return [f"{base}/output", f"{base}/error"], f"GetJobRun {run.get('Id')}"
-    return [outputs[out.JOB_OUTPUT_LOG_GROUP], outputs[out.JOB_ERROR_LOG_GROUP]], "the stack's outputs: no run yet"
+    return [outputs.job_output_log_group, outputs.job_error_log_group], "the stack's outputs: no run yet"
 
 
 def _object(uri: str, key: str = "") -> str:
@@ -61,7 +60,9 @@ def _catalog(region: str, account: str, database: str, table: str = "") -> list[
     return arns + ([f"{base}:table/{database}/{table}"] if table else [])
 
 
-def _needs(purpose: str, actions: Iterable[str], resources: Iterable[str], context=()) -> list[Need]:
+def _needs(
+    purpose: str, actions: Iterable[str], resources: Iterable[str], context: Iterable[tuple[str, str]] = ()
+) -> list[Need]:
     return [Need(purpose, action, resource, tuple(context)) for resource in resources for action in actions]
 
 
@@ -72,25 +73,25 @@ def job_role_needs(outputs: StackOutputs, log_groups: list[str], source: str = "
     the catalog calls, its log streams, the stack's key."""
     settings = settings_of(outputs)
     arguments = settings["job"]["defaultArguments"]
-    region, account = outputs[out.REGION], account_of(settings["roleArn"])
-    bucket = outputs[out.BUCKET]
+    region, account = outputs.region, account_of(settings["roleArn"])
+    bucket = outputs.lake_bucket
     sample = "ano=2024/mes=1/part-00000.snappy.parquet"
-    needs = _needs("read silver", ["s3:GetObject"], [_object(outputs.uri(out.SILVER_URI), sample)])
+    needs = _needs("read silver", ["s3:GetObject"], [_object(outputs.silver_uri, sample)])
     code = [settings["job"]["scriptLocation"], arguments.get("--extra-py-files", "")]
     needs += _needs("read the job code", ["s3:GetObject"], [_object(uri) for uri in code if uri.startswith("s3://")])
     written = [
-        _object(outputs.uri(out.GOLD_URI), sample),
-        _object(outputs.uri(out.QUARANTINE_URI), sample),
+        _object(outputs.gold_uri, sample),
+        _object(outputs.quarantine_uri, sample),
         _object(arguments.get("--TempDir", f"s3://{bucket}/temp/").rstrip("/") + "/", "spark/part-0"),
-        _object(outputs.uri(out.REPORTS_URI), "run.json"),
+        _object(outputs.run_reports_uri, "run.json"),
     ]
     needs += _needs("write gold, quarantine, temp and the report", ["s3:PutObject", "s3:DeleteObject"], written)
     state = arguments.get("--state_location", "")
     if state.startswith("s3://"):
         needs += _needs("HEAD the missing state file", ["s3:GetObject"], [_object(state.rstrip("/") + "/", STATE_FILE)])
     needs += _needs("HEAD the missing state file", ["s3:ListBucket"], [f"arn:aws:s3:::{bucket}"])
-    silver = (outputs[out.SILVER_DATABASE], outputs[out.SILVER_TABLE])
-    gold = (outputs[out.GOLD_DATABASE], outputs[out.GOLD_TABLE])
+    silver = (outputs.silver_database, outputs.silver_table)
+    gold = (outputs.gold_database, outputs.gold_table)
     needs += _needs("read the silver table", CATALOG_READ, _catalog(region, account, *silver))
     needs += _needs(
         "let Spark check the default database", DEFAULT_DATABASE_ACTIONS, _catalog(region, account, "default")
@@ -101,7 +102,7 @@ def job_role_needs(outputs: StackOutputs, log_groups: list[str], source: str = "
     streams = [f"arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:jr_doctor-driver" for group in log_groups]
     needs += _needs(f"write its logs (groups from {source})", ["logs:CreateLogStream", "logs:PutLogEvents"], streams)
     needs += _needs("publish Glue metrics", ["cloudwatch:PutMetricData"], ["*"], [("cloudwatch:namespace", "Glue")])
-    key = outputs.get(out.KMS_KEY_ARN, "")
+    key = outputs.kms_key_arn
     if key:
         needs += _needs("use the stack's key", ["kms:Decrypt", "kms:GenerateDataKey"], [key])
     return needs
@@ -111,17 +112,17 @@ def operator_needs(outputs: StackOutputs) -> list[Need]:
     """What the operations verbs call on this stack (the operator policy's purpose,
     `infra.policies.operator_policy`), one purpose per verb."""
     settings = settings_of(outputs)
-    region, account = outputs[out.REGION], account_of(settings["roleArn"])
+    region, account = outputs.region, account_of(settings["roleArn"])
     glue = f"arn:aws:glue:{region}:{account}"
-    bucket = f"arn:aws:s3:::{outputs[out.BUCKET]}"
-    workgroup = f"arn:aws:athena:{region}:{account}:workgroup/{outputs[out.ATHENA_WORKGROUP]}"
-    silver = (outputs[out.SILVER_DATABASE], outputs[out.SILVER_TABLE])
-    gold = (outputs[out.GOLD_DATABASE], outputs[out.GOLD_TABLE])
+    bucket = f"arn:aws:s3:::{outputs.lake_bucket}"
+    workgroup = f"arn:aws:athena:{region}:{account}:workgroup/{outputs.athena_workgroup}"
+    silver = (outputs.silver_database, outputs.silver_table)
+    gold = (outputs.gold_database, outputs.gold_table)
     athena = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults"]
     results = _object(settings["athena"]["outputLocation"], "doctor.csv")
     logs = [
-        f"arn:aws:logs:{region}:{account}:log-group:{outputs[name]}"
-        for name in (out.JOB_OUTPUT_LOG_GROUP, out.JOB_ERROR_LOG_GROUP)
+        f"arn:aws:logs:{region}:{account}:log-group:{group}"
+        for group in (outputs.job_output_log_group, outputs.job_error_log_group)
     ]
     run, load, register = (
         "start and follow runs (run, status)",
@@ -136,14 +137,14 @@ def operator_needs(outputs: StackOutputs) -> list[Need]:
     needs = _needs(
         run,
         ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:GetJob"],
-        [f"{glue}:job/{outputs[out.JOB_NAME]}"],
+        [f"{glue}:job/{outputs.job_name}"],
     )
-    needs += _needs(run, ["s3:GetObject"], [_object(outputs.uri(out.REPORTS_URI), "jr_doctor.json")])
+    needs += _needs(run, ["s3:GetObject"], [_object(outputs.run_reports_uri, "jr_doctor.json")])
     needs += _needs(run, ["s3:ListBucket"], [bucket])
     needs += _needs(
         load,
         ["s3:PutObject", "s3:AbortMultipartUpload"],
-        [_object(outputs.uri(out.SILVER_URI), "ano=2024/mes=1/part-0.parquet")],
+        [_object(outputs.silver_uri, "ano=2024/mes=1/part-0.parquet")],
     )
     needs += _needs(
         load,
@@ -153,7 +154,7 @@ def operator_needs(outputs: StackOutputs) -> list[Need]:
     needs += _needs(
         register,
         ["glue:StartCrawler", "glue:GetCrawler", "glue:ListCrawls"],
-        [f"{glue}:crawler/{outputs[out.CRAWLER_NAME]}"],
+        [f"{glue}:crawler/{outputs.crawler_name}"],
     )
     needs += _needs(
         register,
@@ -162,14 +163,14 @@ def operator_needs(outputs: StackOutputs) -> list[Need]:
     )
     needs += _needs(query, [*athena, "athena:GetNamedQuery"], [workgroup])
     needs += _needs(query, ["s3:GetObject", "s3:PutObject"], [results])
-    needs += _needs(query, ["s3:GetObject"], [_object(outputs.uri(out.GOLD_URI), "ano=2024/mes=1/part-0.parquet")])
+    needs += _needs(query, ["s3:GetObject"], [_object(outputs.gold_uri, "ano=2024/mes=1/part-0.parquet")])
     needs += _needs(logs_verb, ["logs:FilterLogEvents", "logs:GetLogEvents", "logs:DescribeLogStreams"], logs)
     needs += _needs(doctor, ["s3:GetEncryptionConfiguration", "s3:GetBucketVersioning"], [bucket])
     needs += _needs(doctor, ["logs:DescribeLogGroups"], ["*"])
     needs += _needs(doctor, ["athena:GetWorkGroup"], [workgroup])
-    needs += _needs(doctor, ["sns:GetTopicAttributes"], [outputs[out.ALERTS_TOPIC_ARN]])
+    needs += _needs(doctor, ["sns:GetTopicAttributes"], [outputs.alerts_topic_arn])
     needs += _needs(doctor, ["iam:SimulatePrincipalPolicy"], [settings["roleArn"]])
-    key = outputs.get(out.KMS_KEY_ARN, "")
+    key = outputs.kms_key_arn
     if key:
         needs += _needs("the stack's key", ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], [key])
     return needs

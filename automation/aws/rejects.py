@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from automation.aws.athena import QueryOutcome, run_query
+from automation.aws.deployed import Stack
 from automation.aws.job_runs import read_run_report
-from automation.aws.session import AwsClients
 from automation.outputs import StackOutputs
 from automation.pipeline import Notify, QueryResult, silent
 from automation.rejects import RejectsSummary, find_run, gate_of, summarize_rejects
@@ -26,44 +26,42 @@ REJECTS_OUTPUTS = (out.ATHENA_WORKGROUP, out.GOLD_DATABASE, out.GOLD_TABLE, out.
 
 def stack_rejects_table(outputs: StackOutputs) -> TableSchema:
     """The stack's rejects table: `rejectsTable` in `goldDatabase`, the columns of `etl.schema`."""
-    table = rejects_table_schema(TableSchema(outputs[out.GOLD_DATABASE], outputs[out.GOLD_TABLE], (), ()))
-    return replace(table, table=outputs.get(out.REJECTS_TABLE, table.table))
+    table = rejects_table_schema(TableSchema(outputs.gold_database, outputs.gold_table, (), ()))
+    return replace(table, table=outputs.rejects_table or table.table)
 
 
-def job_max_reject_ratio(clients: AwsClients, job_name: str) -> float:
+def job_max_reject_ratio(stack: Stack) -> float:
     """The job's gate from its DefaultArguments (`--max_reject_ratio`), else the job's default."""
-    arguments = clients.glue.get_job(JobName=job_name)["Job"].get("DefaultArguments", {})
+    arguments = stack.clients.glue.get_job(JobName=stack.outputs.job_name)["Job"].get("DefaultArguments", {})
     try:
         return float(arguments.get("--max_reject_ratio", DEFAULT_MAX_REJECT_RATIO))
     except ValueError:
         return DEFAULT_MAX_REJECT_RATIO
 
 
-def stack_rejects(
-    clients: AwsClients, outputs: StackOutputs, run_id: str | None = None, progress: Notify = silent
-) -> RejectsSummary:
+def stack_rejects(stack: Stack, run_id: str | None = None, progress: Notify = silent) -> RejectsSummary:
     """What a run (default: the latest) rejected, by reason and month, with rows to trace.
 
     Raises:
         RejectsError: no run report yet (and no --run-id), or a run id that cannot name a partition.
         QueryFailed: Athena failed a query, with its reason.
     """
-    outputs.require(*REJECTS_OUTPUTS)
-    reports = outputs.uri(out.REPORTS_URI)
-    run_id, report = find_run(run_id, lambda name: read_run_report(clients, reports, name), reports)
+    stack.outputs.require(*REJECTS_OUTPUTS)
+    reports = stack.outputs.run_reports_uri
+    run_id, report = find_run(run_id, lambda name: read_run_report(stack, name), reports)
     gate = gate_of(report, None)
     if gate is None:  # a report from before the gate was recorded: the job's own
-        gate = job_max_reject_ratio(clients, outputs[out.JOB_NAME])
+        gate = job_max_reject_ratio(stack)
     queries: list[QueryOutcome] = []
 
     def ask(sql: str) -> QueryResult:
-        outcome = run_query(clients, outputs, sql, progress=progress)
+        outcome = run_query(stack, sql, progress=progress)
         queries.append(outcome)
         return outcome.result()
 
-    summary = summarize_rejects(stack_rejects_table(outputs), run_id, report, ask, dialect="athena", gate=gate)
+    summary = summarize_rejects(stack_rejects_table(stack.outputs), run_id, report, ask, dialect="athena", gate=gate)
     if queries:
-        costs = [q.cost for q in queries if q.cost]
+        costs = [q.cost for q in queries]
         summary.cost = {
             "athena_queries": len(queries),
             "query_ids": [q.query_id for q in queries],

@@ -5,7 +5,7 @@ A job with MaxRetries N retries a run that fails up to N times ("The maximum num
 times to retry this job after a JobRun fails", Job.MaxRetries); each retry is a new JobRun
 with its own id, its `PreviousRunId` naming the attempt before it and `Attempt` its number
 (JobRun in botocore's Glue model, https://docs.aws.amazon.com/glue/latest/webapi/API_JobRun.html).
-Takes clients; never starts or stops a run.
+Takes the stack handle; never starts or stops a run.
 """
 
 from __future__ import annotations
@@ -14,8 +14,17 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from automation.aws.job_runs import RUN_ACTIVE_STATES, get_job_run, list_job_runs
-from automation.aws.session import AwsClients, Poll, wait_for
+from automation.aws.deployed import Stack
+from automation.aws.job_runs import (
+    RUN_ACTIVE_STATES,
+    WAIT_MARGIN_MINUTES,
+    JobRunOutcome,
+    JobSettings,
+    describe_job_run,
+    get_job_run,
+    list_job_runs,
+)
+from automation.aws.session import Poll, wait_for
 from automation.pipeline import Notify
 
 # A run stopped by a user or expired is not a failure Glue retries.
@@ -25,30 +34,30 @@ RUN_RETRIED_STATES = ("FAILED", "TIMEOUT", "ERROR")
 RETRY_GRACE_SECONDS = 120
 
 
-def find_retry(clients: AwsClients, job_name: str, run_id: str) -> dict[str, Any] | None:
+def find_retry(stack: Stack, run_id: str) -> dict[str, Any] | None:
     """The run Glue started to retry `run_id` (its `PreviousRunId`), if there is one yet."""
-    for run in list_job_runs(clients, job_name):  # newest first: a retry is among the latest
+    for run in list_job_runs(stack):  # newest first: a retry is among the latest
         if run.get("PreviousRunId") == run_id:
             return run
     return None
 
 
-def earlier_attempts(clients: AwsClients, job_name: str, run: dict[str, Any]) -> list[dict[str, Any]]:
+def earlier_attempts(stack: Stack, run: dict[str, Any]) -> list[dict[str, Any]]:
     """The attempts before `run`, oldest first, through their `PreviousRunId` links."""
     chain: list[dict[str, Any]] = []
     previous = run.get("PreviousRunId")
     while previous and len(chain) < 100 and previous not in {r["Id"] for r in chain}:
-        earlier = get_job_run(clients, job_name, previous)
+        earlier = get_job_run(stack, previous)
         chain.insert(0, earlier)
         previous = earlier.get("PreviousRunId")
     return chain
 
 
-def all_attempts(clients: AwsClients, job_name: str, run: dict[str, Any]) -> list[dict[str, Any]]:
+def all_attempts(stack: Stack, run: dict[str, Any]) -> list[dict[str, Any]]:
     """`run` with the attempts before it and the retries Glue started after it, oldest first."""
-    chain = [*earlier_attempts(clients, job_name, run), run]
+    chain = [*earlier_attempts(stack, run), run]
     while chain[-1].get("JobRunState") in RUN_RETRIED_STATES and len(chain) < 100:
-        retry = find_retry(clients, job_name, chain[-1]["Id"])
+        retry = find_retry(stack, chain[-1]["Id"])
         if retry is None:
             break
         chain.append(retry)
@@ -78,30 +87,22 @@ class _AttemptChain:
     the retry Glue starts (GetJobRuns, by `PreviousRunId`) and follows that one; an attempt
     whose retry does not appear within the grace period is the last."""
 
-    def __init__(
-        self,
-        clients: AwsClients,
-        job_name: str,
-        run_id: str,
-        max_attempts: int,
-        grace: float,
-        clock: Callable[[], float],
-    ):
-        self.clients, self.job_name, self.max_attempts, self.grace = clients, job_name, max_attempts, grace
+    def __init__(self, stack: Stack, run_id: str, max_attempts: int, grace: float, clock: Callable[[], float]):
+        self.stack, self.max_attempts, self.grace = stack, max_attempts, grace
         self.clock = clock
         self.runs: list[dict[str, Any]] = [{"Id": run_id}]
         self.started = False
         self.failed_since: float | None = None
 
     def look(self) -> Attempt:
-        run = get_job_run(self.clients, self.job_name, self.runs[-1]["Id"])
+        run = get_job_run(self.stack, self.runs[-1]["Id"])
         if not self.started:  # a retry handed in by id: its earlier attempts count too
-            self.runs = [*earlier_attempts(self.clients, self.job_name, run), run]
+            self.runs = [*earlier_attempts(self.stack, run), run]
             self.started = True
         self.runs[-1] = run
         retried = None
         if self._may_retry(run):
-            retry = find_retry(self.clients, self.job_name, run["Id"])
+            retry = find_retry(self.stack, run["Id"])
             if retry is None:
                 if self.failed_since is None:
                     self.failed_since = self.clock()
@@ -123,8 +124,7 @@ class _AttemptChain:
 
 
 def wait_for_job_run(
-    clients: AwsClients,
-    job_name: str,
+    stack: Stack,
     run_id: str,
     timeout_minutes: float,
     on_poll: Callable[[Poll], None] | None = None,
@@ -146,9 +146,9 @@ def wait_for_job_run(
         Every attempt's JobRun, oldest first; the last is the one that decides.
     """
     clock = clock or time.monotonic
-    chain = _AttemptChain(clients, job_name, run_id, max_attempts, retry_grace_seconds, clock)
+    chain = _AttemptChain(stack, run_id, max_attempts, retry_grace_seconds, clock)
     wait_for(
-        f"job run {run_id} of {job_name} to finish",
+        f"job run {run_id} of {stack.outputs.job_name} to finish",
         chain.look,
         chain.done,
         timeout=timeout_minutes * 60,
@@ -159,6 +159,22 @@ def wait_for_job_run(
         clock=clock,
     )
     return chain.runs
+
+
+def follow_job_run(
+    stack: Stack, run_id: str, settings: JobSettings, on_poll: Callable[[Poll], None] | None = None
+) -> JobRunOutcome:
+    """Wait for the run and the retries Glue starts, each attempt allowed the settings' timeout
+    (Glue's retries are runs of their own), then describe the last attempt: its state and
+    report, and what every attempt cost.
+
+    Args:
+        settings: the job's (`job_settings`), or a run's own timeout (`JobSettings.for_run`).
+        on_poll: told about every look; its `Poll.value` is an `Attempt`.
+    """
+    timeout = settings.timeout_minutes * settings.max_attempts + WAIT_MARGIN_MINUTES
+    attempts = wait_for_job_run(stack, run_id, timeout, on_poll, settings.max_attempts)
+    return describe_job_run(stack, attempts[-1], attempts[:-1], settings.max_attempts)
 
 
 def run_progress_printer(progress: Notify) -> Callable[[Poll], None]:

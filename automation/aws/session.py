@@ -4,7 +4,8 @@ The session is built as the AWS CLI builds it: the profile from `AWS_PROFILE`, t
 from `AWS_REGION` (else the stack's `region` output, else the profile's), credentials from
 boto3's usual chain, and `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_<SERVICE>`) honoured by
 boto3 itself, so an emulator or LocalStack works with no code change. Every client retries
-in botocore's "standard" mode. Every other module takes clients as arguments.
+in botocore's "standard" mode. Every other module reaches them through the stack handle
+(`automation.aws.deployed.Stack`).
 
 Waits poll with exponential backoff up to a deadline and say what they wait for; list
 calls go through their paginators. Nothing here knows about the pipeline.
@@ -64,9 +65,6 @@ class AwsClients:
 
     session: boto3.Session
     _clients: dict[str, Any] = field(default_factory=dict)
-    # The region the stack's outputs name (its `region` output), to tell "not deployed" from
-    # "looking in another region" when a resource of the stack is not found.
-    stack_region: str | None = None
 
     def use(self, service: str, client: Any) -> None:
         """Hand in the client for `service` (one pointed at an emulator, or wrapped in a Stubber)."""
@@ -103,17 +101,6 @@ class AwsClients:
     @property
     def region(self) -> str | None:
         return self.session.region_name
-
-    def not_deployed(self, what: str) -> AwsError:
-        """One sentence for a resource of the stack that AWS does not find (`what`: "the Glue
-        job 'x'"): in another region than the stack's, or not deployed."""
-        region = self.region or "(no region)"
-        if self.stack_region and region != self.stack_region:
-            return AwsError(
-                f"{what} does not exist in region {region}, and the stack is in {self.stack_region} (its region "
-                f"output): region {region} has no such stack; unset AWS_REGION or set it to {self.stack_region}"
-            )
-        return AwsError(f"{what} does not exist in region {region}: deploy the stack first")
 
     def check_credentials(self) -> str:
         """The caller's account id; fails with one sentence when there are no usable credentials.

@@ -10,21 +10,21 @@ from __future__ import annotations
 import json
 import math
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from botocore.exceptions import ClientError
 
 from automation.aws.catalog import catalog_error, catalog_partitions
-from automation.aws.session import AwsClients, AwsError, error_message, paginate, transfer_config
+from automation.aws.deployed import Stack
+from automation.aws.session import AwsError, error_message, paginate, transfer_config
 from automation.lake import SAMPLE_MARKER, SilverFile, silver_files, spec_order
 from automation.outputs import StackOutputs, split_s3_uri
 from automation.pipeline import Notify, silent
 from etl.errors import PipelineError
 from etl.incremental import parse_partition_spec
 from etl.sample import SampleSpec
-from infra import outputs as out
 
 # Catalog calls take at most 100 partitions per BatchCreatePartition request.
 BATCH_CREATE_PARTITION_LIMIT = 100
@@ -47,7 +47,7 @@ class SilverLoadOutcome:
     generated: bool = False  # the sample was generated (False when it was already uploaded whole)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return asdict(self)
 
     def describe(self) -> str:
         return (
@@ -56,13 +56,13 @@ class SilverLoadOutcome:
         )
 
 
-def silver_objects(clients: AwsClients, outputs: StackOutputs) -> dict[str, int]:
+def silver_objects(stack: Stack) -> dict[str, int]:
     """Every object under silverUri: key -> size."""
-    bucket, prefix = split_s3_uri(outputs.uri(out.SILVER_URI))
+    bucket, prefix = split_s3_uri(stack.outputs.silver_uri)
     try:
         return {
             item["Key"]: int(item.get("Size", 0))
-            for item in paginate(clients.s3, "list_objects_v2", "Contents", Bucket=bucket, Prefix=prefix)
+            for item in paginate(stack.clients.s3, "list_objects_v2", "Contents", Bucket=bucket, Prefix=prefix)
         }
     except ClientError as error:
         raise AwsError(f"cannot list s3://{bucket}/{prefix}: {error_message(error)}") from None
@@ -70,13 +70,12 @@ def silver_objects(clients: AwsClients, outputs: StackOutputs) -> dict[str, int]
 
 def pending_uploads(outputs: StackOutputs, files: Sequence[SilverFile], existing: dict[str, int]) -> list[SilverFile]:
     """The files not already under silverUri with the same key and size."""
-    _, prefix = split_s3_uri(outputs.uri(out.SILVER_URI))
+    _, prefix = split_s3_uri(outputs.silver_uri)
     return [file for file in files if existing.get(prefix + file.key) != file.size]
 
 
 def upload_silver(
-    clients: AwsClients,
-    outputs: StackOutputs,
+    stack: Stack,
     files: Sequence[SilverFile],
     on_bytes: Callable[[int], None] | None = None,
     multipart_threshold: int = 64 * 2**20,
@@ -90,16 +89,16 @@ def upload_silver(
     Returns:
         (uploaded, skipped, bytes uploaded).
     """
-    bucket, prefix = split_s3_uri(outputs.uri(out.SILVER_URI))
-    existing = silver_objects(clients, outputs) if existing is None else existing
-    pending = pending_uploads(outputs, files, existing)
+    bucket, prefix = split_s3_uri(stack.outputs.silver_uri)
+    existing = silver_objects(stack) if existing is None else existing
+    pending = pending_uploads(stack.outputs, files, existing)
     transfer = transfer_config(multipart_threshold)
-    extra = upload_encryption(outputs)
+    extra = upload_encryption(stack.outputs)
     sent = 0
     for file in pending:
         key = prefix + file.key
         try:
-            clients.s3.upload_file(
+            stack.clients.s3.upload_file(
                 str(file.path), bucket, key, ExtraArgs=extra or None, Config=transfer, Callback=on_bytes
             )
         except Exception as error:  # boto3's S3UploadFailedError wraps the ClientError
@@ -114,16 +113,14 @@ def _sample_marker(files: Sequence[SilverFile], sample: SampleSpec) -> bytes:
     return json.dumps(document, sort_keys=True).encode()
 
 
-def _uploaded_sample(
-    clients: AwsClients, outputs: StackOutputs, sample: SampleSpec, existing: dict[str, int]
-) -> dict[str, int] | None:
+def _uploaded_sample(stack: Stack, sample: SampleSpec, existing: dict[str, int]) -> dict[str, int] | None:
     """The files (key under silverUri -> size) of `sample` when it is already uploaded whole:
     the marker names this sample and every file it lists is there with its size."""
-    bucket, prefix = split_s3_uri(outputs.uri(out.SILVER_URI))
+    bucket, prefix = split_s3_uri(stack.outputs.silver_uri)
     if prefix + SAMPLE_MARKER not in existing:
         return None
     try:
-        document = json.loads(clients.s3.get_object(Bucket=bucket, Key=prefix + SAMPLE_MARKER)["Body"].read())
+        document = json.loads(stack.clients.s3.get_object(Bucket=bucket, Key=prefix + SAMPLE_MARKER)["Body"].read())
     except (ClientError, ValueError):
         return None
     files = document.get("files") if isinstance(document, dict) else None
@@ -144,26 +141,26 @@ def upload_encryption(outputs: StackOutputs) -> dict[str, str]:
     server-side encryption" (ServerSideEncryptionRule,
     https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionRule.html), which
     such a policy refuses."""
-    key = outputs.get(out.KMS_KEY_ARN)
+    key = outputs.kms_key_arn
     return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key} if key else {}
 
 
-def register_silver_partitions(clients: AwsClients, outputs: StackOutputs, specs: Iterable[str]) -> tuple[int, int]:
+def register_silver_partitions(stack: Stack, specs: Iterable[str]) -> tuple[int, int]:
     """Add the silver table's missing partitions (batches of 100); existing ones are left alone.
 
     Returns:
         (partitions wanted, partitions added).
     """
-    database, table = outputs[out.SILVER_DATABASE], outputs[out.SILVER_TABLE]
-    glue = clients.glue
+    database, table = stack.outputs.silver_database, stack.outputs.silver_table
+    glue = stack.clients.glue
     try:
         descriptor = glue.get_table(DatabaseName=database, Name=table)["Table"]["StorageDescriptor"]
     except ClientError as error:
         raise catalog_error(error, database, table) from None
     wanted = sorted(set(specs), key=spec_order)
-    existing = set(catalog_partitions(clients, database, table))
+    existing = set(catalog_partitions(stack, database, table))
     missing = [spec for spec in wanted if spec not in existing]
-    location = outputs.uri(out.SILVER_URI)
+    location = stack.outputs.silver_uri
     inputs = []
     for spec in missing:
         ano, mes = parse_partition_spec(spec)
@@ -190,18 +187,17 @@ def register_silver_partitions(clients: AwsClients, outputs: StackOutputs, specs
     return len(wanted), added
 
 
-def check_silver_table(clients: AwsClients, outputs: StackOutputs) -> None:
+def check_silver_table(stack: Stack) -> None:
     """Fail before any upload when the silver table is not in the catalog."""
-    database, table = outputs[out.SILVER_DATABASE], outputs[out.SILVER_TABLE]
+    database, table = stack.outputs.silver_database, stack.outputs.silver_table
     try:
-        clients.glue.get_table(DatabaseName=database, Name=table)
+        stack.clients.glue.get_table(DatabaseName=database, Name=table)
     except ClientError as error:
         raise catalog_error(error, database, table) from None
 
 
 def load_silver(
-    clients: AwsClients,
-    outputs: StackOutputs,
+    stack: Stack,
     *,
     silver_path: Path | None = None,
     sample: SampleSpec | None = None,
@@ -220,15 +216,15 @@ def load_silver(
         make_sample: generates `sample` into a scratch folder (needed without `silver_path`).
         bytes_progress: given the bytes to send, returns a callback for bytes sent.
     """
-    check_silver_table(clients, outputs)
-    location = outputs.uri(out.SILVER_URI)
+    check_silver_table(stack)
+    location = stack.outputs.silver_uri
     bucket, prefix = split_s3_uri(location)
-    existing = silver_objects(clients, outputs)
+    existing = silver_objects(stack)
     sample = sample or SampleSpec()
     source = f"sample of {sample.rows:,} rows over {sample.months} months"
     if silver_path is not None:
         source = str(silver_path)
-    uploaded_sample = None if silver_path is not None else _uploaded_sample(clients, outputs, sample, existing)
+    uploaded_sample = None if silver_path is not None else _uploaded_sample(stack, sample, existing)
     if uploaded_sample is not None:
         progress(f"the {source} is already in {location}: not generated again")
         specs = [key.rsplit("/", 1)[0] for key in uploaded_sample]
@@ -250,7 +246,7 @@ def load_silver(
                 if make_sample is None:
                     raise PipelineError("no sample generator was handed in: pass --silver-path DIR")
                 files = make_sample(sample, Path(scratch), progress)
-            pending = pending_uploads(outputs, files, existing)
+            pending = pending_uploads(stack.outputs, files, existing)
             size = sum(f.size for f in pending)
             if pending:
                 progress(
@@ -260,13 +256,13 @@ def load_silver(
             else:
                 progress(f"all {len(files)} files are already in {location}: nothing to upload")
             on_bytes = bytes_progress(size) if bytes_progress and pending else None
-            uploaded, skipped, sent = upload_silver(clients, outputs, files, on_bytes, existing=existing)
+            uploaded, skipped, sent = upload_silver(stack, files, on_bytes, existing=existing)
             if silver_path is None:
                 marker = _sample_marker(files, sample)
-                encryption = upload_encryption(outputs)
-                clients.s3.put_object(Bucket=bucket, Key=prefix + SAMPLE_MARKER, Body=marker, **encryption)
+                encryption = upload_encryption(stack.outputs)
+                stack.clients.s3.put_object(Bucket=bucket, Key=prefix + SAMPLE_MARKER, Body=marker, **encryption)
             elif uploaded and prefix + SAMPLE_MARKER in existing:  # the location holds more than the sample now
-                clients.s3.delete_object(Bucket=bucket, Key=prefix + SAMPLE_MARKER)
+                stack.clients.s3.delete_object(Bucket=bucket, Key=prefix + SAMPLE_MARKER)
         specs = [f.spec for f in files]
         outcome = SilverLoadOutcome(
             source,
@@ -278,6 +274,6 @@ def load_silver(
             partitions_added=0,
             location=location,
         )
-    outcome.partitions, outcome.partitions_added = register_silver_partitions(clients, outputs, specs)
+    outcome.partitions, outcome.partitions_added = register_silver_partitions(stack, specs)
     outcome.generated = silver_path is None and uploaded_sample is None
     return outcome

@@ -1,7 +1,7 @@
 """The command line: `python -m automation VERB ...`; presentation only.
 
 Each verb lives in a module of its own with its options beside its handler (`local`,
-`stack`, `aws`, `pipeline`, `doctor`); a handler makes one call into the backends and hands the
+`stack`, `operations`, `pipeline`, `doctor`, `rejects`); a handler makes one call into the backends and hands the
 result to a renderer (`console`). This module builds the parser and holds the ONE error
 handler: every failure a verb raises becomes one line on stderr and an exit code.
 
@@ -20,9 +20,9 @@ import traceback
 from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
-from automation.cli import aws as aws_verbs
 from automation.cli import doctor as doctor_verb
 from automation.cli import local as local_verb
+from automation.cli import operations as operations_verbs
 from automation.cli import pipeline as pipeline_verbs
 from automation.cli import rejects as rejects_verb
 from automation.cli import stack as stack_verbs
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     local_verb.add_parser(commands)
     stack_verbs.add_parsers(commands)
-    aws_verbs.add_parsers(commands)
+    operations_verbs.add_parsers(commands)
     doctor_verb.add_parser(commands)
     pipeline_verbs.add_parsers(commands)
     rejects_verb.add_parser(commands)

@@ -7,11 +7,13 @@ go to stdout, progress and errors to stderr; logs and pipes get plain lines, nev
 
 from __future__ import annotations
 
+import argparse
 import json
 import signal
 import sys
 import threading
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from rich.console import Console
@@ -22,12 +24,14 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TransferSpeedColumn,
 )
 from rich.table import Table
 
+from automation.pipeline import PipelineResult
 from automation.rejects import describe_reasons
 from automation.stack import ChangeSummary, DeployError, StepProgress
 from etl.errors import PipelineError
@@ -90,8 +94,10 @@ class ConsoleProgress:
         self.console.print(f"[green]✓[/] {title:<20} {seconds:6.1f} s  {detail}", highlight=False)
 
 
-def print_summary(console: Console, result) -> None:
+def print_summary(console: Console, result: PipelineResult) -> None:
     report = result.report
+    if report is None:  # run_pipeline returns only after the job step gave its report
+        raise PipelineError("the pipeline ended without the job's run report")
     if result.preview is not None:
         # The query above its table, whole: a title longer than the table would be wrapped.
         console.print(result.preview_sql, markup=False, highlight=False, soft_wrap=True)
@@ -213,10 +219,10 @@ class ProgressDisplay:
     """Engine steps on stderr: a progress bar on a terminal (done of total, the resource in
     flight), else one line per finished change, `[ 5/34] created  <type> <name>`."""
 
-    def __init__(self, console):
+    def __init__(self, console: Console):
         self.console = console
-        self.progress = None
-        self.task = None
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
         self.in_flight: list[str] = []
 
     def __call__(self, step: StepProgress) -> None:
@@ -251,6 +257,7 @@ class ProgressDisplay:
             )
             self.progress.start()
             self.task = self.progress.add_task("", total=step.total)
+        assert self.task is not None  # set with the bar, above
         current = self.in_flight[-1] if self.in_flight else step.resource
         doing = _DOING.get(step.op, step.op) if self.in_flight else _PAST.get(step.op, step.op)
         self.progress.update(self.task, completed=step.done, total=step.total, description=f"{doing} {current}")
@@ -263,13 +270,13 @@ class ProgressDisplay:
             self.progress = None
 
 
-def print_preview(console, summary: ChangeSummary) -> None:
+def print_preview(console: Console, summary: ChangeSummary) -> None:
     console.print(f"Preview of stack {summary.stack!r}: {summary.line()}", highlight=False, soft_wrap=True)
     for op, type_, name in summary.steps:
         console.print(f"  {op:<9}{type_} {name}", highlight=False, soft_wrap=True, markup=False)
 
 
-def print_outputs(console, stack: str, outputs: Mapping[str, Any]) -> None:
+def print_outputs(console: Console, stack: str, outputs: Mapping[str, Any]) -> None:
     table = Table(title=f"Outputs of stack {stack!r}", title_justify="left")
     table.add_column("output")
     table.add_column("value", overflow="fold")
@@ -291,19 +298,19 @@ class CtrlC:
     the first Ctrl-C only takes note; a second one quits at once, as Pulumi's own does.
     """
 
-    def __init__(self, console):
+    def __init__(self, console: Console):
         self.console = console
         self.interrupted = False
-        self._previous = None
+        self._previous: Any = None  # what `signal.signal` returned: a handler, SIG_DFL or SIG_IGN
 
-    def __enter__(self):
+    def __enter__(self) -> CtrlC:
         self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         signal.signal(signal.SIGINT, self._previous)
 
-    def _handle(self, signum, frame) -> None:
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.interrupted:
             threading.excepthook = lambda args: None  # the SDK's pipe readers die with the pipes: no noise
             raise KeyboardInterrupt
@@ -320,7 +327,7 @@ class CtrlC:
             signal.signal(signal.SIGINT, handler)
 
 
-def ask(err, ctrl_c, args, action: str, question: str) -> str | None:
+def ask(err: Console, ctrl_c: CtrlC, args: argparse.Namespace, action: str, question: str) -> str | None:
     """The user's answer to `question`; None when `--yes` answered it already.
 
     Raises:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 
 from automation import aws
-from automation.cli.aws import connect
 from automation.cli.console import EXIT_OK, Screen
-from automation.cli.options import add_stack_options
+from automation.cli.options import Subcommands, add_stack_options, open_stack
 
 
-def add_parser(commands) -> None:
+def add_parser(commands: Subcommands) -> None:
     doctor = commands.add_parser(
         "doctor",
         help="check a deployed stack on your account, read-only: resources, settings, IAM (AWS)",
@@ -37,13 +36,13 @@ def add_parser(commands) -> None:
 def doctor_command(args: argparse.Namespace) -> int:
     """`doctor`: every check as it is made; a summary; exit 1 when one failed."""
     screen = Screen(args.json)
-    outputs, clients = connect(args, *aws.DOCTOR_OUTPUTS)
+    stack = open_stack(args, *aws.DOCTOR_OUTPUTS)
 
     def show(check: aws.Check) -> None:
         if not args.json:
             screen.out.print(check.line(), markup=False)
 
-    report = aws.run_doctor(clients, outputs, args.principal_arn, show)
+    report = aws.run_doctor(stack, args.principal_arn, show)
     failed = report.failed
     screen.result(
         report.to_dict(),

@@ -8,14 +8,14 @@ import json
 from pathlib import Path
 
 from automation.cli.console import EXIT_OK, ConsoleProgress, consoles, print_summary
-from automation.cli.options import add_sample_options, non_negative_int, positive_int, ratio
+from automation.cli.options import Subcommands, add_sample_options, non_negative_int, positive_int, ratio
 from automation.local import DEFAULT_KEEP_RUNS, LocalBackend, LocalOptions
 from automation.pipeline import run_pipeline
 from etl.arguments import DEFAULT_MAX_REJECT_RATIO, MODES
 from etl.schema import DEFAULT_QUARANTINE_COLUMNS, QUARANTINE_MODES
 
 
-def add_parser(commands) -> None:
+def add_parser(commands: Subcommands) -> None:
     local = commands.add_parser(
         "local",
         help="run the whole pipeline on this machine (local Spark, Hive metastore, no AWS)",

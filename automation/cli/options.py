@@ -1,15 +1,23 @@
 """Option types and the option groups several verbs share (the stack to operate, the
-sample to generate, a run's settings). Defaults come from where the rule lives: the
-sample's from `etl.sample.SampleSpec`, the registration methods from `infra.settings`.
+sample to generate, a run's settings), and the stack those options name (`open_stack`).
+Defaults come from where the rule lives: the sample's from `etl.sample.SampleSpec`, the
+registration methods from `infra.settings`.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any, TypeAlias
 
+from automation import aws
+from automation.outputs import StackOutputs, load_outputs
+from automation.stack import stack_outputs as read_stack_outputs
 from etl.arguments import MODES
 from etl.sample import SampleSpec
+
+# What `add_subparsers` returns: each verb module adds its parsers to it.
+Subcommands: TypeAlias = "argparse._SubParsersAction[Any]"
 
 
 def positive_int(text: str) -> int:
@@ -54,6 +62,24 @@ def add_stack_options(parser: argparse.ArgumentParser, lake: bool = False) -> No
             help="a local lake instead of a stack: the catalog `python -m automation local --lake DIR` left",
         )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
+
+
+def outputs_of(args: argparse.Namespace) -> StackOutputs:
+    """The stack's outputs from `--outputs-file`, or from `--stack` through the Automation API."""
+    return load_outputs(args.stack, args.outputs_file, read_stack_outputs)
+
+
+def open_stack(args: argparse.Namespace, *needed: str) -> aws.Stack:
+    """The stack `--stack` or `--outputs-file` names: its outputs checked for `needed`, then a
+    session in its region with working credentials, before any other AWS call."""
+    stack = aws.Stack.connect(outputs_of(args), *needed)
+    stack.check_credentials()
+    return stack
+
+
+def source_flags(args: argparse.Namespace) -> str:
+    """The flags that name the stack again, for a follow-up command."""
+    return f"--outputs-file {args.outputs_file}" if args.outputs_file else f"--stack {args.stack}"
 
 
 def add_sample_options(parser: argparse.ArgumentParser, short_help: bool = False) -> None:

@@ -1,25 +1,33 @@
 """`load-silver` and `pipeline`: the verbs that need more than the AWS backend. This is the
-one place that wires the backends together: the AWS backend is handed the deploy (the
-Automation API's `up`) and the sample maker (the local backend's Spark generator).
+one place that wires the backends together: the stack is deployed through the Automation
+API's `up` (unless `--skip-deploy`), and the AWS backend is handed the stack and the sample
+maker (the local backend's Spark generator).
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from rich.table import Table
 
 from automation import aws
-from automation.aws import AwsClients, build_session, format_bytes
-from automation.cli.aws import connect, outputs_of
 from automation.cli.console import EXIT_OK, ConsoleProgress, ProgressDisplay, Screen, byte_progress, print_summary
-from automation.cli.options import add_run_options, add_sample_options, add_stack_options, sample_spec
+from automation.cli.options import (
+    Subcommands,
+    add_run_options,
+    add_sample_options,
+    add_stack_options,
+    open_stack,
+    outputs_of,
+    sample_spec,
+)
 from automation.lake import silver_files
 from automation.local import generate_sample
-from automation.pipeline import run_pipeline
-from automation.stack import parse_config_pairs, up
+from automation.outputs import StackOutputs
+from automation.pipeline import PipelineResult, run_pipeline
+from automation.stack import StepProgress, parse_config_pairs, up
 from etl.errors import PipelineError
 from infra import outputs as out
 from infra.settings import REGISTRATION_METHODS
@@ -36,7 +44,7 @@ def _silver_path_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_parsers(commands) -> None:
+def add_parsers(commands: Subcommands) -> None:
     load = commands.add_parser(
         "load-silver",
         help="upload silver data and register its partitions (AWS)",
@@ -83,11 +91,10 @@ def load_silver_command(args: argparse.Namespace) -> int:
     screen = Screen(args.json)
     if args.silver_path is not None:
         silver_files(args.silver_path)  # a bad path fails before any AWS call
-    outputs, clients = connect(args, *LOAD_SILVER_OUTPUTS)
+    stack = open_stack(args, *LOAD_SILVER_OUTPUTS)
     with byte_progress(screen) as bytes_progress:
         outcome = aws.load_silver(
-            clients,
-            outputs,
+            stack,
             silver_path=args.silver_path,
             sample=sample_spec(args),
             make_sample=generate_sample,
@@ -105,11 +112,10 @@ def pipeline_command(args: argparse.Namespace) -> int:
         raise PipelineError(
             "--outputs-file describes a stack that is already deployed: add --skip-deploy, or deploy with --stack NAME"
         )
-    outputs = outputs_of(args) if args.skip_deploy else None
+    config = parse_config_pairs(args.config)
+    outputs = outputs_of(args) if args.skip_deploy else _deploy(screen, args.stack, config)
     options = aws.AwsOptions(
-        stack=args.stack,
-        skip_deploy=args.skip_deploy,
-        config=parse_config_pairs(args.config),
+        deployed=not args.skip_deploy,
         load_silver=args.load_silver,
         silver_path=args.silver_path,
         sample=sample_spec(args),
@@ -117,15 +123,8 @@ def pipeline_command(args: argparse.Namespace) -> int:
         mode=args.mode,
         timeout_minutes=args.timeout_minutes,
     )
-    backend = aws.AwsBackend(
-        options,
-        outputs,
-        lambda o: AwsClients(build_session(o.get(out.REGION)), stack_region=o.get(out.REGION)),
-        progress=screen.progress,
-        on_deploy_event=_deploy_progress(screen),
-        deploy=up,
-        make_sample=generate_sample,
-    )
+    stack = aws.Stack.connect(outputs, *aws.pipeline_outputs(args.method))
+    backend = aws.AwsBackend(options, stack, progress=screen.progress, make_sample=generate_sample)
     try:
         result = run_pipeline(backend, ConsoleProgress(screen.err))
     except PipelineError:
@@ -143,24 +142,25 @@ def _print_spent(screen: Screen, cost: dict[str, Any]) -> None:
         return
     screen.progress(
         f"billed before the failure: Glue {cost['glue_dpu_seconds']:g} DPU-seconds ${cost['glue_usd']:.6f}; "
-        f"Athena {cost['athena_queries']} queries, billed {format_bytes(cost['athena_billed_bytes'])} "
+        f"Athena {cost['athena_queries']} queries, billed {aws.format_bytes(cost['athena_billed_bytes'])} "
         f"${cost['athena_usd']:.8f}; total ${cost['total_usd']:.6f}"
     )
 
 
-def _deploy_progress(screen: Screen) -> Callable[[Any], None]:
-    """The deploy step's resource progress, drawn as `python -m automation deploy` draws it."""
+def _deploy(screen: Screen, stack: str, config: dict[str, str]) -> StackOutputs:
+    """Deploy `stack` with `config` set first, its resource progress drawn as `python -m
+    automation deploy` draws it; its outputs."""
     display: list[ProgressDisplay] = []
 
-    def show(step: Any) -> None:
+    def show(step: StepProgress) -> None:
         if not display:
             display.append(ProgressDisplay(screen.err))
         display[0](step)
 
-    return show
+    return StackOutputs.from_values(up(stack, config or None, show), f"stack {stack!r}")
 
 
-def _print_pipeline_summary(screen: Screen, result) -> None:
+def _print_pipeline_summary(screen: Screen, result: PipelineResult) -> None:
     print_summary(screen.out, result)
     cost = result.cost
     table = Table(title="Cost and links", title_justify="left", show_header=False)
@@ -174,8 +174,8 @@ def _print_pipeline_summary(screen: Screen, result) -> None:
     )
     table.add_row(
         "Athena",
-        f"{cost['athena_queries']} queries, scanned {format_bytes(cost['athena_data_scanned_bytes'])}, "
-        f"billed {format_bytes(cost['athena_billed_bytes'])}: ${cost['athena_usd']:.8f}",
+        f"{cost['athena_queries']} queries, scanned {aws.format_bytes(cost['athena_data_scanned_bytes'])}, "
+        f"billed {aws.format_bytes(cost['athena_billed_bytes'])}: ${cost['athena_usd']:.8f}",
     )
     table.add_row("total", f"${cost['total_usd']:.6f}")
     for name, url in result.links.items():

@@ -12,15 +12,13 @@ import argparse
 from rich.table import Table
 
 from automation import aws
-from automation.aws import format_bytes
-from automation.cli.aws import connect
 from automation.cli.console import EXIT_OK, Screen, cell, spinner
-from automation.cli.options import add_stack_options
+from automation.cli.options import Subcommands, add_stack_options, open_stack
 from automation.local import lake_rejects
 from automation.rejects import RejectsSummary
 
 
-def add_parser(commands) -> None:
+def add_parser(commands: Subcommands) -> None:
     rejects = commands.add_parser(
         "rejects",
         help="what a run rejected and why: by reason, by month, rows to trace (local lake or AWS)",
@@ -41,10 +39,10 @@ def rejects_command(args: argparse.Namespace) -> int:
             summary = lake_rejects(args.lake, args.run_id)
         source = {"backend": "local", "lake": str(args.lake)}
     else:
-        outputs, clients = connect(args, *aws.REJECTS_OUTPUTS)
+        stack = open_stack(args, *aws.REJECTS_OUTPUTS)
         with spinner(screen, "waiting for Athena"):
-            summary = aws.stack_rejects(clients, outputs, args.run_id, progress=screen.progress)
-        source = {"backend": "aws", "outputs": outputs.source}
+            summary = aws.stack_rejects(stack, args.run_id, progress=screen.progress)
+        source = {"backend": "aws", "outputs": stack.outputs.source}
     screen.result({**summary.to_dict(), **source}, lambda: render_rejects(screen, summary))
     return EXIT_OK
 
@@ -98,7 +96,7 @@ def render_rejects(screen: Screen, summary: RejectsSummary) -> None:
         cost = summary.cost
         out.print(
             f"{cost['athena_queries']} Athena queries in {cost['workgroup']}; scanned "
-            f"{format_bytes(cost['data_scanned_bytes'])}, billed {format_bytes(cost['billed_bytes'])}: "
+            f"{aws.format_bytes(cost['data_scanned_bytes'])}, billed {aws.format_bytes(cost['billed_bytes'])}: "
             f"${cost['cost_usd']:.8f} (queries {', '.join(cost['query_ids'])})"
         )
 

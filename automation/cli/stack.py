@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from automation.cli.console import EXIT_OK, CtrlC, ProgressDisplay, ask, consoles, print_outputs, print_preview
+from automation.cli.options import Subcommands
 from automation.stack import (
     ChangeSummary,
     DeployError,
@@ -26,7 +27,7 @@ from etl.errors import describe_failure
 from infra import outputs as out
 
 
-def add_parsers(commands) -> None:
+def add_parsers(commands: Subcommands) -> None:
     synth_parser = commands.add_parser(
         "synth",
         help="render every resource a stack would create, offline (Pulumi mocks, no AWS)",

@@ -13,7 +13,6 @@ from automation.stack.automation_api import (
     stack_outputs,
     up,
 )
-from automation.stack.backend import Backend, backend_problem, check_backend
 from automation.stack.config import (
     PROJECT_DIR,
     DeployError,
@@ -25,11 +24,12 @@ from automation.stack.config import (
     stack_file_config,
 )
 from automation.stack.events import ChangeSummary, DeployResult, ProgressCallback, StepProgress
+from automation.stack.state_backend import StateBackend, check_state_backend, state_backend_problem
 from automation.stack.synth import ACCOUNT, Rendering, SynthError, mock_state, read_stack_config, render, synth
 
 __all__ = [
     "ACCOUNT",
-    "Backend",
+    "StateBackend",
     "MISSING_CLI",
     "PROJECT_DIR",
     "ChangeSummary",
@@ -39,8 +39,8 @@ __all__ = [
     "Rendering",
     "StepProgress",
     "SynthError",
-    "backend_problem",
-    "check_backend",
+    "state_backend_problem",
+    "check_state_backend",
     "check_config",
     "deploy",
     "destroy",

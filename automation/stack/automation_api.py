@@ -19,9 +19,8 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from automation.stack.backend import check_backend
 from automation.stack.config import PROJECT_DIR, DeployError, check_config
 from automation.stack.events import (
     ChangeSummary,
@@ -32,7 +31,11 @@ from automation.stack.events import (
     first_line,
     op_name,
 )
+from automation.stack.state_backend import check_state_backend
 from infra import outputs as out
+
+if TYPE_CHECKING:  # the SDK is imported when used: `--help` and the offline verbs need no Pulumi CLI
+    from pulumi import automation as auto
 
 INSTALL_URL = "https://www.pulumi.com/docs/install/"
 MISSING_CLI = (
@@ -54,14 +57,14 @@ def require_pulumi_cli() -> str:
     return found
 
 
-def _workspace(stack: str):
+def _workspace(stack: str) -> auto.LocalWorkspace:
     """A LocalWorkspace on the project folder (runs `pulumi version` for the SDK's version check).
 
     First the CLI on PATH, then what it needs for `stack` without a prompt (a backend login, a
-    passphrase: `automation.stack.backend`), so a missing one is one line before any command runs.
+    passphrase: `automation.stack.state_backend`), so a missing one is one line before any command runs.
     """
     require_pulumi_cli()
-    check_backend(stack)
+    check_state_backend(stack)
     from pulumi import automation as auto
 
     try:
@@ -73,7 +76,7 @@ def _workspace(stack: str):
         raise DeployError(f"`pulumi version` failed ({reason}): is the Pulumi CLI on PATH working?") from None
 
 
-def _select(workspace, stack: str):
+def _select(workspace: auto.LocalWorkspace, stack: str) -> auto.Stack:
     from pulumi import automation as auto
 
     try:
@@ -88,7 +91,7 @@ def _select(workspace, stack: str):
         ) from None
 
 
-def _create_or_select(workspace, stack: str, config: Mapping[str, str]):
+def _create_or_select(workspace: auto.LocalWorkspace, stack: str, config: Mapping[str, str]) -> auto.Stack:
     from pulumi import automation as auto
 
     selected = auto.Stack.create_or_select(stack, workspace)
@@ -161,7 +164,7 @@ def preview(
         return _preview(selected, on_progress)
 
 
-def _preview(selected, on_progress: ProgressCallback | None) -> ChangeSummary:
+def _preview(selected: auto.Stack, on_progress: ProgressCallback | None) -> ChangeSummary:
     events = EngineEvents(None, on_progress)
     with _engine_errors(selected.name, "preview", events):
         result = selected.preview(on_event=events, color="never")

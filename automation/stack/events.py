@@ -132,7 +132,8 @@ class EngineEvents:
         self.errors: list[str] = []
         self._lock = threading.Lock()
 
-    def __call__(self, event) -> None:
+    # `event` is the SDK's `pulumi.automation.EngineEvent`: only `automation_api` imports the SDK.
+    def __call__(self, event: Any) -> None:
         with self._lock:
             if event.resource_pre_event is not None:
                 meta = event.resource_pre_event.metadata

@@ -117,21 +117,23 @@ def render(settings: Settings, config: dict[str, Any]) -> Rendering:
     resources: list[dict[str, Any]] = []
 
     class RecordingMocks(pulumi.runtime.Mocks):
-        def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
             inputs = dict(args.inputs)
             resources.append({"type": args.typ, "name": args.name, "inputs": plain(inputs)})
             state = mock_state(args.typ, args.name, inputs, settings.region)
             return state["id"], {**inputs, **state}
 
-        def call(self, args: pulumi.runtime.MockCallArgs):
+        def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+            # (result, check failures): the form `Mocks.call` declares; no call here fails.
             if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-                return {
+                identity = {
                     "accountId": ACCOUNT,
                     "arn": f"arn:aws:iam::{ACCOUNT}:user/synth",
                     "userId": "AIDASYNTH",
                     "id": ACCOUNT,
                 }
-            return {}
+                return identity, []
+            return {}, []
 
     pulumi.runtime.set_mocks(RecordingMocks(), project=PROJECT, stack=settings.stack, preview=False)
     pulumi.runtime.set_all_config(

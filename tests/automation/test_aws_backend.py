@@ -8,14 +8,38 @@ import datetime as dt
 import io
 import json
 import re
+from dataclasses import replace
 
 import boto3
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from automation import aws as ops
-from automation.aws import AwsClients, AwsError, WaitTimeout, build_session, wait_for
+from automation.aws.athena import QueryFailed, run_query
+from automation.aws.backend import AwsBackend, AwsOptions
+from automation.aws.catalog import (
+    CrawlFailed,
+    catalog_partitions,
+    crawl_partition_changes,
+    gold_layout,
+    last_crawl_summary,
+    register_with_crawler,
+)
+from automation.aws.deployed import Stack
+from automation.aws.job_runs import (
+    JobAlreadyRunning,
+    JobRunFailed,
+    JobRunOutcome,
+    describe_job_run,
+    job_log_groups,
+    job_settings,
+    report_from_json,
+    start_job_run,
+)
+from automation.aws.logs import follow_driver_log, run_logs
+from automation.aws.retries import all_attempts, wait_for_job_run
+from automation.aws.session import AwsClients, AwsError, WaitTimeout, build_session, wait_for
+from automation.aws.silver import register_silver_partitions, upload_silver
 from automation.lake import SilverFile
 from automation.outputs import OutputsError, StackOutputs, load_outputs_file
 from automation.pipeline import run_pipeline
@@ -37,21 +61,39 @@ OUTPUTS = {
     out.JOB_OUTPUT_LOG_GROUP: "/aws-glue/jobs/silver-to-gold-dev/output",
     out.CRAWLER_NAME: "crawler-gold-data",
     out.CRAWLER_LOG_GROUP: "/aws-glue/crawlers",
+    out.PREVIEW_SQL: "SELECT * FROM gold_data.sample_data_aggregated LIMIT 10",
     out.JOB_CONSOLE_URL: "https://us-east-1.console.aws.amazon.com/gluestudio/home?region=us-east-1#/editor/job/j/runs",
 }
 STARTED = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 
 
-def stubbed(service: str) -> tuple[AwsClients, Stubber]:
+def stubbed(service: str) -> tuple[Stack, Stubber]:
+    """The stack of `OUTPUTS`, its `service` client wrapped in a Stubber."""
     session = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1")
     clients = AwsClients(session)
     client = session.client(service)
     clients.use(service, client)
-    return clients, Stubber(client)
+    return Stack(outputs(), clients), Stubber(client)
+
+
+def stubbed_too(stack: Stack, service: str) -> Stubber:
+    """A second stubbed client on the same stack."""
+    client = stack.clients.session.client(service)
+    stack.clients.use(service, client)
+    return Stubber(client)
 
 
 def outputs() -> StackOutputs:
-    return StackOutputs(dict(OUTPUTS), "test")
+    return StackOutputs.from_values(dict(OUTPUTS), "test")
+
+
+def emulated(aws_stack, *services: str, **changes: str) -> Stack:
+    """The seeded stack with `services`' clients pointed at the emulator (outputs changed by `changes`)."""
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    clients = AwsClients(session)
+    for service in services:
+        clients.use(service, session.client(service, endpoint_url=aws_stack.emulator.url))
+    return Stack(StackOutputs.from_values({**aws_stack.outputs, **changes}, "emulator"), clients)
 
 
 def no_sleep(_: float) -> None:
@@ -74,7 +116,7 @@ def instant_waits(monkeypatch):
     ],
 )
 def test_a_run_that_does_not_succeed_fails_with_glues_message_the_driver_log_and_the_console(state, message):
-    clients, glue = stubbed("glue")
+    stack, glue = stubbed("glue")
     job = OUTPUTS[out.JOB_NAME]
     glue.add_response("get_job_runs", {"JobRuns": []}, {"JobName": job})
     glue.add_response("start_job_run", {"JobRunId": "jr_1"}, {"JobName": job})
@@ -90,15 +132,12 @@ def test_a_run_that_does_not_succeed_fails_with_glues_message_the_driver_log_and
         "NumberOfWorkers": 2,
     }
     glue.add_response("get_job_run", {"JobRun": ended}, {"JobName": job, "RunId": "jr_1"})
-    s3_client = clients.session.client("s3")
-    clients.use("s3", s3_client)
-    s3 = Stubber(s3_client)
+    s3 = stubbed_too(stack, "s3")
     # The job crashed before publishing its report.
     s3.add_client_error("get_object", "NoSuchKey", "The specified key does not exist.", 404)
-    backend = ops.AwsBackend(ops.AwsOptions(), outputs(), lambda o: clients)
-    backend.outputs, backend.clients = outputs(), clients
+    backend = AwsBackend(AwsOptions(), stack)
 
-    with glue, s3, pytest.raises(ops.JobRunFailed) as failure:
+    with glue, s3, pytest.raises(JobRunFailed) as failure:
         backend.run_job()
 
     text = str(failure.value)
@@ -115,10 +154,8 @@ def test_a_retried_run_is_followed_to_its_last_attempt_with_its_report_and_both_
     """prod's job has MaxRetries 1: the first attempt fails and Glue retries it as a new
     run (JobRun.Attempt 1, PreviousRunId naming the first); the wait, the report, the exit
     and the cost follow the retry."""
-    clients, glue = stubbed("glue")
-    s3_client = clients.session.client("s3")
-    clients.use("s3", s3_client)
-    s3 = Stubber(s3_client)
+    stack, glue = stubbed("glue")
+    s3 = stubbed_too(stack, "s3")
     job = OUTPUTS[out.JOB_NAME]
     glue.add_response("get_job_runs", {"JobRuns": []}, {"JobName": job})
     glue.add_response("start_job_run", {"JobRunId": "jr_1"}, {"JobName": job})
@@ -140,8 +177,7 @@ def test_a_retried_run_is_followed_to_its_last_attempt_with_its_report_and_both_
         {"Bucket": "lake", "Key": "gold/_reports/sample_data_aggregated/jr_2.json"},
     )
     lines = []
-    backend = ops.AwsBackend(ops.AwsOptions(), outputs(), lambda o: clients, progress=lines.append)
-    backend.outputs, backend.clients = outputs(), clients
+    backend = AwsBackend(AwsOptions(), stack, progress=lines.append)
 
     with glue, s3:
         report = backend.run_job()
@@ -166,52 +202,52 @@ def test_a_retried_run_is_followed_to_its_last_attempt_with_its_report_and_both_
 
 
 def test_a_failed_attempt_whose_retry_never_comes_is_the_last_one():
-    clients, glue = stubbed("glue")
+    stack, glue = stubbed("glue")
     job = OUTPUTS[out.JOB_NAME]
     failed = {"Id": "jr_1", "JobName": job, "Attempt": 0, "JobRunState": "FAILED", "ErrorMessage": "boom"}
     glue.add_response("get_job_run", {"JobRun": failed}, {"JobName": job, "RunId": "jr_1"})
     glue.add_response("get_job_runs", {"JobRuns": [failed]}, {"JobName": job})
     with glue:
-        attempts = ops.wait_for_job_run(clients, job, "jr_1", 1, max_attempts=2, retry_grace_seconds=0)
+        attempts = wait_for_job_run(stack, "jr_1", 1, max_attempts=2, retry_grace_seconds=0)
     assert [a["Id"] for a in attempts] == ["jr_1"]
 
 
 def test_status_of_a_first_attempt_shows_the_retry_that_followed_it():
-    clients, glue = stubbed("glue")
+    stack, glue = stubbed("glue")
     job = OUTPUTS[out.JOB_NAME]
     failed = {"Id": "jr_1", "JobName": job, "Attempt": 0, "JobRunState": "FAILED"}
     retry = {"Id": "jr_2", "JobName": job, "Attempt": 1, "PreviousRunId": "jr_1", "JobRunState": "RUNNING"}
     glue.add_response("get_job_runs", {"JobRuns": [retry], "NextToken": "t"}, {"JobName": job})
     with glue:
-        assert [a["Id"] for a in ops.all_attempts(clients, job, failed)] == ["jr_1", "jr_2"]
+        assert [a["Id"] for a in all_attempts(stack, failed)] == ["jr_1", "jr_2"]
     # and back from the retry to the attempt before it
-    clients, glue = stubbed("glue")
+    stack, glue = stubbed("glue")
     glue.add_response("get_job_run", {"JobRun": failed}, {"JobName": job, "RunId": "jr_1"})
     with glue:
-        assert [a["Id"] for a in ops.all_attempts(clients, job, retry)] == ["jr_1", "jr_2"]
+        assert [a["Id"] for a in all_attempts(stack, retry)] == ["jr_1", "jr_2"]
 
 
 def test_concurrent_runs_exceeded_names_the_run_in_progress():
-    clients, glue = stubbed("glue")
+    stack, glue = stubbed("glue")
     job = OUTPUTS[out.JOB_NAME]
     glue.add_response("get_job_runs", {"JobRuns": []}, {"JobName": job})  # started by someone in between
     glue.add_client_error("start_job_run", "ConcurrentRunsExceededException", "Concurrent runs exceeded for job", 400)
     running = {"Id": "jr_other", "JobName": job, "JobRunState": "RUNNING", "StartedOn": STARTED}
     glue.add_response("get_job_runs", {"JobRuns": [running]}, {"JobName": job})
-    with glue, pytest.raises(ops.JobAlreadyRunning, match="already has run jr_other running"):
-        ops.start_job_run(clients, outputs())
+    with glue, pytest.raises(JobAlreadyRunning, match="already has run jr_other running"):
+        start_job_run(stack)
 
 
 def test_a_missing_job_says_to_deploy():
-    clients, glue = stubbed("glue")
+    stack, glue = stubbed("glue")
     glue.add_client_error("get_job_runs", "EntityNotFoundException", "Job not found", 400)
     with glue, pytest.raises(AwsError, match="does not exist in region us-east-1: deploy the stack first"):
-        ops.start_job_run(clients, outputs())
+        start_job_run(stack)
 
 
 # -- crawler --------------------------------------------------------------------------------
 def test_a_failed_crawl_gives_glues_message_and_log_stream():
-    clients, glue = stubbed("glue")
+    stack, glue = stubbed("glue")
     name = OUTPUTS[out.CRAWLER_NAME]
     before = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
     glue.add_response(
@@ -238,8 +274,8 @@ def test_a_failed_crawl_gives_glues_message_and_log_stream():
         },
         {"Name": name},
     )
-    with glue, pytest.raises(ops.CrawlFailed) as failure:
-        ops.register_with_crawler(clients, outputs())
+    with glue, pytest.raises(CrawlFailed) as failure:
+        register_with_crawler(stack)
     assert str(failure.value) == (
         "crawler crawler-gold-data's crawl ended FAILED: Service Principal: glue.amazonaws.com is not authorized "
         "to perform: s3:ListBucket (log: /aws-glue/crawlers stream crawler-gold-data)"
@@ -250,7 +286,7 @@ def test_the_newest_crawls_summary_is_read_in_the_string_form_listcrawls_returns
     """ListCrawls' `Summary` is a string of JSON (CrawlerHistory.Summary, `"Summary":
     "string"` in API_ListCrawls); its sections may be JSON strings themselves. The crawls
     come in no documented order: the newest by StartTime wins, over every page."""
-    clients, glue = stubbed("glue")
+    stack, glue = stubbed("glue")
     newest_summary = json.dumps(
         {"TABLE": json.dumps({}), "PARTITION": json.dumps({"ADD": {"Count": 3}, "UPDATE": "1"})}
     )
@@ -268,7 +304,7 @@ def test_the_newest_crawls_summary_is_read_in_the_string_form_listcrawls_returns
     glue.add_response("list_crawls", {"Crawls": [older, middle], "NextToken": "page-2"}, request)
     glue.add_response("list_crawls", {"Crawls": [newest]}, {**request, "NextToken": "page-2"})
     with glue:
-        assert ops.last_crawl_summary(clients, "crawler-gold-data", STARTED) == {
+        assert last_crawl_summary(stack, STARTED) == {
             "crawl_id": "c-new",
             "dpu_hours": 0.1,
             "partitions_added": 3,
@@ -284,7 +320,7 @@ def test_the_newest_crawls_summary_is_read_in_the_string_form_listcrawls_returns
     ],
 )
 def test_a_crawl_summary_is_read_with_objects_or_json_strings_inside(summary):
-    assert ops.crawl_partition_changes(json.dumps(summary)) == {"partitions_added": 3, "partitions_updated": 1}
+    assert crawl_partition_changes(json.dumps(summary)) == {"partitions_added": 3, "partitions_updated": 1}
 
 
 # -- gold verification: every page, data files only -------------------------------------------
@@ -292,10 +328,8 @@ def test_gold_verification_reads_every_page_and_ignores_staging_and_temporary_ob
     """The catalog's partitions come in two GetPartitions pages and gold's objects in two
     ListObjectsV2 pages (moto never pages either); a killed run left objects under
     `.spark-staging-*/` and `_temporary/` (Spark's commit folders), which are not data."""
-    clients, glue = stubbed("glue")
-    s3_client = clients.session.client("s3")
-    clients.use("s3", s3_client)
-    s3 = Stubber(s3_client)
+    stack, glue = stubbed("glue")
+    s3 = stubbed_too(stack, "s3")
     table = {"DatabaseName": "gold_data", "TableName": "sample_data_aggregated"}
     glue.add_response("get_partitions", {"Partitions": [{"Values": ["2024", "1"]}], "NextToken": "p2"}, table)
     glue.add_response("get_partitions", {"Partitions": [{"Values": ["2024", "2"]}]}, {**table, "NextToken": "p2"})
@@ -322,7 +356,7 @@ def test_gold_verification_reads_every_page_and_ignores_staging_and_temporary_ob
         {**listing, "ContinuationToken": "c2"},
     )
     with glue, s3:
-        partitions, files = ops.gold_layout(clients, outputs())
+        partitions, files = gold_layout(stack)
     assert partitions == ["ano=2024/mes=1", "ano=2024/mes=2"]
     assert files == {
         "ano=2024/mes=1": ["part-00000-a.c000.snappy.parquet"],
@@ -337,9 +371,9 @@ NAMED_GROUP = "/aws-glue/jobs-silver-to-gold-glue-role-silver-to-gold-secconf/"
 
 
 def test_logs_read_the_groups_getjobrun_names_and_ask_only_for_error_lines():
-    clients, logs = stubbed("logs")
+    stack, logs = stubbed("logs")
     run = {"Id": "jr_7", "JobRunState": "FAILED", "LogGroupName": NAMED_GROUP}
-    groups = ops.job_log_groups(outputs(), run)
+    groups = job_log_groups(outputs(), run)
     assert groups == [
         f"{NAMED_GROUP}error",
         f"{NAMED_GROUP}output",
@@ -384,7 +418,7 @@ def test_logs_read_the_groups_getjobrun_names_and_ask_only_for_error_lines():
             expected_params={"logGroupName": group, "logStreamNamePrefix": "jr_7"},
         )
     with logs:
-        found = ops.run_logs(clients, groups, "jr_7")
+        found = run_logs(stack, run)
     logs.assert_no_pending_responses()
     assert found.groups == [error_group]
     assert found.denied_groups == groups[1:2]
@@ -396,10 +430,8 @@ def test_logs_read_the_groups_getjobrun_names_and_ask_only_for_error_lines():
 
 
 def test_follow_reads_once_more_after_the_run_ends():
-    clients, glue = stubbed("glue")
-    logs_client = clients.session.client("logs")
-    clients.use("logs", logs_client)
-    logs = Stubber(logs_client)
+    stack, glue = stubbed("glue")
+    logs = stubbed_too(stack, "logs")
     job = OUTPUTS[out.JOB_NAME]
     ended = {"Id": "jr_8", "JobRunState": "SUCCEEDED"}  # no LogGroupName: the stack's groups
     error_group, output_group = OUTPUTS[out.JOB_ERROR_LOG_GROUP], OUTPUTS[out.JOB_OUTPUT_LOG_GROUP]
@@ -417,7 +449,7 @@ def test_follow_reads_once_more_after_the_run_ends():
     logs.add_response("filter_log_events", {"events": []}, {"logGroupName": output_group, **read, "startTime": 0})
     lines = []
     with glue, logs:
-        run = ops.follow_driver_log(clients, outputs(), "jr_8", lines.append, sleep=no_sleep)
+        run = follow_driver_log(stack, "jr_8", lines.append, sleep=no_sleep)
     assert run["JobRunState"] == "SUCCEEDED"
     assert [line.split(" ", 1)[1] for line in lines] == ["INFO job done", "INFO run report written"]
     logs.assert_no_pending_responses()
@@ -453,7 +485,7 @@ def stub_query_ending(athena: Stubber, state: str, reason: str, scanned: int, qu
 
 
 def test_a_failed_query_gives_athenas_reason_and_costs_nothing():
-    clients, athena = stubbed("athena")
+    stack, athena = stubbed("athena")
     athena.add_response(
         "start_query_execution",
         {"QueryExecutionId": "q-1"},
@@ -479,17 +511,17 @@ def test_a_failed_query_gives_athenas_reason_and_costs_nothing():
         },
         {"QueryExecutionId": "q-1"},
     )
-    with athena, pytest.raises(ops.QueryFailed) as failure:
-        ops.run_query(clients, outputs(), "SELECT 1")
+    with athena, pytest.raises(QueryFailed) as failure:
+        run_query(stack, "SELECT 1")
     assert str(failure.value) == "Athena query q-1 FAILED: SYNTAX_ERROR: line 1:8: Column 'x' cannot be resolved"
     assert failure.value.outcome.cost.usd == 0
 
 
 def test_a_query_the_scan_cutoff_cancels_says_what_it_was_billed():
-    clients, athena = stubbed("athena")
+    stack, athena = stubbed("athena")
     stub_query_ending(athena, "CANCELLED", CUTOFF_REASON, 1_073_741_824)
-    with athena, pytest.raises(ops.QueryFailed) as failure:
-        ops.run_query(clients, outputs(), "SELECT * FROM gold_data.sample_data_aggregated")
+    with athena, pytest.raises(QueryFailed) as failure:
+        run_query(stack, "SELECT * FROM gold_data.sample_data_aggregated")
     # 1 GiB = 1024 MB billed at $5 per 2**40 B: 0.0048828125
     assert str(failure.value) == (
         f"Athena query q-1 CANCELLED: {CUTOFF_REASON} (scanned 1.0 GB, billed 1.0 GB: $0.00488281)"
@@ -497,11 +529,10 @@ def test_a_query_the_scan_cutoff_cancels_says_what_it_was_billed():
 
 
 def test_a_cancelled_querys_bytes_stay_in_the_pipelines_cost():
-    clients, athena = stubbed("athena")
+    stack, athena = stubbed("athena")
     stub_query_ending(athena, "CANCELLED", CUTOFF_REASON, 1_073_741_824)
-    backend = ops.AwsBackend(ops.AwsOptions(), outputs(), lambda o: clients)
-    backend.outputs, backend.clients = outputs(), clients
-    with athena, pytest.raises(ops.QueryFailed):
+    backend = AwsBackend(AwsOptions(), stack)
+    with athena, pytest.raises(QueryFailed):
         backend.query("SELECT * FROM gold_data.sample_data_aggregated")
     cost = backend.cost()
     assert cost["athena_queries"] == 1
@@ -510,7 +541,7 @@ def test_a_cancelled_querys_bytes_stay_in_the_pipelines_cost():
 
 
 def test_query_results_are_paged_and_typed():
-    clients, athena = stubbed("athena")
+    stack, athena = stubbed("athena")
     athena.add_response("start_query_execution", {"QueryExecutionId": "q-2"}, None)
     athena.add_response(
         "get_query_execution",
@@ -550,7 +581,7 @@ def test_query_results_are_paged_and_typed():
         {"QueryExecutionId": "q-2", "NextToken": "page-2"},
     )
     with athena:
-        outcome = ops.run_query(clients, outputs(), "SELECT idade, ativo FROM gold_data.sample_data_aggregated")
+        outcome = run_query(stack, "SELECT idade, ativo FROM gold_data.sample_data_aggregated")
     assert outcome.columns == ("idade", "ativo")
     assert outcome.rows == ((30, True), (41, None))
     assert outcome.cost.usd == 15.0  # 3 TB at $5
@@ -558,33 +589,26 @@ def test_query_results_are_paged_and_typed():
 
 # -- catalog against the emulator -------------------------------------------------------------
 def test_silver_partitions_go_in_batches_of_100_and_a_rerun_adds_none(aws_stack):
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-    clients = AwsClients(session)
-    clients.use("glue", session.client("glue", endpoint_url=aws_stack.emulator.url))
+    stack = emulated(aws_stack, "glue")
     batches = []
-    clients.glue.meta.events.register(
+    stack.clients.glue.meta.events.register(
         "provide-client-params.glue.BatchCreatePartition",
         lambda params, **_: batches.append(len(params["PartitionInputList"])),
     )
-    stack = StackOutputs(aws_stack.outputs, "emulator")
     specs = [f"ano={2000 + i // 12}/mes={i % 12 + 1}" for i in range(250)]
 
-    assert ops.register_silver_partitions(clients, stack, specs) == (250, 250)
+    assert register_silver_partitions(stack, specs) == (250, 250)
     assert batches == [100, 100, 50]
     silver = (aws_stack.outputs[out.SILVER_DATABASE], aws_stack.outputs[out.SILVER_TABLE])
-    assert len(ops.catalog_partitions(clients, *silver)) == 250
+    assert len(catalog_partitions(stack, *silver)) == 250
 
-    assert ops.register_silver_partitions(clients, stack, specs) == (250, 0)
+    assert register_silver_partitions(stack, specs) == (250, 0)
     assert batches == [100, 100, 50]  # nothing sent the second time
 
 
 def test_a_pipeline_against_a_stack_without_its_tables_stops_at_the_catalog_step(aws_stack):
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-    glue = session.client("glue", endpoint_url=aws_stack.emulator.url)
-    glue.delete_table(DatabaseName="gold_data", Name="sample_data_aggregated")
-    clients = AwsClients(session)
-    for service in ("glue", "sts", "s3", "athena"):
-        clients.use(service, session.client(service, endpoint_url=aws_stack.emulator.url))
+    stack = emulated(aws_stack, "glue", "sts", "s3", "athena")
+    stack.clients.glue.delete_table(DatabaseName="gold_data", Name="sample_data_aggregated")
 
     class Quiet:
         def step(self, title):
@@ -595,7 +619,7 @@ def test_a_pipeline_against_a_stack_without_its_tables_stops_at_the_catalog_step
         def done(self, *args):
             pass
 
-    backend = ops.AwsBackend(ops.AwsOptions(), StackOutputs(aws_stack.outputs, "emulator"), lambda o: clients)
+    backend = AwsBackend(AwsOptions(), stack)
     with pytest.raises(AwsError, match="gold_data.sample_data_aggregated is not in the Glue catalog: deploy the stack"):
         run_pipeline(backend, Quiet())
 
@@ -660,20 +684,20 @@ def test_outputs_that_are_not_an_object_are_refused(tmp_path):
 
 
 def test_report_from_json_ignores_derived_keys():
-    report = ops.report_from_json(json.dumps({"run_id": "jr_1", "mode": "full", "rows_read": 3, "reject_ratio": 0.3}))
+    report = report_from_json(json.dumps({"run_id": "jr_1", "mode": "full", "rows_read": 3, "reject_ratio": 0.3}))
     assert (report.run_id, report.mode, report.rows_read) == ("jr_1", "full", 3)
 
 
 def test_stubber_checks_requests_against_the_model():
     """The Stubber is strict: a parameter Glue does not know fails the test, not production."""
-    clients, glue = stubbed("glue")
+    stack, glue = stubbed("glue")
     glue.add_response("start_job_run", {"JobRunId": "jr_1"}, None)
     with glue, pytest.raises(Exception, match="Unknown parameter"):
-        clients.glue.start_job_run(JobName="j", Modee="full")
+        stack.clients.glue.start_job_run(JobName="j", Modee="full")
 
 
 def test_a_failed_runs_own_report_is_read_too():
-    clients, s3 = stubbed("s3")
+    stack, s3 = stubbed("s3")
     report = {"run_id": "jr_2", "mode": "incremental", "status": "failed", "error": "412 of 1000 rows rejected"}
     body = json.dumps(report).encode()
     s3.add_response(
@@ -683,17 +707,17 @@ def test_a_failed_runs_own_report_is_read_too():
     )
     run = {"Id": "jr_2", "JobRunState": "FAILED", "ErrorMessage": "RejectRatioExceeded", "ExecutionTime": 90}
     with s3:
-        outcome = ops.describe_job_run(clients, outputs(), {**run, "WorkerType": "G.1X", "NumberOfWorkers": 2})
+        outcome = describe_job_run(stack, {**run, "WorkerType": "G.1X", "NumberOfWorkers": 2})
     assert outcome.report.error == "412 of 1000 rows rejected"
     assert outcome.cost.usd == 0.022  # 2 DPU x 90 s = 180 DPU-s; 180 / 3600 x 0.44
 
 
 def test_the_cli_shows_a_failed_run_as_json_and_one_error_line(capsys):
     from automation.cli import run_handler
-    from automation.cli.aws import show_run
     from automation.cli.console import Screen
+    from automation.cli.operations import show_run
 
-    run = ops.JobRunOutcome(
+    run = JobRunOutcome(
         run_id="jr_3",
         state="TIMEOUT",
         error_message="Job run timed out after 30 minutes",
@@ -712,10 +736,10 @@ def test_the_cli_shows_a_failed_run_as_json_and_one_error_line(capsys):
 
 def test_the_cli_shows_a_retried_runs_last_attempt_and_fails_on_it(capsys):
     from automation.cli import run_handler
-    from automation.cli.aws import show_run
     from automation.cli.console import Screen
+    from automation.cli.operations import show_run
 
-    run = ops.JobRunOutcome(
+    run = JobRunOutcome(
         run_id="jr_2",
         state="FAILED",
         attempt=1,
@@ -738,28 +762,25 @@ def test_the_cli_shows_a_retried_runs_last_attempt_and_fails_on_it(capsys):
 
 
 def test_big_silver_files_go_up_in_parts_and_are_not_sent_twice(aws_stack, tmp_path):
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-    clients = AwsClients(session)
-    clients.use("s3", session.client("s3", endpoint_url=aws_stack.emulator.url))
+    stack = emulated(aws_stack, "s3")
     folder = tmp_path / "ano=2024" / "mes=1"
     folder.mkdir(parents=True)
     big = folder / "part-0.parquet"
     big.write_bytes(b"PAR1" + bytes(11 * 2**20) + b"PAR1")  # 11 MiB + 8 B
     files = [SilverFile(big, "ano=2024/mes=1", "ano=2024/mes=1/part-0.parquet")]
     sent = []
-    stack = StackOutputs(aws_stack.outputs, "emulator")
 
-    assert ops.upload_silver(clients, stack, files, sent.append, multipart_threshold=5 * 2**20) == (
+    assert upload_silver(stack, files, sent.append, multipart_threshold=5 * 2**20) == (
         1,
         0,
         big.stat().st_size,
     )
 
     bucket, prefix = aws_stack.bucket_and_prefix(out.SILVER_URI)
-    head = clients.s3.head_object(Bucket=bucket, Key=prefix + "ano=2024/mes=1/part-0.parquet")
+    head = stack.clients.s3.head_object(Bucket=bucket, Key=prefix + "ano=2024/mes=1/part-0.parquet")
     assert head["ETag"].strip('"').endswith("-3")  # a multipart upload's ETag: 5 + 5 + 1 MiB parts
     assert sum(sent) == big.stat().st_size  # the progress callback saw every byte
-    assert ops.upload_silver(clients, stack, files, None, multipart_threshold=5 * 2**20) == (0, 1, 0)
+    assert upload_silver(stack, files, None, multipart_threshold=5 * 2**20) == (0, 1, 0)
 
 
 @pytest.mark.parametrize(
@@ -769,20 +790,20 @@ def test_big_silver_files_go_up_in_parts_and_are_not_sent_twice(aws_stack, tmp_p
 def test_a_job_without_its_own_timeout_waits_for_glues_default_for_its_version(job, minutes):
     # Job.Timeout (botocore's Glue model): "defaulted to 2,880 minutes for Glue version 4.0
     # and earlier, or 480 minutes for Glue version 5.0 and later".
-    clients, glue = stubbed("glue")
-    glue.add_response("get_job", {"Job": {"Name": "j", **job}}, {"JobName": "j"})
+    stack, glue = stubbed("glue")
+    name = OUTPUTS[out.JOB_NAME]
+    glue.add_response("get_job", {"Job": {"Name": name, **job}}, {"JobName": name})
     with glue:
-        assert ops.job_timeout_minutes(clients, "j") == minutes
+        assert job_settings(stack).timeout_minutes == minutes
 
 
 @pytest.mark.parametrize("size", [1024, 6 * 2**20])  # one PutObject; a multipart upload (5 MiB parts)
 def test_silver_uploads_carry_sse_kms_headers_when_the_stack_has_a_key(aws_stack, tmp_path, size):
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-    clients = AwsClients(session)
-    clients.use("s3", session.client("s3", endpoint_url=aws_stack.emulator.url))
+    key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    stack = emulated(aws_stack, "s3", **{out.KMS_KEY_ARN: key_arn})
     sent = {}
     for operation in ("PutObject", "CreateMultipartUpload"):
-        clients.s3.meta.events.register(
+        stack.clients.s3.meta.events.register(
             f"provide-client-params.s3.{operation}", lambda params, model, **_: sent.update({model.name: params})
         )
     folder = tmp_path / "ano=2024" / "mes=1"
@@ -790,16 +811,14 @@ def test_silver_uploads_carry_sse_kms_headers_when_the_stack_has_a_key(aws_stack
     part = folder / "part-0.parquet"
     part.write_bytes(b"PAR1" + bytes(size) + b"PAR1")
     files = [SilverFile(part, "ano=2024/mes=1", "ano=2024/mes=1/part-0.parquet")]
-    key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
-    stack = StackOutputs({**aws_stack.outputs, out.KMS_KEY_ARN: key_arn}, "emulator")
-    ops.upload_silver(clients, stack, files, multipart_threshold=5 * 2**20)
+    upload_silver(stack, files, multipart_threshold=5 * 2**20)
 
     [(operation, params)] = sent.items()
     assert operation == ("PutObject" if size < 5 * 2**20 else "CreateMultipartUpload")
     assert (params["ServerSideEncryption"], params["SSEKMSKeyId"]) == ("aws:kms", key_arn)
 
     sent.clear()  # without a key (kmsKeyArn empty): the bucket's default encryption, no headers
-    clients.s3.delete_object(Bucket=params["Bucket"], Key=params["Key"])
-    ops.upload_silver(clients, StackOutputs({**aws_stack.outputs, out.KMS_KEY_ARN: ""}, "emulator"), files)
+    stack.clients.s3.delete_object(Bucket=params["Bucket"], Key=params["Key"])
+    upload_silver(Stack(replace(stack.outputs, kms_key_arn=""), stack.clients), files)
     assert "ServerSideEncryption" not in next(iter(sent.values()))

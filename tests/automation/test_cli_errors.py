@@ -49,7 +49,7 @@ def test_an_unexpected_aws_verb_failure_is_one_line_and_its_traceback_is_saved(t
     outputs.write_text(
         json.dumps(
             {
-                "region": 5,
+                "region": "us-east-1",
                 "jobName": "job",
                 "runReportsUri": "s3://b/r/",
                 "pricePerDpuHour": "0.44",
@@ -57,9 +57,16 @@ def test_an_unexpected_aws_verb_failure_is_one_line_and_its_traceback_is_saved(t
             }
         )
     )
-    env = {**cli_env, "XDG_CACHE_HOME": str(cache), "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}
+    # botocore refuses the endpoint with a plain ValueError, which no handler knows.
+    env = {
+        **cli_env,
+        "XDG_CACHE_HOME": str(cache),
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "y",
+        "AWS_ENDPOINT_URL": "not a url",
+    }
     result = _run(["status", "--outputs-file", str(outputs)], env, tmp_path)
-    _assert_unexpected(result, cache, "TypeError")
+    _assert_unexpected(result, cache, "ValueError: Invalid endpoint")
 
 
 def test_known_failures_are_their_message_and_exit_1(capsys):

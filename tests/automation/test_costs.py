@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from automation.aws import (
+from automation.aws.costs import (
     UnknownWorkerType,
     athena_query_cost,
     dpus_for,

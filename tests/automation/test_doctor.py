@@ -15,9 +15,25 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from automation import aws
-from automation.aws.doctor_checks import Check, check_bucket_encryption, check_job, check_key, check_log_group
-from automation.aws.needs import caller_principal, check_simulation, run_log_groups
+from automation.aws.deployed import Stack
+from automation.aws.doctor import run_doctor, simulation_requests
+from automation.aws.doctor_checks import (
+    Check,
+    DoctorReport,
+    check_bucket_encryption,
+    check_job,
+    check_key,
+    check_log_group,
+)
+from automation.aws.needs import (
+    Need,
+    caller_principal,
+    check_simulation,
+    job_role_needs,
+    operator_needs,
+    run_log_groups,
+)
+from automation.aws.session import AwsClients
 from automation.cli import main
 from automation.outputs import StackOutputs
 from infra import outputs as out
@@ -31,11 +47,11 @@ def iam_stub() -> tuple[object, Stubber]:
     return client, Stubber(client)
 
 
-def answer_simulator(stubber: Stubber, principal: str, needs: list[aws.Need], denied: dict | None = None) -> None:
+def answer_simulator(stubber: Stubber, principal: str, needs: list[Need], denied: dict | None = None) -> None:
     """Queue the simulator's answers for `needs`, in the order doctor asks: allowed unless `denied`
     names the (action, resource) with its decision."""
     denied = denied or {}
-    for request in aws.simulation_requests(principal, needs):
+    for request in simulation_requests(principal, needs):
         resource = request["ResourceArns"][0]
         results = [
             {
@@ -48,25 +64,26 @@ def answer_simulator(stubber: Stubber, principal: str, needs: list[aws.Need], de
         stubber.add_response("simulate_principal_policy", {"EvaluationResults": results, "IsTruncated": False}, request)
 
 
-def doctor_clients(stack, stubber_client) -> aws.AwsClients:
-    clients = aws.AwsClients(
+def doctor_stack(stack, stubber_client) -> Stack:
+    """The seeded stack, its clients the emulator's but IAM's (`stubber_client`)."""
+    clients = AwsClients(
         boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
     )
     for service in SERVICES:
         clients.use(service, stack.emulator.client(service))
     clients.use("iam", stubber_client)
-    return clients
+    return Stack(StackOutputs.from_values(stack.outputs, "test"), clients)
 
 
-def run(stack, denied_role: dict | None = None, denied_caller: dict | None = None) -> aws.DoctorReport:
-    outputs = StackOutputs(stack.outputs, "test")
+def run(stack, denied_role: dict | None = None, denied_caller: dict | None = None) -> DoctorReport:
+    outputs = StackOutputs.from_values(stack.outputs, "test")
     client, stubber = iam_stub()
     role = stack[out.STACK_SETTINGS]["roleArn"]
     groups, _ = run_log_groups(_newest_run(stack), outputs)
-    answer_simulator(stubber, role, aws.job_role_needs(outputs, groups), denied_role)
-    answer_simulator(stubber, CALLER, aws.operator_needs(outputs), denied_caller)
+    answer_simulator(stubber, role, job_role_needs(outputs, groups), denied_role)
+    answer_simulator(stubber, CALLER, operator_needs(outputs), denied_caller)
     with stubber:
-        report = aws.run_doctor(doctor_clients(stack, client), outputs, CALLER)
+        report = run_doctor(doctor_stack(stack, client), CALLER)
         stubber.assert_no_pending_responses()
     return report
 
@@ -80,7 +97,7 @@ def _newest_run(stack):
     return runs[0] if runs else None
 
 
-def lines(report: aws.DoctorReport) -> dict[str, Check]:
+def lines(report: DoctorReport) -> dict[str, Check]:
     return {check.name: check for check in report.checks}
 
 
@@ -212,15 +229,15 @@ def test_simulator_denials_name_the_action_and_the_resource(aws_stack):
 
 
 def test_a_simulator_that_refuses_the_caller_is_one_cross_with_what_to_allow(aws_stack):
-    outputs = StackOutputs(aws_stack.outputs, "test")
+    outputs = StackOutputs.from_values(aws_stack.outputs, "test")
     client, stubber = iam_stub()
     role = aws_stack[out.STACK_SETTINGS]["roleArn"]
-    answer_simulator(stubber, role, aws.job_role_needs(outputs, run_log_groups(None, outputs)[0]))
+    answer_simulator(stubber, role, job_role_needs(outputs, run_log_groups(None, outputs)[0]))
     stubber.add_client_error(
         "simulate_principal_policy", "AccessDenied", "not authorized to perform: iam:SimulatePrincipalPolicy"
     )
     with stubber:
-        report = aws.run_doctor(doctor_clients(aws_stack, client), outputs, CALLER)
+        report = run_doctor(doctor_stack(aws_stack, client), CALLER)
     assert report.failed[0].line() == (
         f"✗ caller's permissions: the policy simulator refused {CALLER}: AccessDenied: not authorized to perform: "
         f"iam:SimulatePrincipalPolicy -- fix: allow iam:SimulatePrincipalPolicy on {CALLER} (the operator policy "
@@ -229,15 +246,15 @@ def test_a_simulator_that_refuses_the_caller_is_one_cross_with_what_to_allow(aws
 
 
 def test_the_job_role_is_simulated_on_the_log_groups_its_newest_run_names(aws_stack):
-    outputs = StackOutputs(aws_stack.outputs, "test")
+    outputs = StackOutputs.from_values(aws_stack.outputs, "test")
     groups, source = run_log_groups({"Id": "jr_2", "LogGroupName": "/aws-glue/jobs-r-sc/"}, outputs)
     assert (groups, source) == (["/aws-glue/jobs-r-sc/output", "/aws-glue/jobs-r-sc/error"], "GetJobRun jr_2")
-    streams = {n.resource for n in aws.job_role_needs(outputs, groups) if n.action == "logs:PutLogEvents"}
+    streams = {n.resource for n in job_role_needs(outputs, groups) if n.action == "logs:PutLogEvents"}
     assert streams == {
         "arn:aws:logs:us-east-1:123456789012:log-group:/aws-glue/jobs-r-sc/output:log-stream:jr_doctor-driver",
         "arn:aws:logs:us-east-1:123456789012:log-group:/aws-glue/jobs-r-sc/error:log-stream:jr_doctor-driver",
     }
-    assert run_log_groups(None, outputs)[0] == [outputs[out.JOB_OUTPUT_LOG_GROUP], outputs[out.JOB_ERROR_LOG_GROUP]]
+    assert run_log_groups(None, outputs)[0] == [outputs.job_output_log_group, outputs.job_error_log_group]
 
 
 # --- the verb ----------------------------------------------------------------------------------
@@ -253,22 +270,22 @@ def doctor_verb(aws_stack, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     client, stubber = iam_stub()
-    real_connect = verb.connect
+    real_open_stack = verb.open_stack
 
-    def connect(args, *needed):
-        outputs, clients = real_connect(args, *needed)
-        clients.use("iam", client)
-        return outputs, clients
+    def open_stack(args, *needed):
+        stack = real_open_stack(args, *needed)
+        stack.clients.use("iam", client)
+        return stack
 
-    monkeypatch.setattr(verb, "connect", connect)
+    monkeypatch.setattr(verb, "open_stack", open_stack)
     return stubber
 
 
 def test_the_verb_prints_one_line_per_check_and_exits_0(aws_stack, doctor_verb, capsys):
-    outputs = StackOutputs(aws_stack.outputs, "test")
+    outputs = StackOutputs.from_values(aws_stack.outputs, "test")
     role = aws_stack[out.STACK_SETTINGS]["roleArn"]
-    answer_simulator(doctor_verb, role, aws.job_role_needs(outputs, run_log_groups(None, outputs)[0]))
-    answer_simulator(doctor_verb, CALLER, aws.operator_needs(outputs))
+    answer_simulator(doctor_verb, role, job_role_needs(outputs, run_log_groups(None, outputs)[0]))
+    answer_simulator(doctor_verb, CALLER, operator_needs(outputs))
     with doctor_verb:
         code = main(["doctor", "--outputs-file", str(aws_stack.outputs_file), "--principal-arn", CALLER])
     printed = capsys.readouterr()
@@ -283,10 +300,10 @@ def test_the_verb_exits_1_on_any_cross_and_json_reports_it(aws_stack, doctor_ver
     aws_stack.emulator.client("s3").put_bucket_versioning(
         Bucket=aws_stack[out.BUCKET], VersioningConfiguration={"Status": "Suspended"}
     )
-    outputs = StackOutputs(aws_stack.outputs, "test")
+    outputs = StackOutputs.from_values(aws_stack.outputs, "test")
     role = aws_stack[out.STACK_SETTINGS]["roleArn"]
-    answer_simulator(doctor_verb, role, aws.job_role_needs(outputs, run_log_groups(None, outputs)[0]))
-    answer_simulator(doctor_verb, CALLER, aws.operator_needs(outputs))
+    answer_simulator(doctor_verb, role, job_role_needs(outputs, run_log_groups(None, outputs)[0]))
+    answer_simulator(doctor_verb, CALLER, operator_needs(outputs))
     with doctor_verb:
         code = main(["doctor", "--outputs-file", str(aws_stack.outputs_file), "--principal-arn", CALLER, "--json"])
     printed = capsys.readouterr()
@@ -386,18 +403,18 @@ def test_a_job_argument_added_behind_the_stacks_back_is_named():
 
 
 def test_a_need_the_simulator_did_not_evaluate_is_a_denial():
-    needs = [aws.Need("read", "s3:GetObject", "arn:aws:s3:::b/k")]
+    needs = [Need("read", "s3:GetObject", "arn:aws:s3:::b/k")]
     (check,) = check_simulation("job role", needs, {}, "fix it")
     assert check.line() == "✗ job role may read: denied s3:GetObject on arn:aws:s3:::b/k (not evaluated) -- fix: fix it"
 
 
 def test_simulation_requests_ask_about_one_resource_each_with_its_context():
     needs = [
-        aws.Need("a", "s3:GetObject", "arn:aws:s3:::b/k"),
-        aws.Need("a", "s3:PutObject", "arn:aws:s3:::b/k"),
-        aws.Need("m", "cloudwatch:PutMetricData", "*", (("cloudwatch:namespace", "Glue"),)),
+        Need("a", "s3:GetObject", "arn:aws:s3:::b/k"),
+        Need("a", "s3:PutObject", "arn:aws:s3:::b/k"),
+        Need("m", "cloudwatch:PutMetricData", "*", (("cloudwatch:namespace", "Glue"),)),
     ]
-    assert aws.simulation_requests("arn:aws:iam::1:role/r", needs) == [
+    assert simulation_requests("arn:aws:iam::1:role/r", needs) == [
         {
             "PolicySourceArn": "arn:aws:iam::1:role/r",
             "ActionNames": ["s3:GetObject", "s3:PutObject"],

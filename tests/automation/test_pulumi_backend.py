@@ -1,4 +1,4 @@
-"""`automation.stack.backend`: before a `--stack` verb runs Pulumi, one line on what the CLI
+"""`automation.stack.state_backend`: before a `--stack` verb runs Pulumi, one line on what the CLI
 would miss non-interactively: a backend login (pulumi/pulumi `pkg/workspace/creds.go`
 `GetCurrentCloudURL`; `pkg/backend/httpstate/backend.go` `Login`) or a DIY stack's
 passphrase (`pkg/cmd/pulumi/stack/secrets.go`; `pkg/secrets/passphrase/manager.go`
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from automation.stack import PROJECT_DIR, DeployError, backend_problem, check_backend
+from automation.stack import PROJECT_DIR, DeployError, check_state_backend, state_backend_problem
 from automation.stack import stack_outputs as read_outputs
 from tests.automation import test_deploy as stand_in
 
@@ -29,7 +29,7 @@ LOCAL_LOGIN = {"current": "file://~", "accessTokens": {"file://~": ""}, "account
 
 
 def problem(env=None, project=None, stack_config=None, credentials=None, stack="dev"):
-    return backend_problem(stack, env or {}, project or {}, stack_config or {}, credentials or {})
+    return state_backend_problem(stack, env or {}, project or {}, stack_config or {}, credentials or {})
 
 
 # --- the backend and its login ---------------------------------------------------------------
@@ -134,11 +134,11 @@ def test_check_backend_reads_the_login_where_pulumi_home_says(tmp_path):
     (home / "credentials.json").write_text(json.dumps(LOCAL_LOGIN))
     root = project_dir(tmp_path)
     with pytest.raises(DeployError, match=r"backend file://~, from pulumi login"):
-        check_backend("dev", {"PULUMI_HOME": str(home)}, root)
-    check_backend("dev", {"PULUMI_HOME": str(home), "PULUMI_CONFIG_PASSPHRASE": "x"}, root)
+        check_state_backend("dev", {"PULUMI_HOME": str(home)}, root)
+    check_state_backend("dev", {"PULUMI_HOME": str(home), "PULUMI_CONFIG_PASSPHRASE": "x"}, root)
     # PULUMI_CREDENTIALS_PATH comes first (getCredsFilePath).
     with pytest.raises(DeployError, match="no Pulumi backend logged in"):
-        check_backend("dev", {"PULUMI_HOME": str(home), "PULUMI_CREDENTIALS_PATH": str(tmp_path)}, root)
+        check_state_backend("dev", {"PULUMI_HOME": str(home), "PULUMI_CREDENTIALS_PATH": str(tmp_path)}, root)
 
 
 def test_check_backend_reads_the_project_backend_and_the_org_qualified_stacks_file(tmp_path):
@@ -147,15 +147,15 @@ def test_check_backend_reads_the_project_backend_and_the_org_qualified_stacks_fi
         "name: silver-to-gold\nruntime: python\nbackend:\n  url: s3://acme-state\n",
         dev="secretsprovider: awskms://alias/pulumi\nencryptedkey: AQICAH\nconfig: {}\n",
     )
-    check_backend("acme/dev", {}, root)  # Pulumi.dev.yaml names a KMS key: no passphrase needed
+    check_state_backend("acme/dev", {}, root)  # Pulumi.dev.yaml names a KMS key: no passphrase needed
     with pytest.raises(DeployError, match="stack 'acme/prod' keeps its secrets with a passphrase"):
-        check_backend("acme/prod", {}, root)
+        check_state_backend("acme/prod", {}, root)
 
 
 def test_a_credentials_file_that_is_not_json_is_one_line(tmp_path):
     (tmp_path / "credentials.json").write_text("{not json")
     with pytest.raises(DeployError, match=r"credentials.json is not JSON: run `pulumi login` again"):
-        check_backend("dev", {"PULUMI_HOME": str(tmp_path)}, project_dir(tmp_path))
+        check_state_backend("dev", {"PULUMI_HOME": str(tmp_path)}, project_dir(tmp_path))
 
 
 # --- through the stand-in pulumi and the SDK ----------------------------------------------------

@@ -8,7 +8,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from automation.aws import AwsClients, job_max_reject_ratio, stack_rejects_table
+from automation.aws.deployed import Stack
+from automation.aws.rejects import job_max_reject_ratio, stack_rejects_table
+from automation.aws.session import AwsClients
 from automation.outputs import StackOutputs
 from automation.pipeline import QueryResult
 from automation.rejects import (
@@ -188,8 +190,8 @@ def test_reasons_described_in_one_line():
 # -- the stack's side ------------------------------------------------------------------------
 def test_the_stacks_rejects_table_is_its_output_in_the_gold_database():
     values = {out.GOLD_DATABASE: "gold_prod", out.GOLD_TABLE: "agg"}
-    assert stack_rejects_table(StackOutputs(values, "t")).qualified_name == "gold_prod.agg_rejects"
-    named = StackOutputs({**values, out.REJECTS_TABLE: "agg_bad_rows"}, "t")
+    assert stack_rejects_table(StackOutputs.from_values(values, "t")).qualified_name == "gold_prod.agg_rejects"
+    named = StackOutputs.from_values({**values, out.REJECTS_TABLE: "agg_bad_rows"}, "t")
     table = stack_rejects_table(named)
     assert table.qualified_name == "gold_prod.agg_bad_rows"
     assert table.columns == REJECTS.columns and table.partition_columns == REJECTS.partition_columns
@@ -206,6 +208,7 @@ def test_the_jobs_gate_is_read_from_its_default_arguments():
         "get_job", {"Job": {**job, "DefaultArguments": {"--max_reject_ratio": "0.2"}}}, {"JobName": "j"}
     )
     stubber.add_response("get_job", {"Job": job}, {"JobName": "j"})
+    stack = Stack(StackOutputs.from_values({out.JOB_NAME: "j"}, "t"), clients)
     with stubber:
-        assert job_max_reject_ratio(clients, "j") == 0.2
-        assert job_max_reject_ratio(clients, "j") == 0.05  # the job's default
+        assert job_max_reject_ratio(stack) == 0.2
+        assert job_max_reject_ratio(stack) == 0.05  # the job's default

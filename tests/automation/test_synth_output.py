@@ -55,7 +55,7 @@ def test_synth_json_is_accepted_as_an_outputs_file(tmp_path):
     synth_json = tmp_path / "dev.json"
     synth_json.write_text(json.dumps({"resources": [], "outputs": {"jobName": "job-x", "region": "us-east-1"}}))
     outputs = load_outputs_file(synth_json)
-    assert outputs["jobName"] == "job-x"
+    assert outputs.job_name == "job-x"
     plain = tmp_path / "plain.json"
     plain.write_text(json.dumps({"jobName": "job-y"}))
-    assert load_outputs_file(plain)["jobName"] == "job-y"
+    assert load_outputs_file(plain).job_name == "job-y"

@@ -9,8 +9,11 @@ import boto3
 from botocore.stub import Stubber
 
 import automation.aws.session as session
+from automation.aws.deployed import Stack
 from automation.aws.retries import wait_for_job_run
 from automation.aws.session import AwsClients
+from automation.outputs import StackOutputs
+from infra import outputs as out
 
 
 def test_wait_for_sleeps_through_the_patched_time_sleep(monkeypatch):
@@ -57,8 +60,7 @@ def test_the_retry_grace_is_waited_on_the_clock_handed_in(monkeypatch):
 
     with glue:
         runs = wait_for_job_run(
-            clients,
-            "job",
+            Stack(StackOutputs.from_values({out.JOB_NAME: "job"}, "test"), clients),
             "jr_1",
             timeout_minutes=60,
             max_attempts=2,

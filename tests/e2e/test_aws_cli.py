@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from automation.outputs import StackOutputs
+from automation.outputs import OPTIONAL_OUTPUTS, OUTPUT_FIELDS, StackOutputs
 from infra import outputs as out
 from tests.aws_emulator import PROJECT_ROOT, GluePlayer, SeededStack, forget_calls, write_silver_dataset
 
@@ -558,9 +558,12 @@ def test_run_no_wait_checks_every_output_the_run_needs_before_starting_it(aws_st
     assert aws_stack.emulator.client("glue").get_job_runs(JobName=aws_stack[out.JOB_NAME])["JobRuns"] == []
 
 
+FIELD_OUTPUTS = {field: output for output, field in OUTPUT_FIELDS.items()}
+
+
 class RecordingOutputs(StackOutputs):
     """Stack outputs that note which outputs a verb checks up front (`require`) and which
-    it reads as required (`outputs[name]`, `outputs.uri(name)`) at any point."""
+    it reads (an output's field) at any point."""
 
     checked: set[str] = set()
     used: set[str] = set()
@@ -569,24 +572,25 @@ class RecordingOutputs(StackOutputs):
         RecordingOutputs.checked.update(names)
         StackOutputs.require(self, *names)
 
-    def __getitem__(self, name: str):
-        RecordingOutputs.used.add(name)
-        StackOutputs.require(self, name)
-        return self.values[name]
+    def __getattribute__(self, name: str):
+        if name in FIELD_OUTPUTS:
+            RecordingOutputs.used.add(FIELD_OUTPUTS[name])
+        return object.__getattribute__(self, name)
 
 
 def test_every_output_a_verb_reads_is_checked_before_it_calls_aws(aws_stack, tmp_path, monkeypatch, capsys):
     """Each verb in-process against the emulator, with outputs that record their use: every
-    output a verb reads as required must be among those it checks before its first AWS
-    call (`connect`, `AwsBackend.start`), so a missing one never fails a verb half-way."""
-    from automation.cli import aws as aws_verbs
+    output a verb reads, beside the ones read with a fallback (`OPTIONAL_OUTPUTS`), must be among
+    those it checks before its first AWS call (`open_stack`, `Stack.connect`), so a missing one
+    never fails a verb half-way."""
     from automation.cli import main
+    from automation.cli import options as option_groups
     from automation.cli import pipeline as pipeline_verbs
 
     for name, value in aws_stack.emulator.env().items():
         monkeypatch.setenv(name, value)
-    recorded = RecordingOutputs(aws_stack.outputs, str(aws_stack.outputs_file))
-    monkeypatch.setattr(aws_verbs, "outputs_of", lambda args: recorded)
+    recorded = RecordingOutputs.from_values(aws_stack.outputs, str(aws_stack.outputs_file))
+    monkeypatch.setattr(option_groups, "outputs_of", lambda args: recorded)
     monkeypatch.setattr(pipeline_verbs, "outputs_of", lambda args: recorded)
     silver = write_silver_dataset(tmp_path / "silver", SILVER_ROWS)
     source = ["--outputs-file", str(aws_stack.outputs_file)]
@@ -609,28 +613,28 @@ def test_every_output_a_verb_reads_is_checked_before_it_calls_aws(aws_stack, tmp
             RecordingOutputs.checked, RecordingOutputs.used = set(), set()
             assert main([*verb, *source]) == 0, capsys.readouterr().err
             assert RecordingOutputs.used, verb
-            if RecordingOutputs.used - RecordingOutputs.checked:
-                unchecked[" ".join(verb)] = sorted(RecordingOutputs.used - RecordingOutputs.checked)
+            if RecordingOutputs.used - RecordingOutputs.checked - OPTIONAL_OUTPUTS:
+                unchecked[" ".join(verb)] = sorted(RecordingOutputs.used - RecordingOutputs.checked - OPTIONAL_OUTPUTS)
     assert unchecked == {}
 
 
 def test_every_output_rejects_reads_is_checked_before_it_calls_aws(aws_stack, tmp_path, monkeypatch, capsys):
     """`rejects` as the test above takes every other verb (it asks Athena three questions of
     its own, answered by the emulator from the played run's quarantine)."""
-    from automation.cli import aws as aws_verbs
     from automation.cli import main
+    from automation.cli import options as option_groups
 
     run_id = load_and_run(aws_stack, tmp_path)
     for name, value in aws_stack.emulator.env().items():
         monkeypatch.setenv(name, value)
-    recorded = RecordingOutputs(aws_stack.outputs, str(aws_stack.outputs_file))
-    monkeypatch.setattr(aws_verbs, "outputs_of", lambda args: recorded)
+    recorded = RecordingOutputs.from_values(aws_stack.outputs, str(aws_stack.outputs_file))
+    monkeypatch.setattr(option_groups, "outputs_of", lambda args: recorded)
     RecordingOutputs.checked, RecordingOutputs.used = set(), set()
 
     assert main(["rejects", "--json", "--outputs-file", str(aws_stack.outputs_file)]) == 0, capsys.readouterr().err
 
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_id"] == run_id
-    assert RecordingOutputs.used and RecordingOutputs.used <= RecordingOutputs.checked
+    assert RecordingOutputs.used and RecordingOutputs.used - OPTIONAL_OUTPUTS <= RecordingOutputs.checked
 
 
 def test_an_outputs_file_that_is_not_json_is_one_line(aws_stack, tmp_path):

@@ -1,5 +1,5 @@
 """The operator policy (`infra.policies.operator_policy`, rendered for dev and prod) allows what
-`doctor` says the operations verbs call (`automation.aws.operator_needs`), including
+`doctor` says the operations verbs call (`automation.aws.needs.operator_needs`), including
 iam:SimulatePrincipalPolicy on the stack's own role, so an operator holding only that policy
 passes doctor's caller checks. The policy allows nothing on another stack's role."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from automation.aws import operator_needs
+from automation.aws.needs import operator_needs
 from automation.outputs import StackOutputs
 from tests.iam_policy import allows
 
@@ -18,7 +18,7 @@ def operator_document(stack) -> dict:
 
 def test_the_operator_policy_allows_every_call_doctor_lists(stack):
     document = operator_document(stack)
-    needs = operator_needs(StackOutputs(stack.outputs, "synth"))
+    needs = operator_needs(StackOutputs.from_values(stack.outputs, "synth"))
     refused = [f"{n.action} on {n.resource}" for n in needs if not allows(document, n.action, n.resource)]
     assert refused == []
     assert {n.action for n in needs} >= {"iam:SimulatePrincipalPolicy", "s3:ListBucket", "athena:GetWorkGroup"}

@@ -3,7 +3,7 @@ prompt, and, for a stack whose secrets use a passphrase, the passphrase.
 
 The Automation API always runs the Pulumi CLI with `--non-interactive`, so the CLI cannot
 ask for a token or a passphrase; without them it fails mid-command with its own message.
-`check_backend` says in one line what is missing before the first `pulumi` command runs.
+`check_state_backend` says in one line what is missing before the first `pulumi` command runs.
 The rules are the CLI's own (pulumi/pulumi, read at the files named):
 
 - The backend's URL (`GetCurrentCloudURL`, `pkg/workspace/creds.go`): `PULUMI_BACKEND_URL`,
@@ -53,7 +53,7 @@ CHOICES = (
 
 
 @dataclass(frozen=True)
-class Backend:
+class StateBackend:
     """Where the stack's state lives, and which setting said so (for messages)."""
 
     url: str
@@ -94,16 +94,18 @@ def stored_credentials(env: Mapping[str, str]) -> dict[str, Any]:
     return document if isinstance(document, dict) else {}
 
 
-def current_backend(env: Mapping[str, str], project: Mapping[str, Any], credentials: Mapping[str, Any]) -> Backend:
+def current_state_backend(
+    env: Mapping[str, str], project: Mapping[str, Any], credentials: Mapping[str, Any]
+) -> StateBackend:
     """The backend the CLI will use, as `GetCurrentCloudURL` picks it."""
     if env.get("PULUMI_BACKEND_URL"):
-        return Backend(env["PULUMI_BACKEND_URL"], "PULUMI_BACKEND_URL")
+        return StateBackend(env["PULUMI_BACKEND_URL"], "PULUMI_BACKEND_URL")
     url = (project.get("backend") or {}).get("url") if isinstance(project.get("backend"), Mapping) else None
     if url:
-        return Backend(str(url), "Pulumi.yaml backend.url")
+        return StateBackend(str(url), "Pulumi.yaml backend.url")
     if credentials.get("current"):
-        return Backend(str(credentials["current"]), "pulumi login")
-    return Backend(PULUMI_CLOUD, "")
+        return StateBackend(str(credentials["current"]), "pulumi login")
+    return StateBackend(PULUMI_CLOUD, "")
 
 
 def has_cloud_token(url: str, env: Mapping[str, str], credentials: Mapping[str, Any]) -> bool:
@@ -114,7 +116,7 @@ def has_cloud_token(url: str, env: Mapping[str, str], credentials: Mapping[str, 
     return bool(account.get("accessToken") or (credentials.get("accessTokens") or {}).get(url))
 
 
-def secrets_provider(stack_config: Mapping[str, Any], backend: Backend) -> str:
+def secrets_provider(stack_config: Mapping[str, Any], backend: StateBackend) -> str:
     """`passphrase`, `service` (Pulumi Cloud's) or the key service URL the stack's secrets use."""
     provider = str(stack_config.get("secretsprovider") or "")
     if provider and provider not in ("passphrase", "default"):
@@ -139,7 +141,7 @@ def passphrase_problem(env: Mapping[str, str]) -> str | None:
     return "neither PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is set"
 
 
-def backend_problem(
+def state_backend_problem(
     stack: str,
     env: Mapping[str, str],
     project: Mapping[str, Any],
@@ -147,7 +149,7 @@ def backend_problem(
     credentials: Mapping[str, Any],
 ) -> str | None:
     """The one line saying what the Pulumi CLI would miss for `stack`, or None (pure)."""
-    backend = current_backend(env, project, credentials)
+    backend = current_state_backend(env, project, credentials)
     if backend.is_cloud and not has_cloud_token(backend.url, env, credentials):
         if not backend.source:
             return (
@@ -172,14 +174,14 @@ def backend_problem(
     )
 
 
-def check_backend(stack: str, env: Mapping[str, str] | None = None, root: Path = PROJECT_DIR) -> None:
+def check_state_backend(stack: str, env: Mapping[str, str] | None = None, root: Path = PROJECT_DIR) -> None:
     """Fail in one line when Pulumi would miss a login or a passphrase for `stack`.
 
     Raises:
         DeployError: what is missing and how to provide it.
     """
     env = os.environ if env is None else env
-    problem = backend_problem(
+    problem = state_backend_problem(
         stack,
         env,
         read_yaml(root / "Pulumi.yaml"),

@@ -1,11 +1,11 @@
-"""The verbs on a deployed stack, one call each into `automation.aws`: run, status,
-register, query, logs.
+"""The operations verbs on a deployed stack, one call each into `automation.aws`: run,
+status, register, query (and its local twin, `query --lake`), logs.
 
 Each verb reads the stack's outputs (`--stack` or `--outputs-file`), checks the ones it
-needs and the credentials before touching anything, and shows the result: tables on
-stdout, progress on stderr, or with `--json` one JSON object on the last line of stdout.
-Failures reach the one handler in `automation.cli`; Ctrl-C while waiting stops the wait,
-never the job, and exits 130.
+needs and the credentials before touching anything (`automation.cli.options.open_stack`),
+and shows the result: tables on stdout, progress on stderr, or with `--json` one JSON object
+on the last line of stdout. Failures reach the one handler in `automation.cli`; Ctrl-C while
+waiting stops the wait, never the job, and exits 130.
 """
 
 from __future__ import annotations
@@ -15,12 +15,10 @@ import argparse
 from rich.table import Table
 
 from automation import aws
-from automation.aws import AwsClients, build_session, format_bytes
 from automation.cli.console import EXIT_OK, Interrupted, Screen, rows_table, spinner
-from automation.cli.options import add_run_options, add_stack_options
-from automation.cli.query_lake import query_lake_command
-from automation.outputs import StackOutputs, stack_outputs
-from automation.stack import stack_outputs as read_stack_outputs
+from automation.cli.options import Subcommands, add_run_options, add_stack_options, open_stack, source_flags
+from automation.local import query_lake
+from etl.schema import GOLD, preview_sql
 from infra import outputs as out
 from infra.settings import REGISTRATION_METHODS
 
@@ -29,7 +27,7 @@ QUERY_OUTPUTS = (out.ATHENA_WORKGROUP, out.GOLD_DATABASE)
 LOGS_OUTPUTS = (out.JOB_NAME, out.JOB_ERROR_LOG_GROUP, out.JOB_OUTPUT_LOG_GROUP)
 
 
-def add_parsers(commands) -> None:
+def add_parsers(commands: Subcommands) -> None:
     run = commands.add_parser(
         "run",
         help="start the stack's Glue job and wait for it (AWS)",
@@ -93,33 +91,14 @@ def add_parsers(commands) -> None:
     logs.set_defaults(handler=logs_command)
 
 
-def source_flags(args: argparse.Namespace) -> str:
-    """The flags that name the stack again, for a follow-up command."""
-    return f"--outputs-file {args.outputs_file}" if args.outputs_file else f"--stack {args.stack}"
-
-
-def outputs_of(args: argparse.Namespace) -> StackOutputs:
-    """The stack's outputs from `--outputs-file`, or from `--stack` through the Automation API."""
-    return stack_outputs(args.stack, args.outputs_file, read_stack_outputs)
-
-
-def connect(args: argparse.Namespace, *needed: str) -> tuple[StackOutputs, AwsClients]:
-    """Outputs (checked for `needed`), then a session in the stack's region with working credentials."""
-    outputs = outputs_of(args)
-    outputs.require(*needed)
-    clients = AwsClients(build_session(outputs.get(out.REGION)), stack_region=outputs.get(out.REGION))
-    clients.check_credentials()
-    return outputs, clients
-
-
 def run_command(args: argparse.Namespace) -> int:
     """`run`: start the job; wait for it unless --no-wait."""
     screen = Screen(args.json)
-    outputs, clients = connect(args, *RUN_OUTPUTS)
-    run_id = aws.start_job_run(clients, outputs, args.mode, args.timeout_minutes)
-    screen.progress(f"started job run {run_id} of {outputs[out.JOB_NAME]}")
+    stack = open_stack(args, *RUN_OUTPUTS)
+    run_id = aws.start_job_run(stack, args.mode, args.timeout_minutes)
+    screen.progress(f"started job run {run_id} of {stack.outputs.job_name}")
     if args.no_wait:
-        document = {"run_id": run_id, "job_name": outputs[out.JOB_NAME], "state": "STARTING"}
+        document = {"run_id": run_id, "job_name": stack.outputs.job_name, "state": "STARTING"}
         screen.result(
             document,
             lambda: screen.out.print(
@@ -127,56 +106,44 @@ def run_command(args: argparse.Namespace) -> int:
             ),
         )
         return EXIT_OK
-    settings = aws.job_settings(clients, outputs[out.JOB_NAME])
-    if args.timeout_minutes:
-        settings = aws.JobSettings(args.timeout_minutes, settings.max_attempts)
-    return _wait_and_show(args, screen, outputs, clients, run_id, settings)
+    settings = aws.job_settings(stack).for_run(args.timeout_minutes)
+    return _wait_and_show(args, screen, stack, run_id, settings)
 
 
 def status_command(args: argparse.Namespace) -> int:
     """`status`: the last (or given) run's state, report and cost, followed to its last
     attempt when Glue retried it; --wait waits for it."""
     screen = Screen(args.json)
-    outputs, clients = connect(args, *RUN_OUTPUTS)
-    job_name = outputs[out.JOB_NAME]
-    run = aws.get_job_run(clients, job_name, args.run_id) if args.run_id else aws.latest_job_run(clients, job_name)
-    settings = aws.job_settings(clients, job_name)
-    attempts = aws.all_attempts(clients, job_name, run)
+    stack = open_stack(args, *RUN_OUTPUTS)
+    run = aws.get_job_run(stack, args.run_id) if args.run_id else aws.latest_job_run(stack)
+    settings = aws.job_settings(stack)
+    attempts = aws.all_attempts(stack, run)
     if args.wait and attempts[-1].get("JobRunState") in aws.RUN_ACTIVE_STATES:
-        return _wait_and_show(args, screen, outputs, clients, attempts[-1]["Id"], settings)
-    return show_run(screen, aws.describe_job_run(clients, outputs, attempts[-1], attempts[:-1], settings.max_attempts))
+        return _wait_and_show(args, screen, stack, attempts[-1]["Id"], settings)
+    return show_run(screen, aws.describe_job_run(stack, attempts[-1], attempts[:-1], settings.max_attempts))
 
 
 def _wait_and_show(
-    args: argparse.Namespace,
-    screen: Screen,
-    outputs: StackOutputs,
-    clients: AwsClients,
-    run_id: str,
-    settings: aws.JobSettings,
+    args: argparse.Namespace, screen: Screen, stack: aws.Stack, run_id: str, settings: aws.JobSettings
 ) -> int:
-    job_name = outputs[out.JOB_NAME]
-    # Every attempt may take the run's timeout (Glue's retries are runs of their own).
-    timeout = settings.timeout_minutes * settings.max_attempts + aws.WAIT_MARGIN_MINUTES
     following = {"run_id": run_id}
     try:
         with spinner(screen, f"waiting for job run {run_id}") as update:
             printer = aws.run_progress_printer(screen.progress)
 
-            def on_poll(poll) -> None:
+            def on_poll(poll: aws.Poll) -> None:
                 printer(poll)
-                attempt = poll.value
+                attempt: aws.Attempt = poll.value
                 following["run_id"] = attempt.run["Id"]
                 update(f"{attempt.run['Id']}: {attempt.state} {poll.elapsed:.0f} s, {attempt.describe()}")
 
-            attempts = aws.wait_for_job_run(clients, job_name, run_id, timeout, on_poll, settings.max_attempts)
+            outcome = aws.follow_job_run(stack, run_id, settings, on_poll)
     except KeyboardInterrupt:
         current = following["run_id"]
         raise Interrupted(
             f"stopped waiting; job run {current} goes on. Follow it with: "
             f"python -m automation status --run-id {current} --wait {source_flags(args)}"
         ) from None
-    outcome = aws.describe_job_run(clients, outputs, attempts[-1], attempts[:-1], settings.max_attempts)
     return show_run(screen, outcome)
 
 
@@ -206,7 +173,7 @@ def show_run(screen: Screen, run: aws.JobRunOutcome) -> int:
                 how += f", {cost.attempts} attempts"
             rows += [
                 ("DPU-seconds", f"{cost.dpu_seconds:g} ({how})"),
-                ("cost", f"${run.cost.usd:.6f} at ${run.cost.price_per_dpu_hour}/DPU-hour"),
+                ("cost", f"${cost.usd:.6f} at ${cost.price_per_dpu_hour}/DPU-hour"),
             ]
         if run.report:
             report = run.report
@@ -230,7 +197,7 @@ def show_run(screen: Screen, run: aws.JobRunOutcome) -> int:
         screen.out.print(table)
 
     screen.result(run.to_dict(), render)
-    if run.state in aws.RUN_FAILED_STATES:
+    if run.failed:
         raise aws.JobRunFailed(run.failure_message())
     return EXIT_OK
 
@@ -238,9 +205,9 @@ def show_run(screen: Screen, run: aws.JobRunOutcome) -> int:
 def register_command(args: argparse.Namespace) -> int:
     """`register --method job|crawler|msck`."""
     screen = Screen(args.json)
-    outputs, clients = connect(args, *aws.REGISTER_OUTPUTS[args.method])
+    stack = open_stack(args, *aws.REGISTER_OUTPUTS[args.method])
     with spinner(screen, f"registering gold partitions ({args.method})"):
-        outcome = aws.register(clients, outputs, args.method, screen.progress)
+        outcome = aws.register(stack, args.method, screen.progress)
 
     def render() -> None:
         screen.out.print(f"{args.method}: {outcome.detail}")
@@ -257,20 +224,43 @@ def query_command(args: argparse.Namespace) -> int:
         return query_lake_command(args)
     screen = Screen(args.json)
     needed = QUERY_OUTPUTS if args.sql else (*QUERY_OUTPUTS, out.PREVIEW_SQL)
-    outputs, clients = connect(args, *needed)
-    sql = args.sql or outputs[out.PREVIEW_SQL]
+    stack = open_stack(args, *needed)
+    sql = args.sql or stack.outputs.preview_sql
     with spinner(screen, "waiting for Athena"):
-        outcome = aws.run_query(clients, outputs, sql, progress=screen.progress)
+        outcome = aws.run_query(stack, sql, progress=screen.progress)
 
     def render() -> None:
         screen.out.print(rows_table(outcome.columns, outcome.rows, title=sql))
         cost = outcome.cost
         screen.out.print(
-            f"{len(outcome.rows)} rows; scanned {format_bytes(cost.scanned_bytes)}, "
-            f"billed {format_bytes(cost.billed_bytes)}: ${cost.usd:.8f} (query {outcome.query_id})"
+            f"{len(outcome.rows)} rows; scanned {aws.format_bytes(cost.scanned_bytes)}, "
+            f"billed {aws.format_bytes(cost.billed_bytes)}: ${cost.usd:.8f} (query {outcome.query_id})"
         )
 
     screen.result(outcome.to_dict(), render)
+    return EXIT_OK
+
+
+def query_lake_command(args: argparse.Namespace) -> int:
+    """`query --lake DIR [--sql SQL]`: Spark SQL through the catalog a local run left (its Hive
+    metastore), the AWS `query`'s local twin; the tutorial's preview by default."""
+    screen = Screen(args.json)
+    sql = args.sql or preview_sql(GOLD)
+    with spinner(screen, f"asking the local catalog in {args.lake}"):
+        result = query_lake(args.lake, sql)
+    document = {
+        "backend": "local",
+        "lake": str(args.lake),
+        "sql": sql,
+        "columns": list(result.columns),
+        "rows": result.as_dicts(),
+    }
+
+    def render() -> None:
+        screen.out.print(rows_table(result.columns, result.rows, title=sql))
+        screen.out.print(f"{len(result.rows)} rows (local catalog in {args.lake})")
+
+    screen.result(document, render)
     return EXIT_OK
 
 
@@ -278,16 +268,15 @@ def logs_command(args: argparse.Namespace) -> int:
     """`logs [--run-id ID] [--follow]`: the run's streams in the Glue 5.0 log groups GetJobRun
     names (the stack's own groups too), with their ERROR lines."""
     screen = Screen(args.json)
-    outputs, clients = connect(args, *LOGS_OUTPUTS)
-    job_name = outputs[out.JOB_NAME]
-    run = aws.get_job_run(clients, job_name, args.run_id) if args.run_id else aws.latest_job_run(clients, job_name)
+    stack = open_stack(args, *LOGS_OUTPUTS)
+    run = aws.get_job_run(stack, args.run_id) if args.run_id else aws.latest_job_run(stack)
     run_id = run["Id"]
     if args.follow:
         try:
-            run = aws.follow_driver_log(clients, outputs, run_id, lambda line: screen.err.print(line, markup=False))
+            run = aws.follow_driver_log(stack, run_id, lambda line: screen.err.print(line, markup=False))
         except KeyboardInterrupt:
             raise Interrupted(f"stopped following; job run {run_id} goes on") from None
-    logs = aws.run_logs(clients, aws.job_log_groups(outputs, run), run_id)
+    logs = aws.run_logs(stack, run)
     document = {
         "run_id": run_id,
         "state": run.get("JobRunState"),
