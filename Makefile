@@ -11,7 +11,7 @@ QUICK ?=
 INSTALL_TIME := 1 to 3 minutes, depending on the network
 CHECKOV_INSTALL_TIME := under a minute
 
-.PHONY: install venv checkov-venv check-python lock lock-upgrade demo test check lint typecheck bench synth checkov clean \
+.PHONY: install venv checkov-venv check-python lock lock-upgrade demo test check fast-tests lint lint-static typecheck bench synth checkov clean \
   check-java emulator docs docs-check
 
 install: venv checkov-venv
@@ -62,10 +62,11 @@ test: install check-java lint
 
 # The inner loop, in about a minute: lint, then the tests that need neither Spark nor the CLI as a
 # subprocess (markers `spark`, `cli`, `e2e`: tests/conftest.py, pyproject.toml). `make test` runs them all.
-check: venv
-	$(PY) -m ruff check .
-	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m tools.locks check
+# The type checker runs beside these tests (its first run, with no .mypy_cache, takes about a minute).
+check: lint-static
+	@$(MAKE) --no-print-directory -j2 typecheck fast-tests
+
+fast-tests: venv
 	$(PY) -m pytest -q -n 2 -m "not spark and not cli and not e2e"
 
 # Every example block of README.md and docs/ (docs/benchmarks.md aside) made by running the command
@@ -76,8 +77,11 @@ docs: venv check-java
 docs-check: venv check-java
 	$(PY) -m tools.docs --check
 
-# Style (ruff) and the architecture's import rules (import-linter: the contracts in pyproject.toml).
-lint: venv
+# Style (ruff), the architecture's import rules (import-linter: the contracts in pyproject.toml), the
+# locks hold their inputs (tools/locks.py), and the type checker (mypy: [tool.mypy] in pyproject.toml).
+lint: lint-static typecheck
+
+lint-static: venv
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m tools.locks check

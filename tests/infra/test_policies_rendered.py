@@ -146,7 +146,7 @@ def documents(stack) -> dict[str, dict]:
 
 
 def declared_needs(stack) -> dict[str, list[Need]]:
-    outputs = StackOutputs(stack.outputs, "synth")
+    outputs = StackOutputs.from_values(stack.outputs, "synth")
     groups, source = run_log_groups(None, outputs)
     return {"role": job_role_needs(outputs, groups, source), "operator": operator_needs(outputs)}
 
