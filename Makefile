@@ -2,12 +2,11 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-# Checkov pins its own boto3 (see requirements-checkov.txt), so it lives in a venv of its own.
+# Checkov pins its own boto3 (see requirements-checkov.in), so it lives in a venv of its own.
 CHECKOV_VENV := .venv-checkov
 ROWS ?= 1000000
 QUICK ?=
-# Measured on 2-core machines (README, "The two commands"): 63 s from a local package index,
-# about 2 min 20 s downloading from PyPI (issue 17); said before the first install starts.
+# Said before the first install starts; the README's table has the measured figure.
 INSTALL_TIME := 1 to 3 minutes, depending on the network
 CHECKOV_INSTALL_TIME := under a minute
 
