@@ -98,7 +98,8 @@ def test_job_code_is_uploaded_under_content_hash_keys(stack):
     package_key = job["defaultArguments"]["--extra-py-files"].split("/", 3)[3]
     assert script_key in objects and package_key in objects
     assert script_key.startswith("artifacts/etl/job-") and package_key.startswith("artifacts/etl/etl-")
-    assert {"bronze/", "silver/", "gold/", "quarantine/", "temp/", "artifacts/", "athena-results/"} <= set(objects)
+    # Placeholders only where no lifecycle rule expires objects (tests/infra/test_retention.py).
+    assert {k for k in objects if k.endswith("/")} == {"bronze/", "silver/", "gold/", "artifacts/"}
 
 
 def test_gold_table_from_the_schema_module(stack):
