@@ -24,9 +24,7 @@ from tests.infra.policy_checks import allows_in_context
 
 ACCOUNT = "123456789012"
 DEV_OUTPUT_GROUP = "/aws-glue/jobs/job-transform-silver-to-gold/output"
-PROD_OUTPUT_GROUP = (
-    "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/output"
-)
+PROD_OUTPUT_GROUP = "/aws-glue/jobs/job-transform-silver-to-gold-prod/output"
 METRIC_NAMES = [
     "RowsRead",
     "RowsRejected",

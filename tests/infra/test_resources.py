@@ -17,8 +17,8 @@ ACCOUNT = "123456789012"
 PROD_KEY = "arn:aws:kms:us-east-1:123456789012:key/37c8ed97-3281-5fd7-8ed1-0f086093a463"
 PROD_SECURITY_CONFIGURATION = "silver-to-gold-prod-442134bc"
 PROD_JOB_GROUPS = (
-    "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/output",
-    "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/error",
+    "/aws-glue/jobs/job-transform-silver-to-gold-prod/output",
+    "/aws-glue/jobs/job-transform-silver-to-gold-prod/error",
 )
 PROD_CRAWLER_GROUP = "/aws-glue/crawlers-role/silver-to-gold-prod-glue-silver-to-gold-prod-442134bc"
 
