@@ -255,11 +255,11 @@ class HealthAlarmsArgs:
     reject_ratio_warning: float
     max_reject_ratio: float
     freshness_alarm_name: str
-    schedule: str = ""
-    timeout_minutes: int = 60
     # When the stack was first deployed, RFC 3339 (the Glue role's IAM CreateDate): the
     # freshness alarm counts hours without a successful run from then on.
-    deployed_at: pulumi.Input[str] = ""
+    deployed_at: pulumi.Input[str]
+    schedule: str = ""
+    timeout_minutes: int = 60
 
 
 class HealthAlarms(pulumi.ComponentResource):
