@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 import pulumi
 import pulumi_aws as aws
@@ -158,26 +159,85 @@ def reject_ratio_alarm_args(
     )
 
 
+# The freshness alarm's metric math: `succeeded` is RunsSucceeded per hour; `fresh` adds 1 to
+# every hour that began before the stack was deployed.
+FRESHNESS_METRIC_ID = "succeeded"
+FRESHNESS_EXPRESSION_ID = "fresh"
+
+
+def freshness_expression(watch_from_epoch: int) -> str:
+    """`succeeded + (EPOCH(succeeded) < watch_from_epoch)`: an hour's successful runs, plus 1 for
+    an hour that began before `watch_from_epoch` (the deploy), as a series with a value every hour.
+
+    Why it has a value every hour, even before the metric was ever published (CloudWatch User
+    Guide, "Metric math syntax and functions",
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html):
+    EPOCH "take[s] the period and range of the time series and return[s] a new non-sparse time
+    series"; a comparison of a series with a number gives 0 or 1 for each of its points; and in
+    arithmetic "missing values in a time series are treated as 0". So an hour with no run is 0
+    (breaching, below the threshold of 1) once the stack exists, and 1 before it did, and the
+    alarm never falls back on its missing-data rule -- the rule that, with `breaching`, put it
+    in ALARM the moment it was created.
+    """
+    return f"{FRESHNESS_METRIC_ID} + (EPOCH({FRESHNESS_METRIC_ID}) < {watch_from_epoch})"
+
+
+def epoch_seconds(rfc3339: str) -> int:
+    """`2026-11-24T09:30:00Z` -> seconds since 1970 (IAM's CreateDate is RFC 3339, UTC)."""
+    return int(datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp())
+
+
 def freshness_alarm_args(
-    alarm_name: str, stack: str, job: str, hours: int, schedule: str, topic_arn: pulumi.Input[str]
+    alarm_name: str,
+    stack: str,
+    job: str,
+    hours: int,
+    schedule: str,
+    topic_arn: pulumi.Input[str],
+    watch_from_epoch: pulumi.Input[int],
 ) -> aws.cloudwatch.MetricAlarmArgs:
-    """No successful run in the last `hours` hours. Each hour with no data counts as a breach
-    (`breaching`): a schedule that stopped firing leaves no data at all. Every one of the
-    `hours` periods must breach, so one success in the window keeps the alarm OK."""
+    """No successful run in the last `hours` hours since the stack was deployed
+    (`watch_from_epoch`, seconds since 1970).
+
+    Every one of the last `hours` hourly values of `freshness_expression` must be below 1: one
+    success in the window keeps the alarm OK, and so does any hour before the deploy. It can first
+    be in ALARM `hours` hours after the deploy: `hours` is the schedule's longest gap plus the
+    timeout plus a margin (`freshness_periods`), so the first scheduled run (at most one gap after
+    the deploy) has had its time to succeed. A schedule that stops firing leaves hours of 0, which
+    breach, as a run that fails does.
+    """
+    expression = pulumi.Output.from_input(watch_from_epoch).apply(freshness_expression)
     return aws.cloudwatch.MetricAlarmArgs(
         name=alarm_name,
         alarm_description=(
-            f"No successful run of {job} ({stack}) in the last {hours} hours; the schedule is {schedule} (UTC)."
+            f"No successful run of {job} ({stack}) in the last {hours} hours; the schedule is {schedule} (UTC). "
+            "Quiet for the first hours after the deploy, until the first scheduled run has had its time."
         ),
-        namespace=METRIC_NAMESPACE,
-        metric_name=METRICS_BY_NAME["RunsSucceeded"].name,
-        dimensions=metric_dimensions(stack, job),
-        statistic="Sum",
-        period=ALARM_PERIOD_SECONDS,
+        metric_queries=[
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=FRESHNESS_METRIC_ID,
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace=METRIC_NAMESPACE,
+                    metric_name=METRICS_BY_NAME["RunsSucceeded"].name,
+                    dimensions=metric_dimensions(stack, job),
+                    stat="Sum",
+                    period=ALARM_PERIOD_SECONDS,
+                ),
+                return_data=False,
+            ),
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=FRESHNESS_EXPRESSION_ID,
+                expression=expression,
+                label="successful runs (hours before the deploy count as 1)",
+                return_data=True,
+            ),
+        ],
         evaluation_periods=hours,
         datapoints_to_alarm=hours,
         threshold=1,
         comparison_operator="LessThanThreshold",
+        # Not reached: the expression has a value every hour. Were it ever missing, breaching
+        # says so loudly rather than hiding a pipeline that stopped.
         treat_missing_data="breaching",
         actions_enabled=True,
         alarm_actions=[topic_arn],
@@ -195,6 +255,9 @@ class HealthAlarmsArgs:
     reject_ratio_warning: float
     max_reject_ratio: float
     freshness_alarm_name: str
+    # When the stack was first deployed, RFC 3339 (the Glue role's IAM CreateDate): the
+    # freshness alarm counts hours without a successful run from then on.
+    deployed_at: pulumi.Input[str]
     schedule: str = ""
     timeout_minutes: int = 60
 
@@ -226,7 +289,13 @@ class HealthAlarms(pulumi.ComponentResource):
             self.freshness = aws.cloudwatch.MetricAlarm(
                 f"{name}-freshness-alarm",
                 freshness_alarm_args(
-                    args.freshness_alarm_name, args.stack, args.job_name, hours, args.schedule, args.topic_arn
+                    args.freshness_alarm_name,
+                    args.stack,
+                    args.job_name,
+                    hours,
+                    args.schedule,
+                    args.topic_arn,
+                    pulumi.Output.from_input(args.deployed_at).apply(epoch_seconds),
                 ),
                 opts=child,
             )

@@ -222,26 +222,23 @@ def security_configuration_name(stack: str, modes: EncryptionModes) -> str:
     return f"{PROJECT}-{stack}-{digest}"
 
 
-def job_log_groups(prefix: str, security_configuration: str, role: str, encrypted: bool) -> tuple[str, str]:
-    """(output, error): the log groups Glue 5.0 writes the job's logs to.
+def job_log_groups(prefix: str) -> tuple[str, str]:
+    """(output, error): the log groups Glue 5.0 writes the job's logs to, `<prefix>/output`
+    (stdout, stderr) and `<prefix>/error` (system, Spark, Glue logger), with or without a
+    security configuration.
 
-    Unencrypted: `<prefix>/output` (stdout, stderr) and `<prefix>/error` (system, Spark,
-    Glue logger) -- "Logging for AWS Glue jobs",
-    https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html
-
-    When the security configuration encrypts CloudWatch logs, Glue writes to groups whose
-    names carry the security configuration and the role ("If you add a role name and
-    SecurityConfiguration name ..., then that security configuration is used to encrypt
-    the log group", JobRun.LogGroupName,
-    https://docs.aws.amazon.com/glue/latest/webapi/API_JobRun.html). AWS's pages do not
-    spell out the Glue 5.0 layout with a custom prefix; `<prefix>/<security
-    configuration>-role/<role>/{output,error}` is the layout observed in use. It is on
-    the list of things to confirm on a real account (docs/infrastructure.md).
+    AWS documents one layout for Glue 5.0 with `--custom-logGroup-prefix`: "/aws-glue/jobs/error
+    will be <customer prefix>/error", "/aws-glue/jobs/output will be <customer prefix>/output"
+    ("Logging for AWS Glue jobs", https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html);
+    the page names no other form for a job whose security configuration encrypts its logs. The
+    security configuration's name in a group name is documented only for Glue 4.0 continuous
+    logs (`<group>-<security configuration>`, monitor-continuous-logging-enable.html) and for
+    JobRun.LogGroupName (`/aws-glue/jobs-<role>-<security configuration>/`, granted as
+    `documented_encrypted_job_log_groups`). The stack declares these two groups with its key,
+    so they are encrypted whatever Glue does; the `logs` verb reads the group GetJobRun names
+    first, should a run write elsewhere (`automation.aws.job_runs.job_log_groups`).
     """
-    if not encrypted:
-        return f"{prefix}/output", f"{prefix}/error"
-    base = f"{prefix}/{security_configuration}-role/{role}"
-    return f"{base}/output", f"{base}/error"
+    return f"{prefix}/output", f"{prefix}/error"
 
 
 def documented_encrypted_job_log_groups(security_configuration: str, role: str) -> str:
@@ -263,7 +260,7 @@ def crawler_log_group(security_configuration: str, role: str, encrypted: bool) -
     """Where crawlers log: `/aws-glue/crawlers` (one stream per crawler, shared by every
     crawler of the account and region), or, with CloudWatch encryption in the security
     configuration, `/aws-glue/crawlers-role/<role>-<security configuration>` (owned by
-    this role and configuration). To confirm on a real account (see job_log_groups)."""
+    this role and configuration). To confirm on a real account (docs/infrastructure.md)."""
     if not encrypted:
         return CRAWLER_LOG_GROUP
     return f"/aws-glue/crawlers-role/{role}-{security_configuration}"
@@ -280,7 +277,7 @@ def role_log_groups(job_log_group_prefix: str, security_configuration: str, role
     account confirms which names Glue 5.0 uses with a custom prefix and encryption.
     """
     groups = [
-        *job_log_groups(job_log_group_prefix, security_configuration, role, encrypted),
+        *job_log_groups(job_log_group_prefix),
         crawler_log_group(security_configuration, role, encrypted),
     ]
     if CRAWLER_LOG_GROUP not in groups:

@@ -90,7 +90,10 @@ class LakeStorage(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        for prefix in LAKE_PREFIXES:
+        # A folder-like placeholder for each prefix the console should show, but none under a
+        # prefix a rule expires: S3 would delete it, and every `pulumi up` after a refresh
+        # would create it again.
+        for prefix in placeholder_prefixes(args.quarantine_retention_days):
             aws.s3.BucketObjectv2(
                 f"{n}-prefix-{prefix.rstrip('/')}",
                 aws.s3.BucketObjectv2Args(bucket=bucket.id, key=prefix, content=""),
@@ -207,13 +210,29 @@ def access_log_lifecycle_rules(days: int) -> list[aws.s3.BucketLifecycleConfigur
     ]
 
 
+# Days after which scratch prefixes expire (current versions).
+SCRATCH_RETENTION_DAYS = {"temp/": 7, "athena-results/": 30}
+QUARANTINE_PREFIX = "quarantine/"
+
+
+def expiring_prefixes(quarantine_retention_days: int = 30) -> dict[str, int]:
+    """Prefix -> days after which a lifecycle rule expires what is written there."""
+    return {**SCRATCH_RETENTION_DAYS, QUARANTINE_PREFIX: quarantine_retention_days}
+
+
+def placeholder_prefixes(quarantine_retention_days: int = 30) -> list[str]:
+    """The lake's prefixes that get a placeholder object: those no lifecycle rule expires."""
+    expiring = expiring_prefixes(quarantine_retention_days)
+    return [p for p in LAKE_PREFIXES if not any(p.startswith(e) for e in expiring)]
+
+
 def lifecycle_rules(quarantine_retention_days: int = 30) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
     """temp/ and athena-results/ are scratch; rejected rows are kept quarantine_retention_days;
-    old versions and failed uploads cost money."""
+    old versions, failed uploads and the delete markers they leave behind cost money."""
     return [
-        _expire_prefix("expire-temp", "temp/", 7),
-        _expire_prefix("expire-athena-results", "athena-results/", 30),
+        *(_expire_prefix(f"expire-{p.rstrip('/')}", p, days) for p, days in SCRATCH_RETENTION_DAYS.items()),
         quarantine_rule(quarantine_retention_days),
+        expired_delete_markers_rule(),
         aws.s3.BucketLifecycleConfigurationRuleArgs(
             id="expire-noncurrent-versions",
             status="Enabled",
@@ -226,6 +245,28 @@ def lifecycle_rules(quarantine_retention_days: int = 30) -> list[aws.s3.BucketLi
             ),
         ),
     ]
+
+
+def expired_delete_markers_rule() -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    """Remove expired object delete markers everywhere in the lake.
+
+    The bucket is versioned: deleting an object (a full refresh, a dropped gold partition, a
+    replaced job file) leaves a delete marker over its old version; once
+    `expire-noncurrent-versions` removes that version, the marker is an *expired object delete
+    marker*, and S3 removes those only under a rule that expires current versions (`Days`) on
+    that prefix or a rule with `ExpiredObjectDeleteMarker` ("Managing delete markers",
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/ManagingDelMarkers.html). Without
+    one, gold/, silver/ and artifacts/ collect markers forever and every listing walks them.
+    A rule of its own: `ExpiredObjectDeleteMarker` "cannot be specified with Days or Date in a
+    Lifecycle Expiration Policy" (LifecycleExpiration,
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html).
+    """
+    return aws.s3.BucketLifecycleConfigurationRuleArgs(
+        id="remove-expired-delete-markers",
+        status="Enabled",
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(expired_object_delete_marker=True),
+    )
 
 
 def _expire_prefix(rule_id: str, prefix: str, days: int) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
@@ -251,7 +292,7 @@ def quarantine_rule(days: int) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
     return aws.s3.BucketLifecycleConfigurationRuleArgs(
         id="expire-quarantine",
         status="Enabled",
-        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix="quarantine/"),
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=QUARANTINE_PREFIX),
         expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
         noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
             noncurrent_days=1

@@ -17,6 +17,10 @@ The rules are the CLI's own (pulumi/pulumi, read at the files named):
   else `PULUMI_ACCESS_TOKEN`; non-interactively there is no third way ("PULUMI_ACCESS_TOKEN
   must be set for login during non-interactive CLI sessions", `Login` in
   `pkg/backend/httpstate/backend.go`).
+- A DIY backend names a stack `<stack>`, `organization/<stack>` or
+  `organization/<project>/<stack>`, the organisation being the literal word `organization`
+  ("organization name must be 'organization'", `projectReferenceStore.ParseReference`,
+  `pkg/backend/diy/store.go`); Pulumi Cloud takes any organisation.
 - A stack's secrets provider (`SecretsManagerLoader.GetSecretsManager`,
   `pkg/cmd/pulumi/stack/secrets.go`): the `secretsprovider` of `Pulumi.<stack>.yaml` when it
   names a key service (`awskms://...`, `gcpkms://...`, `azurekeyvault://...`,
@@ -45,6 +49,9 @@ from automation.stack.config import PROJECT_DIR, DeployError, read_yaml, stack_f
 
 PULUMI_CLOUD = "https://api.pulumi.com"
 DIY_SCHEMES = ("file", "s3", "gs", "azblob")
+# The only organisation a DIY backend knows (pkg/backend/diy/store.go, ParseReference).
+DIY_ORGANIZATION = "organization"
+DIY_STACK_NAMES = "a file:// or s3:// backend names stacks `organization/<stack>` or `<stack>`"
 CHOICES = (
     "log in to Pulumi Cloud (`pulumi login`, or PULUMI_ACCESS_TOKEN in CI), or use a state backend "
     "you own with a passphrase (`pulumi login --local` or `pulumi login s3://BUCKET`, then "
@@ -141,6 +148,18 @@ def passphrase_problem(env: Mapping[str, str]) -> str | None:
     return "neither PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is set"
 
 
+def diy_stack_name_problem(stack: str, backend: StateBackend) -> str | None:
+    """Why a DIY backend refuses the stack reference `stack`, or None (Pulumi Cloud: any organisation)."""
+    parts = stack.split("/")
+    if not backend.is_diy or len(parts) == 1 or (len(parts) in (2, 3) and parts[0] == DIY_ORGANIZATION):
+        return None
+    return (
+        f"stack {stack!r} cannot live on {backend.url}"
+        f"{f' (from {backend.source})' if backend.source else ''}: {DIY_STACK_NAMES}, so use "
+        f"{DIY_ORGANIZATION}/{parts[-1]} or {parts[-1]} (the organisation is the literal word)"
+    )
+
+
 def state_backend_problem(
     stack: str,
     env: Mapping[str, str],
@@ -150,6 +169,9 @@ def state_backend_problem(
 ) -> str | None:
     """The one line saying what the Pulumi CLI would miss for `stack`, or None (pure)."""
     backend = current_state_backend(env, project, credentials)
+    name_problem = diy_stack_name_problem(stack, backend)
+    if name_problem is not None:
+        return name_problem
     if backend.is_cloud and not has_cloud_token(backend.url, env, credentials):
         if not backend.source:
             return (

@@ -20,6 +20,9 @@ from etl.errors import PipelineError
 from infra.settings import PROJECT, Settings, settings_from_config
 
 ACCOUNT = "123456789012"
+# When the mocks say the Glue role was created (IAM CreateDate, RFC 3339): the freshness
+# alarm's starting point in a rendering.
+ROLE_CREATED = "2026-11-24T09:30:00Z"
 
 
 class SynthError(PipelineError):
@@ -50,6 +53,9 @@ def mock_state(resource_type: str, name: str, inputs: dict, region: str) -> dict
     if resource_type == "aws:iam/policy:Policy":  # a managed policy's id is its ARN
         arn = f"arn:aws:iam::{ACCOUNT}:policy/{physical}"
         return {"id": arn, "name": physical, "arn": arn}
+    if resource_type == "aws:iam/role:Role":
+        arn = f"arn:aws:iam::{ACCOUNT}:role/{physical}"
+        return {"id": physical, "name": physical, "arn": arn, "createDate": ROLE_CREATED}
     if service == "iam":
         return {"id": physical, "name": physical, "arn": f"arn:aws:iam::{ACCOUNT}:role/{physical}"}
     if service == "sns" and resource_type.endswith(":Topic"):

@@ -195,9 +195,7 @@ class Settings:
     @property
     def job_log_groups(self) -> tuple[str, str]:
         """(output, error) log groups the job really writes to."""
-        return names.job_log_groups(
-            self.log_group_prefix, self.security_configuration_name, self.role_name, self.uses_kms
-        )
+        return names.job_log_groups(self.log_group_prefix)
 
     @property
     def crawler_log_group(self) -> str:

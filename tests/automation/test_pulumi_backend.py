@@ -147,9 +147,39 @@ def test_check_backend_reads_the_project_backend_and_the_org_qualified_stacks_fi
         "name: silver-to-gold\nruntime: python\nbackend:\n  url: s3://acme-state\n",
         dev="secretsprovider: awskms://alias/pulumi\nencryptedkey: AQICAH\nconfig: {}\n",
     )
-    check_state_backend("acme/dev", {}, root)  # Pulumi.dev.yaml names a KMS key: no passphrase needed
-    with pytest.raises(DeployError, match="stack 'acme/prod' keeps its secrets with a passphrase"):
-        check_state_backend("acme/prod", {}, root)
+    check_state_backend("organization/dev", {}, root)  # Pulumi.dev.yaml names a KMS key: no passphrase needed
+    with pytest.raises(DeployError, match="stack 'organization/prod' keeps its secrets with a passphrase"):
+        check_state_backend("organization/prod", {}, root)
+
+
+# --- a DIY backend's stack names ---------------------------------------------------------------
+
+DIY_RULE = "a file:// or s3:// backend names stacks `organization/<stack>` or `<stack>`"
+
+
+@pytest.mark.parametrize("url", ["file://~", "s3://acme-state", "gs://acme-state", "azblob://acme-state"])
+@pytest.mark.parametrize("stack", ["acme/dev", "acme/silver-to-gold/dev", "Organization/dev"])
+def test_a_diy_backend_refuses_any_organization_but_the_literal_word(url, stack):
+    # pkg/backend/diy/store.go ParseReference: "organization name must be 'organization'".
+    line = problem(env={"PULUMI_BACKEND_URL": url, "PULUMI_CONFIG_PASSPHRASE": "x"}, stack=stack)
+    assert line == (
+        f"stack {stack!r} cannot live on {url} (from PULUMI_BACKEND_URL): {DIY_RULE}, so use organization/dev "
+        "or dev (the organisation is the literal word)"
+    )
+
+
+@pytest.mark.parametrize("stack", ["dev", "organization/dev", "organization/silver-to-gold/dev"])
+def test_a_diy_backend_takes_the_bare_name_and_the_organization_word(stack):
+    assert problem(env={"PULUMI_BACKEND_URL": "file://~", "PULUMI_CONFIG_PASSPHRASE": "x"}, stack=stack) is None
+
+
+def test_pulumi_cloud_takes_any_organization():
+    assert problem(env={"PULUMI_ACCESS_TOKEN": "t"}, stack="acme/dev") is None
+
+
+def test_the_stack_name_rule_comes_before_the_passphrase_as_in_the_cli():
+    # The CLI parses the stack reference before it builds the secrets manager.
+    assert problem(env={"PULUMI_BACKEND_URL": "file://~"}, stack="acme/dev").startswith("stack 'acme/dev' cannot live")
 
 
 def test_a_credentials_file_that_is_not_json_is_one_line(tmp_path):
@@ -214,3 +244,35 @@ def test_an_org_qualified_stack_deploys_and_reads_its_outputs_through_the_verbs(
     assert outputs.returncode == 0, outputs.stderr
     assert json.loads(outputs.stdout) == DEV_OUTPUTS
     assert set(fake_pulumi.read()["stacks"]) >= {"acme/dev"}
+
+
+@pytest.mark.cli
+def test_deploying_an_org_named_stack_to_a_local_backend_is_one_line_naming_the_rule(fake_pulumi, monkeypatch):
+    monkeypatch.setenv("PULUMI_BACKEND_URL", "file://~")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct horse")
+    result = stand_in.cli("deploy", "--stack", "acme/dev", "--yes")
+    assert result.returncode == 1, result.stderr
+    # The progress line ("Previewing stack ...") comes first; the error is one line.
+    assert [line for line in result.stderr.splitlines() if not line.startswith("Previewing")] == [
+        f"error: stack 'acme/dev' cannot live on file://~ (from PULUMI_BACKEND_URL): {DIY_RULE}, so use "
+        "organization/dev or dev (the organisation is the literal word)"
+    ]
+    assert fake_pulumi.commands() == []
+
+
+@pytest.mark.cli
+def test_the_stand_in_refuses_an_org_named_stack_on_a_local_backend_as_the_cli_does(fake_pulumi, monkeypatch):
+    # Past the project's own check, the stand-in still refuses: tests cannot pass what the CLI refuses.
+    monkeypatch.setenv("PULUMI_BACKEND_URL", "file://~")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct horse")
+    refused = subprocess.run(
+        ["pulumi", "stack", "init", "acme/dev", "--non-interactive"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (refused.returncode, refused.stderr) == (255, "error: organization name must be 'organization'\n")
+    deployed = stand_in.cli("deploy", "--stack", "organization/dev", "--yes")
+    assert deployed.returncode == 0, deployed.stderr
+    assert set(fake_pulumi.read()["stacks"]) >= {"organization/dev"}

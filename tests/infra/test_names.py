@@ -73,14 +73,14 @@ def test_security_configuration_name_changes_with_what_it_encrypts():
 
 
 def test_log_groups_with_and_without_cloudwatch_encryption():
-    assert names.job_log_groups("/aws-glue/jobs/j", "sc", "r", encrypted=False) == (
-        "/aws-glue/jobs/j/output",
-        "/aws-glue/jobs/j/error",
-    )
-    assert names.job_log_groups("/aws-glue/jobs/j", "sc", "r", encrypted=True) == (
-        "/aws-glue/jobs/j/sc-role/r/output",
-        "/aws-glue/jobs/j/sc-role/r/error",
-    )
+    # Glue 5.0 with --custom-logGroup-prefix: <prefix>/output and <prefix>/error, the only
+    # layout AWS documents, encrypted or not ("Logging for AWS Glue jobs").
+    assert names.job_log_groups("/aws-glue/jobs/j") == ("/aws-glue/jobs/j/output", "/aws-glue/jobs/j/error")
+    for kms in ("none", "create"):
+        assert settings_from_config("prod", {"kms": kms}).job_log_groups == (
+            "/aws-glue/jobs/job-transform-silver-to-gold-prod/output",
+            "/aws-glue/jobs/job-transform-silver-to-gold-prod/error",
+        )
     assert names.crawler_log_group("sc", "r", encrypted=False) == "/aws-glue/crawlers"
     assert names.crawler_log_group("sc", "r", encrypted=True) == "/aws-glue/crawlers-role/r-sc"
 
@@ -102,8 +102,8 @@ def test_the_role_writes_to_the_default_crawler_group_in_both_cases():
         "/aws-glue/jobs-silver-to-gold-prod-glue-silver-to-gold-prod-442134bc/*",
     ]
     assert names.role_log_groups("/p", "sc", "r", encrypted=True) == [
-        "/p/sc-role/r/output",
-        "/p/sc-role/r/error",
+        "/p/output",
+        "/p/error",
         "/aws-glue/crawlers-role/r-sc",
         "/aws-glue/crawlers",
         "/aws-glue/jobs-r-sc/*",
@@ -113,8 +113,8 @@ def test_the_role_writes_to_the_default_crawler_group_in_both_cases():
 def test_the_key_and_the_role_encrypt_the_declared_groups_and_the_documented_form():
     assert encrypted_log_groups(settings_from_config("dev", {})) == []
     assert encrypted_log_groups(settings_from_config("prod", {"kms": "create"})) == [
-        "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/output",
-        "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/error",
+        "/aws-glue/jobs/job-transform-silver-to-gold-prod/output",
+        "/aws-glue/jobs/job-transform-silver-to-gold-prod/error",
         "/aws-glue/crawlers-role/silver-to-gold-prod-glue-silver-to-gold-prod-442134bc",
         "/aws-glue/jobs-silver-to-gold-prod-glue-silver-to-gold-prod-442134bc/*",
     ]

@@ -24,9 +24,7 @@ from tests.infra.policy_checks import allows_in_context
 
 ACCOUNT = "123456789012"
 DEV_OUTPUT_GROUP = "/aws-glue/jobs/job-transform-silver-to-gold/output"
-PROD_OUTPUT_GROUP = (
-    "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/output"
-)
+PROD_OUTPUT_GROUP = "/aws-glue/jobs/job-transform-silver-to-gold-prod/output"
 METRIC_NAMES = [
     "RowsRead",
     "RowsRejected",
@@ -70,6 +68,10 @@ def test_schedule_period_refuses_what_glue_refuses():
 def test_freshness_waits_a_period_plus_the_timeout_plus_half_an_hour_in_whole_hours():
     assert freshness_periods("cron(0 4 * * ? *)", 120) == 27  # 24 h + 2 h + 30 min -> 27 h
     assert freshness_periods("cron(0 4 * * ? *)", 60) == 26  # 25.5 h -> 26 h
+    # 24 h + 59 min + 30 min = 25 h 29 min -> 26 h: the margin is 30 minutes, not 30 seconds
+    # (24 h 59 min 30 s would round up to 25 h, and the alarm would fire an hour early).
+    assert freshness_periods("cron(0 4 * * ? *)", 59) == 26
+    assert freshness_periods("cron(0 * * * ? *)", 59) == 3  # 1 h + 59 min + 30 min = 2 h 29 min
     assert freshness_periods("cron(0/15 * * * ? *)", 10) == 1  # 15 + 10 + 30 min -> 1 h
     assert freshness_periods("cron(0 4 ? * MON-FRI *)", 60) == 74
     # A week plus a margin is longer than an alarm may look back (7 days): no alarm.
@@ -374,11 +376,26 @@ def test_reject_ratio_alarm_in_both_stacks_freshness_only_where_scheduled(dev, p
     fresh = prod_alarms["silver-to-gold-prod-freshness"]
     assert {k: fresh[k] for k in fresh if k != "alarmDescription"} == {
         "name": "silver-to-gold-prod-freshness",
-        "namespace": "SilverToGold",
-        "metricName": "RunsSucceeded",
-        "dimensions": {"Stack": "prod", "Job": "job-transform-silver-to-gold-prod"},
-        "statistic": "Sum",
-        "period": 3600,
+        "metricQueries": [
+            {
+                "id": "succeeded",
+                "metric": {
+                    "namespace": "SilverToGold",
+                    "metricName": "RunsSucceeded",
+                    "dimensions": {"Stack": "prod", "Job": "job-transform-silver-to-gold-prod"},
+                    "stat": "Sum",
+                    "period": 3600,
+                },
+                "returnData": False,
+            },
+            {
+                # 1795512600 = 2026-11-24T09:30:00Z, the role's CreateDate in the synth mocks
+                "id": "fresh",
+                "expression": "succeeded + (EPOCH(succeeded) < 1795512600)",
+                "label": "successful runs (hours before the deploy count as 1)",
+                "returnData": True,
+            },
+        ],
         "evaluationPeriods": 27,  # daily at 04:00, 120-minute timeout: 24 h + 2 h + 30 min
         "datapointsToAlarm": 27,
         "threshold": 1,
@@ -387,6 +404,7 @@ def test_reject_ratio_alarm_in_both_stacks_freshness_only_where_scheduled(dev, p
         "actionsEnabled": True,
         "alarmActions": [f"arn:aws:sns:us-east-1:{ACCOUNT}:silver-to-gold-prod-alerts"],
     }
+    # How it behaves on the first days: tests/infra/test_freshness_alarm.py.
     # The failure rule is kept.
     assert prod.one("aws:cloudwatch/eventRule:EventRule")["name"] == "silver-to-gold-prod-failures"
 

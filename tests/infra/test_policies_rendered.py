@@ -26,9 +26,7 @@ LOGS = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group"
 DEV_BUCKET = "arn:aws:s3:::silver-to-gold-dev-20261124abcdef"
 PROD_BUCKET = "arn:aws:s3:::silver-to-gold-prod-20261124abcdef"
 PROD_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/37c8ed97-3281-5fd7-8ed1-0f086093a463"
-PROD_JOB_GROUP = (
-    "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue"
-)
+PROD_JOB_GROUP = "/aws-glue/jobs/job-transform-silver-to-gold-prod"
 PROD_CRAWLER_GROUP = "/aws-glue/crawlers-role/silver-to-gold-prod-glue-silver-to-gold-prod-442134bc"
 # AWS's documented form of an encrypted job's groups (JobRun.LogGroupName), which Glue creates.
 PROD_DOCUMENTED_GROUP = "/aws-glue/jobs-silver-to-gold-prod-glue-silver-to-gold-prod-442134bc/output"

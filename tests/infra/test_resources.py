@@ -17,8 +17,8 @@ ACCOUNT = "123456789012"
 PROD_KEY = "arn:aws:kms:us-east-1:123456789012:key/37c8ed97-3281-5fd7-8ed1-0f086093a463"
 PROD_SECURITY_CONFIGURATION = "silver-to-gold-prod-442134bc"
 PROD_JOB_GROUPS = (
-    "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/output",
-    "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/error",
+    "/aws-glue/jobs/job-transform-silver-to-gold-prod/output",
+    "/aws-glue/jobs/job-transform-silver-to-gold-prod/error",
 )
 PROD_CRAWLER_GROUP = "/aws-glue/crawlers-role/silver-to-gold-prod-glue-silver-to-gold-prod-442134bc"
 
@@ -98,7 +98,8 @@ def test_job_code_is_uploaded_under_content_hash_keys(stack):
     package_key = job["defaultArguments"]["--extra-py-files"].split("/", 3)[3]
     assert script_key in objects and package_key in objects
     assert script_key.startswith("artifacts/etl/job-") and package_key.startswith("artifacts/etl/etl-")
-    assert {"bronze/", "silver/", "gold/", "quarantine/", "temp/", "artifacts/", "athena-results/"} <= set(objects)
+    # Placeholders only where no lifecycle rule expires objects (tests/infra/test_retention.py).
+    assert {k for k in objects if k.endswith("/")} == {"bronze/", "silver/", "gold/", "artifacts/"}
 
 
 def test_gold_table_from_the_schema_module(stack):

@@ -277,8 +277,8 @@ DEV_LOG_GROUPS = (
     "/aws-glue/crawlers",
 )
 PROD_LOG_GROUPS = (
-    "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/output",
-    "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/error",
+    "/aws-glue/jobs/job-transform-silver-to-gold-prod/output",
+    "/aws-glue/jobs/job-transform-silver-to-gold-prod/error",
     "/aws-glue/crawlers-role/silver-to-gold-prod-glue-silver-to-gold-prod-442134bc",
 )
 # AWS's documented form of encrypted job log groups (JobRun.LogGroupName), which Glue creates.

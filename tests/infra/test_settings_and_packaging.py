@@ -79,8 +79,8 @@ def test_log_groups_follow_the_security_configuration():
     prod = settings_from_config("prod", {"kms": "create"})
     assert prod.security_configuration_name == "silver-to-gold-prod-442134bc"
     assert prod.job_log_groups == (
-        "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/output",
-        "/aws-glue/jobs/job-transform-silver-to-gold-prod/silver-to-gold-prod-442134bc-role/silver-to-gold-prod-glue/error",
+        "/aws-glue/jobs/job-transform-silver-to-gold-prod/output",
+        "/aws-glue/jobs/job-transform-silver-to-gold-prod/error",
     )
     assert prod.crawler_log_group == "/aws-glue/crawlers-role/silver-to-gold-prod-glue-silver-to-gold-prod-442134bc"
 

@@ -61,6 +61,11 @@ STAND_IN_FAILURES = [
         stand_in_fresh,
     ),
     StandInFailure(
+        "a local or S3 backend, a stack named with an organisation other than `organization`",
+        "PULUMI_BACKEND_URL=file://~ PULUMI_CONFIG_PASSPHRASE=x python -m automation deploy --stack acme/dev --yes",
+        stand_in_fresh,
+    ),
+    StandInFailure(
         "unknown stack (`outputs`, `destroy`)", "python -m automation outputs --stack qa", stand_in_deployed
     ),
     StandInFailure(

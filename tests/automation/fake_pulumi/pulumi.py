@@ -39,6 +39,9 @@ As strict as the real CLI where the real CLI refuses (ported from pulumi/pulumi 
   then `stack init`, `preview`, `up`, `destroy` and `--show-secrets` reads need
   `PULUMI_CONFIG_PASSPHRASE` or `PULUMI_CONFIG_PASSPHRASE_FILE`: the Automation API always
   passes `--non-interactive`, so the CLI cannot prompt.
+- On a DIY backend a stack reference is `<stack>`, `organization/<stack>` or
+  `organization/<project>/<stack>`; any other organisation is refused ("organization name
+  must be 'organization'", `projectReferenceStore.ParseReference`, `pkg/backend/diy/store.go`).
 
 Imports grpcio (tcp event logs only), PyYAML and jsonschema; never pulumi.
 """
@@ -529,12 +532,22 @@ def refuse_without_passphrase(state: dict, project: dict, args: list[str]) -> No
     )
 
 
+def refuse_foreign_organization(state: dict, project: dict, stack: str) -> None:
+    """`projectReferenceStore.ParseReference` (pkg/backend/diy/store.go): a DIY backend's only
+    organisation is the literal `organization`."""
+    parts = stack.split("/")
+    if backend_url(state, project).startswith(DIY_SCHEMES) and len(parts) in (2, 3) and parts[0] != "organization":
+        raise CliError("organization name must be 'organization'")
+
+
 def check_as_the_cli_does(state: dict, args: list[str]) -> None:
-    """Load the project, the named stack's file, the secrets manager, and (for `preview` and
-    `up`) validate the stack's config, in the order the CLI does; CliError at the first refusal."""
+    """Load the project, parse the stack reference, read the named stack's file, the secrets
+    manager, and (for `preview` and `up`) validate the stack's config, in the order the CLI
+    does; CliError at the first refusal."""
     project = load_project(Path.cwd())
     stack = args[2] if args[:2] == ["stack", "init"] and len(args) > 2 else _flag(args, "--stack")
     if stack:
+        refuse_foreign_organization(state, project, stack)
         load_stack_config(project, stack)
     refuse_without_passphrase(state, project, args)
     if args[:1] in (["preview"], ["up"]) and stack in state["stacks"]:
