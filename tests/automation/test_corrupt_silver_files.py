@@ -68,3 +68,50 @@ def test_a_file_that_lost_the_start_of_its_footer_is_refused_naming_it(tmp_path,
         f"--silver-path {tmp_path} is not Parquet: ano=2024/mes=1/part-0.parquet is a corrupt Parquet file "
         f"(footer length {footer} does not fit in {len(cut)} bytes)"
     )
+
+
+def refusal(root: Path) -> str:
+    with pytest.raises(SilverPathError) as raised:
+        silver_files(root)
+    prefix = f"--silver-path {root} is not Parquet: ano=2024/mes=1/part-0.parquet "
+    assert str(raised.value).startswith(prefix), raised.value
+    return str(raised.value).removeprefix(prefix)
+
+
+def test_a_file_cut_short_at_its_end_is_refused_for_its_missing_magic(tmp_path):
+    """The commonest truncation (an upload or copy stopped early): the tail's PAR1 is gone."""
+    path = write_silver(tmp_path)
+    path.write_bytes(path.read_bytes()[:-100])
+
+    assert refusal(tmp_path) == "is not a Parquet file (no PAR1 magic bytes)"
+
+
+def test_a_file_whose_first_bytes_were_overwritten_is_refused_for_its_missing_magic(tmp_path):
+    path = write_silver(tmp_path)
+    path.write_bytes(b"CSV1" + path.read_bytes()[4:])
+
+    assert refusal(tmp_path) == "is not a Parquet file (no PAR1 magic bytes)"
+
+
+def test_a_file_smaller_than_the_frame_is_refused_with_its_size(tmp_path):
+    path = write_silver(tmp_path)
+    path.write_bytes(b"PAR1PAR1")
+
+    assert refusal(tmp_path) == "is not a Parquet file (8 bytes)"
+
+
+def test_the_smallest_frame_with_an_empty_footer_is_corrupt(tmp_path):
+    """12 bytes hold both magics and a footer length of 0: a frame, but no footer in it."""
+    path = write_silver(tmp_path)
+    path.write_bytes(b"PAR1" + (0).to_bytes(4, "little") + b"PAR1")
+
+    assert refusal(tmp_path) == "is a corrupt Parquet file (footer length 0 does not fit in 12 bytes)"
+
+
+def test_a_footer_length_past_16_mib_is_read_whole(tmp_path):
+    """All 4 length bytes count: 2**24 + 50 in a 112-byte file does not fit (its low 3 bytes, 50, would)."""
+    path = write_silver(tmp_path)
+    footer = 2**24 + 50
+    path.write_bytes(b"PAR1" + bytes(100) + footer.to_bytes(4, "little") + b"PAR1")
+
+    assert refusal(tmp_path) == f"is a corrupt Parquet file (footer length {footer} does not fit in 112 bytes)"
