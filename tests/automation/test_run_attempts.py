@@ -18,9 +18,9 @@ from botocore.stub import Stubber
 
 from automation.aws.backend import AwsBackend, AwsOptions
 from automation.aws.deployed import Stack
-from automation.aws.job_runs import describe_job_run
-from automation.aws.retries import all_attempts, wait_for_job_run
-from automation.aws.session import AwsClients, WaitTimeout
+from automation.aws.job_runs import JobSettings, describe_job_run
+from automation.aws.retries import Attempt, all_attempts, follow_job_run, run_progress_printer, wait_for_job_run
+from automation.aws.session import AwsClients, Poll, WaitTimeout
 from automation.outputs import StackOutputs
 from infra import outputs as out
 
@@ -194,3 +194,51 @@ def test_a_run_still_going_after_the_timeout_is_given_up_at_sixty_minutes():
 
     assert clock.elapsed == 3600
     assert str(raised.value).startswith(f"gave up waiting for job run jr_1 of {JOB} to finish after 3600 s")
+
+
+def test_status_of_a_failed_run_glue_did_not_retry_is_that_run_alone():
+    stack, glue, _ = stubbed_stack()
+    failed = {"Id": "jr_1", "JobName": JOB, "Attempt": 0, "JobRunState": "FAILED"}
+    glue.add_response("get_job_runs", {"JobRuns": [failed]}, {"JobName": JOB})
+
+    with glue:
+        assert all_attempts(stack, failed) == [failed]
+
+
+def test_run_waits_for_every_attempt_its_timeout_and_a_margin_then_gives_up(monkeypatch):
+    """`run` on a job with a 30-minute timeout and one retry allows 30 x 2 + 10 minutes (each
+    attempt is a run of its own, with the job's timeout), on the clock the waits read."""
+    stack, glue, _ = stubbed_stack()
+    answer = long_run(glue, running_for_seconds=24 * 3600)
+    clock = FakeClock(on_sleep=answer)
+    answer(clock)
+    monkeypatch.setattr("automation.aws.session.time.sleep", clock.sleep)
+    monkeypatch.setattr("automation.aws.session.time.monotonic", clock)
+
+    with glue, pytest.raises(WaitTimeout, match=r"after 4200 s"):
+        follow_job_run(stack, "jr_1", JobSettings(timeout_minutes=30, max_attempts=2))
+
+    assert clock.elapsed == 70 * 60
+
+
+def test_a_first_attempt_that_succeeded_is_attempt_1_of_the_jobs_attempts(monkeypatch):
+    stack, glue, s3 = stubbed_stack()
+    done = {"Id": "jr_1", "JobName": JOB, "Attempt": 0, "JobRunState": "SUCCEEDED", "ExecutionTime": 100, **WORKERS}
+    glue.add_response("get_job_run", {"JobRun": done}, {"JobName": JOB, "RunId": "jr_1"})
+    s3.add_client_error("get_object", "NoSuchKey", "The specified key does not exist.", 404)
+
+    with glue, s3:
+        outcome = follow_job_run(stack, "jr_1", JobSettings(timeout_minutes=30, max_attempts=2))
+
+    assert (outcome.state, outcome.attempts_text()) == ("SUCCEEDED", "attempt 1 of 2")
+
+
+def test_the_progress_of_run_says_each_state_once():
+    lines: list[str] = []
+    on_poll = run_progress_printer(lines.append)
+    running = {"Id": "jr_1", "JobRunState": "RUNNING"}
+    for elapsed in (2.0, 5.0, 9.5):
+        on_poll(Poll(Attempt(running, 1, 2), 1, elapsed))
+    on_poll(Poll(Attempt({**running, "JobRunState": "SUCCEEDED"}, 1, 2), 4, 20.0))
+
+    assert lines == ["run jr_1: RUNNING after 2 s (attempt 1 of 2)", "run jr_1: SUCCEEDED after 20 s (attempt 1 of 2)"]
