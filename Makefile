@@ -121,3 +121,13 @@ clean:
 .PHONY: config
 config: venv
 	$(PY) -m tools.config_schema
+
+# Mutation testing of the operations code ([tool.mutmut] in pyproject.toml says which modules; the kill
+# rates and every survivor's explanation are in docs/testing.md): mutmut copies the code into mutants/,
+# records which fast-tier test reaches which function, then runs each mutant against those tests only.
+# MUTANTS='automation.aws.retries.*' runs some; `.venv/bin/mutmut show NAME` prints one mutant's diff.
+.PHONY: mutate
+MUTANTS ?=
+mutate: venv
+	$(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
+	$(VENV)/bin/mutmut results
