@@ -93,7 +93,8 @@ def lake_prefixes(settings: Settings) -> dict[str, str]:
     """Keys under the lake bucket the operator reads or writes (each ends in "/"), from `LakeLayout`."""
     root = "s3://lake"
     layout = LakeLayout(root, gold_table=settings.gold_table)
-    return {key: getattr(layout, key)[len(root) + 1 :] for key in ("silver", "gold", "reports", "athena_results")}
+    keys = ("silver", "gold", "quarantine", "reports", "athena_results")
+    return {key: getattr(layout, key)[len(root) + 1 :] for key in keys}
 
 
 def stack_settings(
@@ -342,6 +343,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                 workgroup_name=names.workgroup_name(s.stack),
                 silver=(s.silver_database, s.silver_table),
                 gold=(s.gold_database, s.gold_table),
+                rejects=(rejects.database, rejects.table),
                 prefixes=lake_prefixes(s),
                 log_groups=role_log_groups,
                 topic_name=names.alerts_topic_name(s.stack),
