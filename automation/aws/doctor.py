@@ -320,7 +320,9 @@ def _metrics_check(clients: AwsClients, outputs: StackOutputs, run: dict[str, An
                     "Metric": {
                         "Namespace": METRIC_NAMESPACE,
                         "MetricName": CHAIN_METRIC,
-                        "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+                        # By name: CloudWatch matches dimensions in any order, moto 5.2.5 only in
+                        # the order published (its Dimension.__lt__ compares a value with a name).
+                        "Dimensions": [{"Name": k, "Value": v} for k, v in sorted(dimensions.items())],
                     },
                     "Period": 60,
                     "Stat": "SampleCount",
