@@ -369,13 +369,13 @@ def test_a_denial_on_the_simulators_second_page_is_seen(as_operator, dev_renderi
     answer_in_pages(stubber, "simulate_principal_policy", simulation_requests(needs, PolicySourceArn=arn), [role])
     with stubber:
         checks = simulate_principal(operator_stack(as_operator, client).clients, "job role", arn, needs, "fix")
-        stubber.assert_no_pending_responses()
 
     table = f"{GLUE}:table/gold_data/sample_data_aggregated"
     assert [c.line() for c in checks if not c.ok] == [
         f"✗ job role may maintain gold's partitions: denied glue:BatchDeletePartition on {table} (implicitDeny) "
         "-- fix: fix"
     ]
+    stubber.assert_no_pending_responses()  # every page was asked for
 
 
 def test_a_simulator_that_refuses_is_one_cross_with_what_to_allow(as_operator):
