@@ -91,10 +91,8 @@ def encrypted_log_groups(settings: Settings) -> list[str]:
 
 def lake_prefixes(settings: Settings) -> dict[str, str]:
     """Keys under the lake bucket the operator reads or writes (each ends in "/"), from `LakeLayout`."""
-    root = "s3://lake"
-    layout = LakeLayout(root, gold_table=settings.gold_table)
-    keys = ("silver", "gold", "quarantine", "reports", "athena_results")
-    return {key: getattr(layout, key)[len(root) + 1 :] for key in keys}
+    layout, root = LakeLayout("s3://lake", gold_table=settings.gold_table), "s3://lake/"
+    return {k: getattr(layout, k)[len(root) :] for k in ("silver", "gold", "quarantine", "reports", "athena_results")}
 
 
 def stack_settings(
