@@ -23,9 +23,7 @@ from etl.incremental import (
     partition_sort_key,
     partition_spec,
 )
-
-# Written beside generated sample silver: the sample's options, so an unchanged sample is reused.
-SAMPLE_MARKER = "_sample.json"
+from etl.sample import SAMPLE_MARKER as SAMPLE_MARKER  # where automation reads it
 
 
 class SilverPathError(PipelineError):

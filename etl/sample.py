@@ -15,6 +15,10 @@ if TYPE_CHECKING:  # pyspark is imported by the generator only: SampleSpec is re
     from pyspark.sql import Column, DataFrame, SparkSession
 
 # The kinds of invalid row the generator injects, in order of the hash that picks one.
+# Written beside generated sample silver: the sample's options, so an unchanged sample is reused
+# (`load-silver`); a later upload of other data deletes it (the operator policy grants that delete).
+SAMPLE_MARKER = "_sample.json"
+
 INVALID_KINDS = (
     "idade is null",
     "idade outside 0..120",

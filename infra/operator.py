@@ -1,7 +1,8 @@
 """The operator's permissions as code: a customer-managed IAM policy for people and CI.
 
-`OperatorAccess` creates one policy holding exactly what the operations CLI calls on this
-stack (the document is `infra.policies.operator_policy`, pure and tested); the stack
+`OperatorAccess` creates one policy holding exactly what the operations CLI touches on this
+stack, directly and through Athena (the document is `infra.policies.operator_policy`, made from
+the declaration of each verb's accesses, `infra.policies.verbs`: pure and tested); the stack
 exports its ARN (`operatorPolicyArn`) to attach to an operator's role or CI's. The stack
 attaches it to nobody. It never reads configuration.
 """
@@ -15,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.policies import operator_policy
+from infra.policies.verbs import StackResources, Table
 
 
 @dataclass(frozen=True)
@@ -30,12 +32,36 @@ class OperatorAccessArgs:
     workgroup_name: str
     silver: tuple[str, str]
     gold: tuple[str, str]
-    prefixes: dict[str, str]  # silver, gold, reports, athena_results: keys under the bucket
+    rejects: tuple[str, str]
+    prefixes: dict[str, str]  # silver, gold, quarantine, reports, athena_results: keys under the bucket
     log_groups: list[str]
     topic_name: str
     role_name: str
     kms_key_arn: pulumi.Input[str] | None = None
     description: str = ""
+
+
+def stack_resources(args: OperatorAccessArgs, bucket: str, account: str, kms_key_arn: str) -> StackResources:
+    """The stack's resources as the verbs' declaration names them, once the bucket and account are known."""
+    prefixes = args.prefixes
+    return StackResources(
+        region=args.region,
+        account=account,
+        bucket=bucket,
+        job=args.job_name,
+        crawler=args.crawler_name,
+        workgroup=args.workgroup_name,
+        silver=Table(*args.silver, prefixes["silver"]),
+        gold=Table(*args.gold, prefixes["gold"]),
+        rejects=Table(*args.rejects, prefixes["quarantine"]),
+        reports=prefixes["reports"],
+        athena_results=prefixes["athena_results"],
+        log_groups=tuple(args.log_groups),
+        topic=args.topic_name,
+        role=args.role_name,
+        operator_policy=args.policy_name,
+        kms_key_arn=kms_key_arn,
+    )
 
 
 class OperatorAccess(pulumi.ComponentResource):
@@ -46,23 +72,7 @@ class OperatorAccess(pulumi.ComponentResource):
     def __init__(self, name: str, args: OperatorAccessArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("silver-to-gold:index:OperatorAccess", name, None, opts)
         document = pulumi.Output.all(args.bucket_name, args.account_id, args.kms_key_arn).apply(
-            lambda values: json.dumps(
-                operator_policy(
-                    bucket=values[0],
-                    region=args.region,
-                    account=values[1],
-                    job=args.job_name,
-                    crawler=args.crawler_name,
-                    workgroup=args.workgroup_name,
-                    silver=args.silver,
-                    gold=args.gold,
-                    prefixes=args.prefixes,
-                    log_groups=args.log_groups,
-                    topic=args.topic_name,
-                    role=args.role_name,
-                    kms_key_arn=values[2] or "",
-                )
-            )
+            lambda values: json.dumps(operator_policy(stack_resources(args, values[0], values[1], values[2] or "")))
         )
         # A managed policy, not inline: it outlives any one operator and is attached by ARN.
         self.policy = aws.iam.Policy(

@@ -91,9 +91,8 @@ def encrypted_log_groups(settings: Settings) -> list[str]:
 
 def lake_prefixes(settings: Settings) -> dict[str, str]:
     """Keys under the lake bucket the operator reads or writes (each ends in "/"), from `LakeLayout`."""
-    root = "s3://lake"
-    layout = LakeLayout(root, gold_table=settings.gold_table)
-    return {key: getattr(layout, key)[len(root) + 1 :] for key in ("silver", "gold", "reports", "athena_results")}
+    layout, root = LakeLayout("s3://lake", gold_table=settings.gold_table), "s3://lake/"
+    return {k: getattr(layout, k)[len(root) :] for k in ("silver", "gold", "quarantine", "reports", "athena_results")}
 
 
 def stack_settings(
@@ -344,6 +343,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                 workgroup_name=names.workgroup_name(s.stack),
                 silver=(s.silver_database, s.silver_table),
                 gold=(s.gold_database, s.gold_table),
+                rejects=(rejects.database, rejects.table),
                 prefixes=lake_prefixes(s),
                 log_groups=role_log_groups,
                 topic_name=names.alerts_topic_name(s.stack),

@@ -2,12 +2,17 @@
 `python -m tools.emulator` (`make emulator`) runs for a person.
 
 `aws_emulator` (session) starts moto's server on 127.0.0.1 and a free port; it is reached
-over HTTP through AWS_ENDPOINT_URL with fake credentials, exactly as the CLI reaches AWS,
-and answers Athena's SELECTs with DuckDB over the emulated catalog's tables. `aws_stack`
-(per test) resets the emulator and seeds the dev stack from `automation synth --stack dev
---json`, writing its outputs file. `GluePlayer` plays the Glue job for a test: it computes
-gold from the loaded silver with pyarrow and writes it, the catalog partitions, the
-quarantine, the run report and log events where the job would.
+over HTTP through AWS_ENDPOINT_URL, exactly as the CLI reaches AWS, and answers Athena's
+SELECTs with DuckDB over the emulated catalog's tables. `aws_stack` (per test) resets the
+emulator, seeds the dev stack from `automation synth --stack dev --json` (writing its outputs
+file) and gives the CLI subprocesses the credentials of an IAM user holding only the stack's
+operator policy: the emulator fails a query whose reads as the caller (Athena's) that policy
+does not allow, as Athena does. After the test, every AWS call the CLI made and every read
+Athena made for its queries must be declared for the verb that made it
+(`infra.policies.verbs`), and every call allowed by the operator policy as rendered.
+`GluePlayer` plays the Glue job for a test: it computes gold from the loaded silver with
+pyarrow and writes it, the catalog partitions, the quarantine, the run report and log events
+where the job would.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import pytest
 
 from infra import outputs as out
 from tools.emulator import PROJECT_ROOT, Emulator, GluePlayer, SeededStack, render_stack, seed_stack, start_server
+from tools.emulator.iam import create_operator
 
 # The botocore hook that records every AWS API call of the CLI subprocesses (its sitecustomize).
 API_CALL_RECORDER = Path(__file__).resolve().parent / "api_calls"
@@ -67,14 +73,24 @@ def dev_rendering() -> dict[str, Any]:
 
 @pytest.fixture
 def aws_stack(aws_emulator: Emulator, dev_rendering: dict[str, Any], tmp_path: Path) -> SeededStack:
-    """A freshly seeded dev stack for one test; afterwards, every AWS call the test's CLI
-    subprocesses made must be one the stack's operator policy allows."""
+    """A freshly seeded dev stack for one test, its CLI run as the operator; afterwards, every
+    AWS call the test's CLI subprocesses made, and every read Athena made for their queries, must
+    be declared for its verb, and every call one the stack's operator policy allows."""
     aws_emulator.reset()
     forget_calls(aws_emulator)
     stack = seed_stack(aws_emulator, dev_rendering, tmp_path / "outputs.json")
-    yield stack
-    refused = calls_the_operator_policy_refuses(recorded_calls(aws_emulator), dev_rendering, stack.outputs)
+    operator = create_operator(aws_emulator, stack.outputs[out.OPERATOR_POLICY_ARN])
+    aws_emulator.extra_env.update(operator)
+    try:
+        yield stack
+    finally:
+        for name in operator:
+            aws_emulator.extra_env.pop(name, None)
+    calls = recorded_calls(aws_emulator)
+    refused = calls_the_operator_policy_refuses(calls, dev_rendering, stack.outputs)
     assert not refused, "the operator policy does not allow:\n" + "\n".join(refused)
+    undeclared = undeclared_calls(calls, aws_emulator.athena_reads, stack.outputs)
+    assert not undeclared, "not declared for the verb in infra/policies/verbs.py:\n" + "\n".join(undeclared)
 
 
 # Resources only the emulator names: moto's GetJobRun always answers LogGroupName "test/log"
@@ -82,6 +98,53 @@ def aws_stack(aws_emulator: Emulator, dev_rendering: dict[str, Any], tmp_path: P
 # first. On AWS the run names its real groups; a candidate the operator may not read is
 # skipped by `logs` (AccessDenied), so the operator policy need not, and does not, cover it.
 EMULATOR_ONLY_RESOURCES = (":log-group:test/log/",)
+
+
+def verb_documents(outputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each verb's declared accesses (`infra.policies.verbs`) as a policy document the evaluator reads."""
+    from automation.aws.needs import stack_resources
+    from automation.outputs import StackOutputs
+    from infra.policies.verbs import verb_access
+
+    declared = verb_access(stack_resources(StackOutputs.from_values(outputs, "test")))
+    return {
+        verb: {"Statement": [{"Effect": "Allow", "Action": a.actions, "Resource": a.resources} for a in accesses]}
+        for verb, accesses in declared.items()
+    }
+
+
+def undeclared_calls(
+    calls: list[dict[str, Any]], athena_reads: list[dict[str, str]], outputs: dict[str, Any]
+) -> list[str]:
+    """One line per distinct (verb, action, resource) a recorded call, or a read Athena made for
+    one of the verb's queries, needs and the verb's declaration lacks."""
+    from tests.iam_policy import Stack, allows, iam_requests
+
+    documents = verb_documents(outputs)
+    stack = Stack(
+        region=outputs[out.REGION],
+        account=outputs[out.STACK_SETTINGS]["roleArn"].split(":")[4],
+        workgroup=outputs[out.ATHENA_WORKGROUP],
+    )
+    missing: dict[tuple[str, str, str], str] = {}
+    verb_of_query = {c["query_id"]: c.get("verb", "") for c in calls if c.get("query_id")}
+    needed = [
+        (call.get("verb", ""), action, resource, f"{call['service']}:{call['operation']}")
+        for call in calls
+        for action, resource in iam_requests(call, stack)
+    ]
+    needed += [
+        (verb_of_query[read["query_id"]], read["action"], read["resource"], f"Athena reading {read['table']}")
+        for read in athena_reads
+        if read["query_id"] in verb_of_query
+    ]
+    for verb, action, resource, how in needed:
+        if any(part in resource for part in EMULATOR_ONLY_RESOURCES):
+            continue
+        document = documents.get(verb)
+        if document is None or not allows(document, action, resource):
+            missing.setdefault((verb, action, resource), f"{verb}: {action} on {resource} ({how})")
+    return list(missing.values())
 
 
 def operator_policy_document(rendering: dict[str, Any]) -> dict[str, Any]:

@@ -2,9 +2,11 @@
 
 `iam_requests` maps one recorded call (`tests/api_calls/sitecustomize.py`: service, operation,
 the parameters naming a resource) to the IAM actions and resource ARNs it is authorized
-against; `allows` says whether a policy document allows an action on a resource. Used to check
-that the operator policy (`infra.policies.operator_policy`) allows every call the CLI makes in
-the e2e suite. Pure; tested in tests/automation/test_operator_policy_calls.py.
+against; `allows` and `decision` (the evaluator the emulator uses too, `tools.emulator.policy`)
+say whether policy documents allow an action on a resource. Used to hold every call the CLI
+makes in the e2e suite to the verbs' declaration (`infra.policies.verbs`) and to the operator
+policy (`infra.policies.operator_policy`). Pure; tested in
+tests/automation/test_operator_policy_calls.py.
 
 Sources: S3's operations by their documented actions ("Required permissions for Amazon S3 API
 operations", https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html:
@@ -21,9 +23,22 @@ sts:GetCallerIdentity needs no permission
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Mapping
+
+from tools.emulator.policy import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, NotEvaluated, allows, decision
+
+__all__ = [
+    "ALLOWED",
+    "EXPLICIT_DENY",
+    "IMPLICIT_DENY",
+    "NotEvaluated",
+    "Stack",
+    "UnknownOperation",
+    "allows",
+    "decision",
+    "iam_requests",
+]
 
 # Operations IAM does not authorize.
 NO_PERMISSION = {("sts", "GetCallerIdentity")}
@@ -129,40 +144,10 @@ def iam_requests(call: Mapping[str, Any], stack: Stack) -> list[tuple[str, str]]
         return [("sns:GetTopicAttributes", params["TopicArn"])]
     if service == "iam" and operation == "SimulatePrincipalPolicy":
         return [("iam:SimulatePrincipalPolicy", params["PolicySourceArn"])]
+    if service == "iam" and operation in ("GetPolicy", "GetPolicyVersion"):
+        return [(f"iam:{operation}", params["PolicyArn"])]
+    # SimulateCustomPolicy and GetMetricData have no resource type: "*" (the Service
+    # Authorization Reference pages of IAM and CloudWatch).
+    if (service, operation) in (("iam", "SimulateCustomPolicy"), ("cloudwatch", "GetMetricData")):
+        return [(f"{service}:{operation}", "*")]
     raise UnknownOperation(f"no IAM action known for {service}:{operation}: add it to tests/iam_policy.py")
-
-
-def _pattern(glob: str, case_sensitive: bool) -> re.Pattern:
-    """IAM's wildcards: `*` any run of characters, `?` one character, everything else literal."""
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob)
-    return re.compile(f"^{body}$", 0 if case_sensitive else re.IGNORECASE)
-
-
-def _listed(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else list(value or [])
-
-
-def _matches(statement: Mapping[str, Any], action: str, resource: str) -> bool:
-    if "NotAction" in statement or "NotResource" in statement:
-        raise ValueError(f"statement {statement.get('Sid')}: NotAction/NotResource are not evaluated here")
-    # Action names are case-insensitive, resource ARNs case-sensitive ("IAM JSON policy elements:
-    # Action" and "Resource", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html).
-    return any(_pattern(a, False).match(action) for a in _listed(statement.get("Action"))) and any(
-        _pattern(r, True).match(resource) for r in _listed(statement.get("Resource"))
-    )
-
-
-def allows(document: Mapping[str, Any], action: str, resource: str) -> bool:
-    """Whether the document allows `action` on `resource`: an unconditional Allow statement
-    matches and no Deny statement does (a conditional Allow is not counted: this evaluator
-    knows no request context; an explicit Deny always wins)."""
-    statements = (
-        _listed(document.get("Statement"))
-        if not isinstance(document.get("Statement"), dict)
-        else [document["Statement"]]
-    )
-    if any(s.get("Effect") == "Deny" and _matches(s, action, resource) for s in statements):
-        return False
-    return any(
-        s.get("Effect") == "Allow" and "Condition" not in s and _matches(s, action, resource) for s in statements
-    )

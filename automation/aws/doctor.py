@@ -2,25 +2,27 @@
 
 The caller's identity and region; every resource the stack's outputs name, against what the
 stack set (`stackSettings`): the lake bucket's encryption and versioning, the job's
-definition and script object, the declared log groups' retention and key, the crawler, the
-workgroup's enforced configuration, the alerts topic's key, the key's state; then IAM's policy simulator
-(`iam:SimulatePrincipalPolicy`, https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html)
-for the job role over what the job does and for the caller over what the operations verbs
-call. Only reads: Get*/Describe*/List* calls and the simulator. The judgements are pure
-(`automation.aws.doctor_checks`; the simulator's questions in `automation.aws.needs`); this
-module makes the calls and turns a refused or missing resource into a ✗ line instead of a
-failure, so one run reports everything.
+definition and script object, the declared log groups' retention and key, the three tables,
+the crawler, the workgroup's enforced configuration, the alerts topic's key, the key's state;
+then IAM's policy simulator (`automation.aws.simulator`) for the job role over what the job
+does and for the stack's operator policy, as deployed, over what each verb touches (and for a
+principal named with `--principal-arn`); after a run, the metrics chain (the run's stream in
+the group the metric filters read, its datapoint in the namespace). Only reads:
+Get*/Describe*/List* calls and the simulator, all of them granted by the operator policy. The
+judgements are pure (`automation.aws.doctor_checks`; the simulator's questions in
+`automation.aws.needs`); this module makes the calls and turns a refused or missing resource
+into a ✗ line instead of a failure, so one run reports everything.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from botocore.exceptions import BotoCoreError, ClientError
-from botocore.parsers import ResponseParserError
+from botocore.exceptions import ClientError
 
 from automation.aws.deployed import Stack
 from automation.aws.doctor_checks import (
+    CHAIN_METRIC,
     Check,
     DoctorReport,
     check_bucket_encryption,
@@ -30,23 +32,21 @@ from automation.aws.doctor_checks import (
     check_job,
     check_key,
     check_log_group,
+    check_run_metrics,
     check_saved_query,
     check_script,
     check_table,
     check_topic,
     check_workgroup,
+    metric_window,
+    run_metric_dimensions,
     settings_of,
 )
-from automation.aws.needs import (
-    Need,
-    caller_principal,
-    check_simulation,
-    job_role_needs,
-    operator_needs,
-    run_log_groups,
-)
+from automation.aws.needs import job_role_needs, operator_needs, run_log_groups
 from automation.aws.session import AwsClients, AwsError, error_code, error_message, paginate
-from automation.outputs import split_s3_uri
+from automation.aws.simulator import simulate_operator_policy, simulate_principal
+from automation.outputs import StackOutputs, split_s3_uri
+from etl.metrics import METRIC_NAMESPACE
 from infra import outputs as out
 
 DOCTOR_OUTPUTS = (
@@ -67,6 +67,7 @@ DOCTOR_OUTPUTS = (
     out.JOB_OUTPUT_LOG_GROUP,
     out.JOB_ERROR_LOG_GROUP,
     out.ALERTS_TOPIC_ARN,
+    out.OPERATOR_POLICY_ARN,
 )
 # Answers that mean "not there" rather than "not allowed" (each service's API reference).
 NOT_FOUND = {
@@ -92,8 +93,8 @@ def run_doctor(
     Args:
         stack: a session in the stack's region with working credentials; its outputs are
             checked for every one `doctor` reads first.
-        principal_arn: the IAM user or role to simulate as the caller (default: the caller's
-            own, an assumed role's session as its role without a path).
+        principal_arn: an IAM user or role to simulate over what the verbs touch, beside the
+            operator policy (what else limits that principal: boundaries, SCPs, other policies).
     """
     outputs, clients = stack.outputs, stack.clients
     outputs.require(*DOCTOR_OUTPUTS)
@@ -118,8 +119,10 @@ def run_doctor(
     for database, table, location in (
         (outputs.silver_database, outputs.silver_table, outputs.silver_uri),
         (outputs.gold_database, outputs.gold_table, outputs.gold_uri),
+        (outputs.gold_database, outputs.rejects_table, outputs.quarantine_uri),
     ):
-        add(_table_check(clients, database, table, location))
+        if table:  # a stack from before the rejects table has no `rejectsTable`
+            add(_table_check(clients, database, table, location))
     crawler = outputs.crawler_name
     add(_attempt(f"crawler {crawler}", lambda: check_crawler(crawler, _get_crawler(clients, crawler), outputs)))
     workgroup = outputs.athena_workgroup
@@ -147,19 +150,14 @@ def run_doctor(
         "the role's policy lacks it: redeploy to restore it; if the stack's policy has it, a permissions "
         "boundary or an SCP denies it"
     )
-    add(*simulate(clients, "job role", settings["roleArn"], job_role_needs(outputs, log_groups, source), role_fix))
-    caller = principal_arn or caller_principal(identity.get("Arn", ""))
-    if caller is None:
-        add(
-            Check(
-                "caller's permissions",
-                False,
-                f"the policy simulator takes IAM users and roles, not {identity.get('Arn')}",
-                "run doctor as an IAM user or role, or pass --principal-arn",
-            )
-        )
-    else:
-        add(*simulate(clients, "caller", caller, operator_needs(outputs), ATTACH_OPERATOR_POLICY))
+    role_needs = job_role_needs(outputs, log_groups, source)
+    add(*simulate_principal(clients, "job role", settings["roleArn"], role_needs, role_fix))
+    verbs = operator_needs(outputs)
+    add(*simulate_operator_policy(clients, outputs.operator_policy_arn, verbs))
+    if principal_arn:
+        add(*simulate_principal(clients, principal_arn, principal_arn, verbs, ATTACH_OPERATOR_POLICY))
+    if newest_run is not None:
+        add(_attempt("run metrics", lambda: _metrics_check(clients, outputs, newest_run)))
     return report
 
 
@@ -305,6 +303,39 @@ def _key_metadata(clients: AwsClients, arn: str) -> dict[str, Any] | None:
         raise
 
 
+def _metrics_check(clients: AwsClients, outputs: StackOutputs, run: dict[str, Any]) -> Check:
+    """The run's stream in the group the metric filters read, and its datapoint in the namespace."""
+    group = outputs.job_output_log_group
+    streams = paginate(
+        clients.logs, "describe_log_streams", "logStreams", logGroupName=group, logStreamNamePrefix=run["Id"]
+    )
+    stream = next(iter(streams), None)
+    dimensions = run_metric_dimensions(outputs)
+    start, end = metric_window(run)
+    answer = clients.client("cloudwatch").get_metric_data(
+        MetricDataQueries=[
+            {
+                "Id": "run",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": METRIC_NAMESPACE,
+                        "MetricName": CHAIN_METRIC,
+                        # By name: CloudWatch matches dimensions in any order, moto 5.2.5 only in
+                        # the order published (its Dimension.__lt__ compares a value with a name).
+                        "Dimensions": [{"Name": k, "Value": v} for k, v in sorted(dimensions.items())],
+                    },
+                    "Period": 60,
+                    "Stat": "SampleCount",
+                },
+            }
+        ],
+        StartTime=start,
+        EndTime=end,
+    )
+    values = [v for result in answer.get("MetricDataResults", []) for v in result.get("Values", [])]
+    return check_run_metrics(run, group, stream is not None, bool(values), dimensions)
+
+
 def _newest_run(clients: AwsClients, job_name: str) -> dict[str, Any] | None:
     """The job's newest run (GetJobRuns lists newest first), or None (no runs, or not allowed)."""
     try:
@@ -312,67 +343,6 @@ def _newest_run(clients: AwsClients, job_name: str) -> dict[str, Any] | None:
     except ClientError:
         return None
     return runs[0] if runs else None
-
-
-# --- the policy simulator -------------------------------------------------------------------
-
-
-def simulation_requests(principal: str, needs: list[Need]) -> list[dict[str, Any]]:
-    """SimulatePrincipalPolicy requests: one per resource (and its context), its actions listed.
-
-    One resource a call keeps every answer unambiguous: the simulator evaluates each action
-    against each resource of the call, and a Glue or S3 action's resources differ by type.
-    """
-    groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
-    for need in needs:
-        actions = groups.setdefault((need.resource, need.context), [])
-        if need.action not in actions:
-            actions.append(need.action)
-    requests = []
-    for (resource, context), actions in groups.items():
-        request: dict[str, Any] = {"PolicySourceArn": principal, "ActionNames": actions, "ResourceArns": [resource]}
-        if context:
-            request["ContextEntries"] = [
-                {"ContextKeyName": name, "ContextKeyValues": [value], "ContextKeyType": "string"}
-                for name, value in context
-            ]
-        requests.append(request)
-    return requests
-
-
-def simulate(clients: AwsClients, subject: str, principal: str, needs: list[Need], fix: str) -> list[Check]:
-    """Ask the simulator about every need of `principal`; one line per purpose."""
-    iam = clients.client("iam")
-    decisions: dict[tuple[str, str], str] = {}
-    try:
-        for request in simulation_requests(principal, needs):
-            resource = request["ResourceArns"][0]
-            for result in paginate(iam, "simulate_principal_policy", "EvaluationResults", **request):
-                decisions[(result["EvalActionName"], resource)] = result["EvalDecision"]
-    except (BotoCoreError, ResponseParserError) as error:  # no simulator at this endpoint (an emulator)
-        return [
-            Check(
-                f"{subject}'s permissions",
-                False,
-                f"the policy simulator did not answer: {str(error).splitlines()[0]}",
-                "",
-            )
-        ]
-    except ClientError as error:
-        hint = (
-            "a role with a path (an SSO role) needs --principal-arn arn:aws:iam::ACCOUNT:role/PATH/NAME"
-            if error_code(error) == "NoSuchEntity"
-            else f"allow iam:SimulatePrincipalPolicy on {principal} (the operator policy allows it on the stack's role)"
-        )
-        return [
-            Check(
-                f"{subject}'s permissions",
-                False,
-                f"the policy simulator refused {principal}: {error_message(error)}",
-                hint,
-            )
-        ]
-    return check_simulation(subject, needs, decisions, fix)
 
 
 class DoctorFailed(AwsError):

@@ -9,9 +9,11 @@ is in `automation.aws.needs`. No AWS calls here (`automation.aws.doctor` makes t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Mapping
 
 from automation.outputs import OutputsError, StackOutputs
+from etl.metrics import DIMENSIONS, JOB_FIELD, METRIC_NAMESPACE, STACK_FIELD
 from infra import outputs as out
 from infra.outputs import StackAthena, StackJob, StackSettings
 
@@ -318,3 +320,63 @@ def check_topic(arn: str, attributes: Mapping[str, Any] | None, kms_key_arn: str
     if key != kms_key_arn:
         return Check(label, False, f"key {key or 'none'} (the stack set {kms_key_arn or 'none'})", REDEPLOY)
     return Check(label, True, f"key {key}" if key else "no key (EventBridge publishes unencrypted)")
+
+
+# --- the run's metrics -------------------------------------------------------------------------
+
+# The figure whose datapoint stands for the run's (every run's metrics line carries it).
+CHAIN_METRIC = "RowsRead"
+# A run in one of these has not printed its metrics line yet (JobRunState, API_JobRun.html).
+UNFINISHED_STATES = ("STARTING", "RUNNING", "STOPPING", "WAITING")
+# Metric filters publish an event's figures within minutes of its ingestion; look that far past the run.
+METRICS_DELAY = timedelta(minutes=15)
+
+
+def run_metric_dimensions(outputs: StackOutputs) -> dict[str, str]:
+    """The dimensions the run's datapoints carry: the stack (the job's `--stack` argument) and the job."""
+    arguments = settings_of(outputs)["job"]["defaultArguments"]
+    values = {STACK_FIELD: arguments.get("--stack", ""), JOB_FIELD: outputs.job_name}
+    return {dimension: values[field_name] for dimension, field_name in DIMENSIONS}
+
+
+def metric_window(run: Mapping[str, Any]) -> tuple[datetime, datetime]:
+    """From a little before the run started to METRICS_DELAY after it ended."""
+    started = run.get("StartedOn") or datetime.now(UTC)
+    ended = run.get("CompletedOn") or started
+    return started - timedelta(minutes=5), ended + METRICS_DELAY
+
+
+def check_run_metrics(
+    run: Mapping[str, Any], group: str, stream_found: bool, datapoint_found: bool, dimensions: Mapping[str, str]
+) -> Check:
+    """The metrics chain of the newest run: its stream in `group` (the one the metric filters
+    read) and its datapoint under METRIC_NAMESPACE; when broken, the group the run actually wrote
+    (`JobRun.LogGroupName` + `/output`: Glue 5.0 writes `<prefix>/output`, "Logging for AWS Glue
+    jobs", https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html) and the fix."""
+    name, run_id, state = "run metrics", run.get("Id"), run.get("JobRunState")
+    if state in UNFINISHED_STATES:
+        return Check(name, True, f"run {run_id} is {state}: its metrics line comes when it ends")
+    shown = ", ".join(f"{k}={v}" for k, v in dimensions.items())
+    if not all(dimensions.values()):
+        return Check(name, False, f"the job prints no metrics line without its --stack argument ({shown})", REDEPLOY)
+    if stream_found and datapoint_found:
+        return Check(name, True, f"run {run_id}: stream in {group}, {CHAIN_METRIC} in {METRIC_NAMESPACE} ({shown})")
+    named = (run.get("LogGroupName") or "").rstrip("/")
+    written = f"{named}/output" if named else ""
+    if not stream_found:
+        detail = f"run {run_id} left no stream in {group}, the group the metric filters read"
+        if written and written != group:
+            detail += f"; it wrote to {written} (GetJobRun.LogGroupName)"
+            fix = (
+                f"make the stack's job output group {written} (the job's log group names are made in "
+                "infra.names; the metric filters, the dashboard and `logs` follow) and redeploy"
+            )
+        else:
+            fix = "the run wrote no stdout there: see its error group (`python -m automation logs --run-id ID`)"
+        return Check(name, False, detail, fix)
+    detail = f"run {run_id}'s stream is in {group}, but {METRIC_NAMESPACE} has no {CHAIN_METRIC} datapoint for {shown}"
+    fix = (
+        "the metric filters did not match the run's metrics line: compare its last stdout line with a filter's "
+        f"pattern (aws logs describe-metric-filters --log-group-name {group}; aws logs test-metric-filter)"
+    )
+    return Check(name, False, detail, fix)

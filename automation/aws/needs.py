@@ -2,9 +2,10 @@
 and how its answers read; pure.
 
 `job_role_needs`: what the job does (read silver and its code, write gold, quarantine, temp
-and the report, HEAD its missing state file, the catalog calls, its log streams, the key).
-`operator_needs`: what the operations verbs call on the stack (the purpose of the operator
-policy, `infra.policies.operator_policy`). No AWS calls here, no Rich.
+and the report, HEAD its missing state file, the catalog calls on silver, gold and the rejects
+table, its log streams, the key). `operator_needs`: what each operations verb touches on the
+stack, directly and through Athena, from the one declaration the operator policy is made from
+(`infra.policies.verbs`). No AWS calls here, no Rich.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from automation.aws.doctor_checks import Check, account_of, settings_of
 from automation.outputs import StackOutputs, split_s3_uri
 from etl.incremental import STATE_FILE
 from infra.policies import CATALOG_PARTITION_WRITE, CATALOG_READ, DEFAULT_DATABASE_ACTIONS
+from infra.policies.verbs import StackResources, Table, verb_access
 
 # What the simulator says when a statement allows the action ("EvalDecision",
 # https://docs.aws.amazon.com/IAM/latest/APIReference/API_EvaluationResult.html).
@@ -70,7 +72,8 @@ def job_role_needs(outputs: StackOutputs, log_groups: list[str], source: str = "
     """What the job does, as IAM sees it: read silver and its code, write gold, quarantine,
     temp and the report, HEAD its missing state file (s3:ListBucket makes that a 404, not a
     403: "Permissions", https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html),
-    the catalog calls, its log streams, the stack's key."""
+    the catalog calls (silver read; gold's and the rejects table's partitions maintained), its
+    log streams, the stack's key."""
     settings = settings_of(outputs)
     arguments = settings["job"]["defaultArguments"]
     region, account = outputs.region, account_of(settings["roleArn"])
@@ -99,6 +102,13 @@ def job_role_needs(outputs: StackOutputs, log_groups: list[str], source: str = "
     needs += _needs(
         "maintain gold's partitions", CATALOG_READ + CATALOG_PARTITION_WRITE, _catalog(region, account, *gold)
     )
+    if outputs.rejects_table:  # each run registers its partition, and drops those past the retention
+        rejects = (outputs.gold_database, outputs.rejects_table)
+        needs += _needs(
+            "maintain the rejects table's partitions",
+            CATALOG_READ + CATALOG_PARTITION_WRITE,
+            _catalog(region, account, *rejects),
+        )
     streams = [f"arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:jr_doctor-driver" for group in log_groups]
     needs += _needs(f"write its logs (groups from {source})", ["logs:CreateLogStream", "logs:PutLogEvents"], streams)
     needs += _needs("publish Glue metrics", ["cloudwatch:PutMetricData"], ["*"], [("cloudwatch:namespace", "Glue")])
@@ -108,95 +118,70 @@ def job_role_needs(outputs: StackOutputs, log_groups: list[str], source: str = "
     return needs
 
 
-def operator_needs(outputs: StackOutputs) -> list[Need]:
-    """What the operations verbs call on this stack (the operator policy's purpose,
-    `infra.policies.operator_policy`), one purpose per verb."""
+def stack_resources(outputs: StackOutputs) -> StackResources:
+    """The stack's resources as the verbs' declaration (`infra.policies.verbs`) names them, from its outputs."""
     settings = settings_of(outputs)
-    region, account = outputs.region, account_of(settings["roleArn"])
-    glue = f"arn:aws:glue:{region}:{account}"
-    bucket = f"arn:aws:s3:::{outputs.lake_bucket}"
-    workgroup = f"arn:aws:athena:{region}:{account}:workgroup/{outputs.athena_workgroup}"
-    silver = (outputs.silver_database, outputs.silver_table)
-    gold = (outputs.gold_database, outputs.gold_table)
-    athena = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults"]
-    results = _object(settings["athena"]["outputLocation"], "doctor.csv")
-    logs = [
-        f"arn:aws:logs:{region}:{account}:log-group:{group}"
-        for group in (outputs.job_output_log_group, outputs.job_error_log_group)
-    ]
-    run, load, register = (
-        "start and follow runs (run, status)",
-        "load silver (load-silver)",
-        "register partitions (register)",
+
+    def prefix(uri: str) -> str:
+        return split_s3_uri(uri)[1]
+
+    rejects = outputs.rejects_table or f"{outputs.gold_table}_rejects"  # a stack from before `rejectsTable`
+    groups = (outputs.job_output_log_group, outputs.job_error_log_group, outputs.crawler_log_group)
+    return StackResources(
+        region=outputs.region,
+        account=account_of(settings["roleArn"]),
+        bucket=outputs.lake_bucket,
+        job=outputs.job_name,
+        crawler=outputs.crawler_name,
+        workgroup=outputs.athena_workgroup,
+        silver=Table(outputs.silver_database, outputs.silver_table, prefix(outputs.silver_uri)),
+        gold=Table(outputs.gold_database, outputs.gold_table, prefix(outputs.gold_uri)),
+        rejects=Table(outputs.gold_database, rejects, prefix(outputs.quarantine_uri)),
+        reports=prefix(outputs.run_reports_uri),
+        athena_results=prefix(settings["athena"]["outputLocation"]),
+        log_groups=tuple(group for group in groups if group),
+        topic=outputs.alerts_topic_arn.rsplit(":", 1)[-1],
+        role=settings["roleName"],
+        operator_policy=outputs.operator_policy_arn.rsplit("/", 1)[-1],
+        kms_key_arn=outputs.kms_key_arn,
     )
-    query, logs_verb, doctor = (
-        "query in the workgroup (query, register --method msck)",
-        "read run logs (logs)",
-        "check the stack (doctor)",
-    )
-    needs = _needs(
-        run,
-        ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:GetJob"],
-        [f"{glue}:job/{outputs.job_name}"],
-    )
-    needs += _needs(run, ["s3:GetObject"], [_object(outputs.run_reports_uri, "jr_doctor.json")])
-    needs += _needs(run, ["s3:ListBucket"], [bucket])
-    needs += _needs(
-        load,
-        ["s3:PutObject", "s3:AbortMultipartUpload"],
-        [_object(outputs.silver_uri, "ano=2024/mes=1/part-0.parquet")],
-    )
-    needs += _needs(
-        load,
-        ["glue:GetTable", "glue:GetPartitions", "glue:BatchCreatePartition"],
-        _catalog(region, account, *silver),
-    )
-    needs += _needs(
-        register,
-        ["glue:StartCrawler", "glue:GetCrawler", "glue:ListCrawls"],
-        [f"{glue}:crawler/{outputs.crawler_name}"],
-    )
-    needs += _needs(
-        register,
-        ["glue:GetTable", "glue:GetPartitions", "glue:BatchCreatePartition"],
-        _catalog(region, account, *gold),
-    )
-    needs += _needs(query, [*athena, "athena:GetNamedQuery"], [workgroup])
-    needs += _needs(query, ["s3:GetObject", "s3:PutObject"], [results])
-    needs += _needs(query, ["s3:GetObject"], [_object(outputs.gold_uri, "ano=2024/mes=1/part-0.parquet")])
-    needs += _needs(logs_verb, ["logs:FilterLogEvents", "logs:GetLogEvents", "logs:DescribeLogStreams"], logs)
-    needs += _needs(doctor, ["s3:GetEncryptionConfiguration", "s3:GetBucketVersioning"], [bucket])
-    needs += _needs(doctor, ["logs:DescribeLogGroups"], ["*"])
-    needs += _needs(doctor, ["athena:GetWorkGroup"], [workgroup])
-    needs += _needs(doctor, ["sns:GetTopicAttributes"], [outputs.alerts_topic_arn])
-    needs += _needs(doctor, ["iam:SimulatePrincipalPolicy"], [settings["roleArn"]])
-    key = outputs.kms_key_arn
-    if key:
-        needs += _needs("the stack's key", ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], [key])
-    return needs
 
 
-def caller_principal(arn: str) -> str | None:
-    """The IAM principal the simulator takes for the caller: a user's ARN as is, an assumed
-    role's session as its role (`arn:aws:sts::A:assumed-role/R/S` -> `arn:aws:iam::A:role/R`;
-    a role with a path needs --principal-arn); None for the root user and federated users."""
-    parts = arn.split(":", 5)
-    if len(parts) < 6:
-        return None
-    resource = parts[5]
-    if parts[2] == "iam" and resource.startswith(("user/", "role/")):
-        return arn
-    if parts[2] == "sts" and resource.startswith("assumed-role/"):
-        role = resource.split("/")[1]
-        return f"arn:{parts[1]}:iam::{parts[4]}:role/{role}"
-    return None
+# What the simulator is asked about for a resource pattern: one object, one log stream.
+SAMPLE_OBJECT = "doctor-check"
+SAMPLE_STREAM = "log-stream:jr_doctor-driver"
+
+
+def sample_of(resource: str) -> str:
+    """A resource an IAM pattern covers, to ask the simulator about: `*` alone stays (the actions
+    without a resource type), a log group's `:*` names a stream, any other `*` an object."""
+    if resource == "*" or not resource.endswith("*"):
+        return resource
+    if resource.startswith("arn:aws:logs:") and resource.endswith(":*"):
+        return resource[:-1] + SAMPLE_STREAM
+    return resource[:-1] + SAMPLE_OBJECT
+
+
+def operator_needs(outputs: StackOutputs) -> list[Need]:
+    """What each operations verb touches on this stack, directly and through Athena: the
+    declaration the operator policy is made from (`infra.policies.verbs`), one purpose per verb."""
+    needs: list[Need] = []
+    for verb, accesses in verb_access(stack_resources(outputs)).items():
+        for access in accesses:
+            needs += _needs(verb, access.actions, [sample_of(r) for r in access.resources])
+    return list(dict.fromkeys(needs))
+
+
+# A ✓ line lists the actions up to this many, else counts them.
+LISTED_ACTIONS = 4
 
 
 def check_simulation(
-    subject: str, needs: list[Need], decisions: Mapping[tuple[str, str], str], fix: str
+    subject: str, needs: list[Need], decisions: Mapping[tuple[str, str], str], fix: str, verb: str = "may"
 ) -> list[Check]:
-    """One line per purpose: ✓ when the simulator allowed every action on every resource,
-    ✗ naming each denied action, its resource and the simulator's decision."""
+    """One line per purpose, `<subject> <verb> <purpose>`: ✓ when the simulator allowed every
+    action on every resource, ✗ naming each denied action, its resource and the simulator's
+    decision (a need it did not answer about counts as denied)."""
     checks = []
     purposes = list(dict.fromkeys(need.purpose for need in needs))
     for purpose in purposes:
@@ -206,12 +191,13 @@ def check_simulation(
             for need in mine
             if decisions.get((need.action, need.resource)) != ALLOWED
         ]
-        name = f"{subject} may {purpose}"
+        name = f"{subject} {verb} {purpose}"
         if denied:
             checks.append(Check(name, False, "denied " + "; ".join(denied), fix))
         else:
             actions = sorted({need.action for need in mine})
             count = len({n.resource for n in mine})
             plural = "s" if count > 1 else ""
-            checks.append(Check(name, True, f"{', '.join(actions)} allowed on {count} resource{plural}"))
+            shown = ", ".join(actions) if len(actions) <= LISTED_ACTIONS else f"{len(actions)} actions"
+            checks.append(Check(name, True, f"{shown} allowed on {count} resource{plural}"))
     return checks

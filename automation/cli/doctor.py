@@ -20,15 +20,16 @@ def add_parser(commands: Subcommands) -> None:
         help="check a deployed stack on your account, read-only: resources, settings, IAM (AWS)",
         description="Confirm what the emulators cannot: the caller and region; every resource the stack's "
         "outputs name, against what the stack set (bucket encryption and versioning, the job's definition and "
-        "script, log retention and key, the crawler, the workgroup, the topic's key); IAM's policy simulator "
-        "for the job role and for you over the operator policy. One line per check; exit 1 on any failure.",
+        "script, log retention and key, the tables, the crawler, the workgroup, the topic's key); IAM's policy "
+        "simulator for the job role and for the stack's operator policy as deployed, over what each verb touches; "
+        "after a run, its metrics. One line per check; exit 1 on any failure.",
     )
     add_stack_options(doctor)
     doctor.add_argument(
         "--principal-arn",
         metavar="ARN",
-        help="the IAM user or role to simulate as the caller (default: yours; a role with a path, "
-        "such as an SSO role, needs its full ARN)",
+        help="an IAM user or role to simulate too, over what each verb touches (what else limits it: "
+        "boundaries, SCPs; a role with a path, such as an SSO role, needs its full ARN)",
     )
     doctor.set_defaults(handler=doctor_command)
 

@@ -1,9 +1,11 @@
-"""The operator policy against the AWS calls the CLI really makes.
+"""The operator policy and the verbs' declaration against the AWS calls the CLI really makes.
 
-Every e2e test's CLI subprocesses record their AWS API calls (`tests/api_calls/sitecustomize.py`);
-the `aws_stack` fixture maps each to its IAM action and resource (`tests/iam_policy.py`) and fails
-the test when the stack's operator policy, as synth renders it for dev, does not allow one. These
-tests check the pieces of that check, and that it can fail.
+Every e2e test's CLI subprocesses record their AWS API calls, with the verb that made them
+(`tests/api_calls/sitecustomize.py`), and the emulator records the reads Athena made as the
+caller for each query; the `aws_stack` fixture maps each call to its IAM action and resource
+(`tests/iam_policy.py`) and fails the test when the verb's declaration (`infra.policies.verbs`)
+lacks one, or the stack's operator policy, as synth renders it for dev, does not allow one.
+These tests check the pieces of that check, and that it can fail.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from tests.aws_emulator import (
     calls_the_operator_policy_refuses,
     operator_policy_document,
     recorded_calls,
+    undeclared_calls,
 )
-from tests.iam_policy import Stack, UnknownOperation, allows, iam_requests
+from tests.iam_policy import Stack, UnknownOperation, allows, decision, iam_requests
 
 STACK = Stack(region="us-east-1", account="123456789012", workgroup="wg")
 
@@ -58,6 +61,34 @@ def test_a_deny_wins_and_a_conditional_allow_is_not_counted():
     assert allows(policy(allow, deny), "s3:GetObject", "arn:aws:s3:::lake/k")
     conditional = {**allow, "Condition": {"StringEquals": {"s3:prefix": "silver/"}}}
     assert not allows(policy(conditional), "s3:ListBucket", "arn:aws:s3:::lake")
+
+
+def test_a_condition_counts_when_the_requests_context_meets_it():
+    metrics = {
+        "Effect": "Allow",
+        "Action": "cloudwatch:PutMetricData",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"cloudwatch:namespace": "Glue"}},
+    }
+    assert allows(policy(metrics), "cloudwatch:PutMetricData", "*", [("cloudwatch:namespace", "Glue")])
+    assert not allows(policy(metrics), "cloudwatch:PutMetricData", "*", [("cloudwatch:namespace", "Other")])
+    assert not allows(policy(metrics), "cloudwatch:PutMetricData", "*")
+    logs = {
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:*:1:log-group:/aws-glue/*"}},
+    }
+    context = [("kms:EncryptionContext:aws:logs:arn", "arn:aws:logs:us-east-1:1:log-group:/aws-glue/jobs/x")]
+    assert allows(policy(logs), "kms:Decrypt", "k", context)
+
+
+def test_decisions_are_the_simulators_across_policies():
+    allow = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+    deny = {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}
+    assert decision([policy(allow), policy(deny)], "s3:DeleteObject", "arn:aws:s3:::b/k") == "explicitDeny"
+    assert decision([policy(allow), policy(deny)], "s3:GetObject", "arn:aws:s3:::b/k") == "allowed"
+    assert decision([policy(deny)], "s3:GetObject", "arn:aws:s3:::b/k") == "implicitDeny"
 
 
 def test_not_action_is_refused_rather_than_misread():
@@ -106,6 +137,12 @@ def call(service: str, operation: str, **params) -> dict:
         ),
         (call("logs", "DescribeLogGroups", logGroupNamePrefix="/g"), [("logs:DescribeLogGroups", "*")]),
         (call("sts", "GetCallerIdentity"), []),
+        (
+            call("iam", "GetPolicyVersion", PolicyArn="arn:aws:iam::123456789012:policy/p"),
+            [("iam:GetPolicyVersion", "arn:aws:iam::123456789012:policy/p")],
+        ),
+        (call("iam", "SimulateCustomPolicy"), [("iam:SimulateCustomPolicy", "*")]),
+        (call("cloudwatch", "GetMetricData"), [("cloudwatch:GetMetricData", "*")]),
     ],
 )
 def test_calls_map_to_their_documented_actions_and_resources(recorded, expected):
@@ -137,6 +174,25 @@ def test_the_check_names_a_call_the_policy_lacks(dev_rendering):
     ]
 
 
+def test_a_call_or_an_athena_read_outside_its_verbs_declaration_is_named(dev_rendering):
+    outputs = dev_rendering["outputs"]
+    bucket = outputs["lakeBucket"]
+    report = call("s3", "GetObject", Bucket=bucket, Key="gold/_reports/sample_data_aggregated/latest.json")
+    assert undeclared_calls([{**report, "verb": "status"}], [], outputs) == []
+    # `logs` reads no run report; `synth` calls no AWS at all.
+    assert undeclared_calls([{**report, "verb": "logs"}, {**report, "verb": "synth"}], [], outputs) == [
+        f"logs: s3:GetObject on arn:aws:s3:::{bucket}/gold/_reports/sample_data_aggregated/latest.json (s3:GetObject)",
+        f"synth: s3:GetObject on arn:aws:s3:::{bucket}/gold/_reports/sample_data_aggregated/latest.json (s3:GetObject)",
+    ]
+    started = {**call("athena", "StartQueryExecution", WorkGroup=outputs["athenaWorkgroup"]), "query_id": "q1"}
+    silver = "arn:aws:glue:us-east-1:123456789012:table/silver_data_dev/sample_data_partitioned"
+    read = {"query_id": "q1", "action": "glue:GetTable", "resource": silver, "table": "silver_data_dev.t"}
+    assert undeclared_calls([{**started, "verb": "query"}], [read], outputs) == []
+    assert undeclared_calls([{**started, "verb": "rejects"}], [read], outputs) == [
+        f"rejects: glue:GetTable on {silver} (Athena reading silver_data_dev.t)"
+    ]
+
+
 @pytest.mark.cli
 def test_cli_subprocesses_record_their_calls(aws_stack):
     result = subprocess.run(
@@ -148,5 +204,5 @@ def test_cli_subprocesses_record_their_calls(aws_stack):
         timeout=120,
     )
     assert result.returncode == 1  # no run yet
-    operations = [(c["service"], c["operation"]) for c in recorded_calls(aws_stack.emulator)]
-    assert operations == [("sts", "GetCallerIdentity"), ("glue", "GetJobRuns")]
+    operations = [(c["verb"], c["service"], c["operation"]) for c in recorded_calls(aws_stack.emulator)]
+    assert operations == [("logs", "sts", "GetCallerIdentity"), ("logs", "glue", "GetJobRuns")]

@@ -64,7 +64,8 @@ def resource_types(action: str) -> list[str]:
     """The resource types IAM authorizes `action` on, from parliament's copy of the Service
     Authorization Reference ("" alone: the action has no resource type, `*` is its only resource)."""
     prefix, name = action.split(":")
-    (service,) = [s for s in parliament.iam_definition if s["prefix"] == prefix]
+    # parliament lists IAM twice (under two service names, the same privileges): the first.
+    service = next(s for s in parliament.iam_definition if s["prefix"] == prefix)
     (privilege,) = [p for p in service["privileges"] if p["privilege"].lower() == name.lower()]
     return [t["resource_type"] for t in privilege["resource_types"]]
 

@@ -234,6 +234,7 @@ def test_lake_prefixes_the_operator_touches():
     assert lake_prefixes(settings_from_config("prod", {"goldTable": "monthly"})) == {
         "silver": "silver/sample_data_partitioned/",
         "gold": "gold/monthly/",
+        "quarantine": "quarantine/monthly/",
         "reports": "gold/_reports/monthly/",
         "athena_results": "athena-results/",
     }

@@ -4,6 +4,8 @@ copy of the document. The rendered stacks' policies are judged in test_policies_
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from infra.policies import (
     access_log_bucket_policy,
     alerts_topic_policy,
@@ -14,6 +16,7 @@ from infra.policies import (
     lake_key_policy,
     operator_policy,
 )
+from infra.policies.verbs import StackResources, Table
 from tests.iam_policy import allows
 from tests.infra.policy_checks import allows_in_context, by_principal, statements
 
@@ -195,25 +198,23 @@ def test_the_topic_takes_eventbridge_of_the_account_and_only_the_stacks_alarms()
     ]
 
 
-OPERATOR_ARGS = {
-    "bucket": "lake-b",
-    "region": "eu-west-1",
-    "account": ACCOUNT,
-    "job": "job-x",
-    "crawler": "crawler-x",
-    "workgroup": "wg-x",
-    "silver": ("silver_data", "sample_data_partitioned"),
-    "gold": ("gold_x", "sample_data_aggregated"),
-    "prefixes": {
-        "silver": "silver/sample_data_partitioned/",
-        "gold": "gold/sample_data_aggregated/",
-        "reports": "gold/_reports/sample_data_aggregated/",
-        "athena_results": "athena-results/",
-    },
-    "log_groups": ["/aws-glue/jobs/job-x/output", "/aws-glue/jobs-r-sc/*"],
-    "topic": "topic-x",
-    "role": "role-x",
-}
+OPERATOR_STACK = StackResources(
+    region="eu-west-1",
+    account=ACCOUNT,
+    bucket="lake-b",
+    job="job-x",
+    crawler="crawler-x",
+    workgroup="wg-x",
+    silver=Table("silver_data", "sample_data_partitioned", "silver/sample_data_partitioned/"),
+    gold=Table("gold_x", "sample_data_aggregated", "gold/sample_data_aggregated/"),
+    rejects=Table("gold_x", "sample_data_aggregated_rejects", "quarantine/sample_data_aggregated/"),
+    reports="gold/_reports/sample_data_aggregated/",
+    athena_results="athena-results/",
+    log_groups=("/aws-glue/jobs/job-x/output", "/aws-glue/jobs-r-sc/*"),
+    topic="topic-x",
+    role="role-x",
+    operator_policy="policy-x",
+)
 EU = f"eu-west-1:{ACCOUNT}"
 # (action, resource) the operator may, and a neighbour of each it may not.
 OPERATOR_MAY = [
@@ -232,6 +233,13 @@ OPERATOR_MAY = [
     ("logs:DescribeLogGroups", "*"),
     ("sns:GetTopicAttributes", f"arn:aws:sns:{EU}:topic-x"),
     ("iam:SimulatePrincipalPolicy", f"arn:aws:iam::{ACCOUNT}:role/role-x"),
+    # Athena reads the rejects table as the caller (`rejects`), and load-silver forgets a sample.
+    ("glue:GetPartitions", f"arn:aws:glue:{EU}:table/gold_x/sample_data_aggregated_rejects"),
+    ("s3:GetObject", "arn:aws:s3:::lake-b/quarantine/sample_data_aggregated/run_id=jr_1/part-0.parquet"),
+    ("s3:DeleteObject", "arn:aws:s3:::lake-b/silver/sample_data_partitioned/_sample.json"),
+    ("iam:GetPolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/policy-x"),
+    ("iam:SimulateCustomPolicy", "*"),
+    ("cloudwatch:GetMetricData", "*"),
 ]
 OPERATOR_MAY_NOT = [
     ("glue:StartJobRun", f"arn:aws:glue:{EU}:job/job-y"),
@@ -241,7 +249,10 @@ OPERATOR_MAY_NOT = [
     ("athena:StartQueryExecution", f"arn:aws:athena:{EU}:workgroup/primary"),
     ("s3:PutObject", "arn:aws:s3:::lake-b/gold/sample_data_aggregated/f.parquet"),
     ("s3:DeleteObject", "arn:aws:s3:::lake-b/silver/sample_data_partitioned/f.parquet"),
-    ("s3:GetObject", "arn:aws:s3:::lake-b/quarantine/sample_data_aggregated/f.parquet"),
+    ("s3:GetObject", "arn:aws:s3:::lake-b/quarantine/other_table/f.parquet"),
+    ("glue:BatchCreatePartition", f"arn:aws:glue:{EU}:table/gold_x/sample_data_aggregated_rejects"),
+    ("s3:DeleteObject", "arn:aws:s3:::lake-b/silver/sample_data_partitioned/ano=2024/mes=1/_sample.json"),
+    ("iam:GetPolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/another-policy"),
     ("logs:GetLogEvents", f"arn:aws:logs:{EU}:log-group:/aws-glue/jobs/job-y/output:log-stream:s"),
     ("iam:SimulatePrincipalPolicy", f"arn:aws:iam::{ACCOUNT}:role/another-role"),
     ("kms:Decrypt", f"arn:aws:kms:{EU}:key/k"),
@@ -249,14 +260,14 @@ OPERATOR_MAY_NOT = [
 
 
 def test_the_operator_may_what_the_cli_calls_on_the_stacks_resources_and_nothing_beside():
-    document = operator_policy(**OPERATOR_ARGS)
+    document = operator_policy(OPERATOR_STACK)
     assert [pair for pair in OPERATOR_MAY if not allows(document, *pair)] == []
     assert [pair for pair in OPERATOR_MAY_NOT if allows(document, *pair)] == []
 
 
 def test_the_operator_uses_the_stacks_key_when_there_is_one():
     key = f"arn:aws:kms:{EU}:key/k"
-    document = operator_policy(**OPERATOR_ARGS, kms_key_arn=key)
+    document = operator_policy(replace(OPERATOR_STACK, kms_key_arn=key))
     for action in ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"):
         assert allows(document, action, key), action
         assert not allows(document, action, f"arn:aws:kms:{EU}:key/other"), action

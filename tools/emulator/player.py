@@ -7,8 +7,10 @@ quality rules (the reasons of `etl.quality`, the ranges of `etl.schema`), averag
 by idade, ativo, ano, mes over the valid rows, writes one snappy Parquet object per gold
 partition (replacing the partition's objects), registers new gold partitions, writes the
 rejected rows to the quarantine, the run report where the job writes it, and log events in
-the Glue 5.0 log groups. Every partition is recomputed (no incremental state); the run's
-state is moto's (it cannot fail a run), so a run the job would refuse is still SUCCEEDED.
+the Glue 5.0 log groups, stdout ending with the run's metrics line, which the stack's metric
+filters turn into datapoints (`tools.emulator.metric_filters`). Every partition is
+recomputed (no incremental state); the run's state is moto's (it cannot fail a run), so a run
+the job would refuse is still SUCCEEDED.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from automation.lake import is_data_path
+from etl.metrics import run_metrics_line
 from etl.report import RunReport
 from etl.schema import ANO_RANGE, IDADE_RANGE, MES_RANGE, SOURCE_FILE_COLUMN, SOURCE_ROW_COLUMN
 from infra import outputs as out
 from tools.emulator.lake import split_uri
+from tools.emulator.metric_filters import publish_matches
 from tools.emulator.seed import SeededStack
 
 PLAYED = "played by the emulator, no Glue here: gold computed with pyarrow"
@@ -66,6 +70,7 @@ class GluePlayer:
         register_partitions: bool = True,
         error_lines: int = 0,
         on_played: Callable[[RunReport], None] | None = None,
+        output_group: str = "",
     ):
         """
         Args:
@@ -74,11 +79,14 @@ class GluePlayer:
                 them to `register --method crawler|msck`).
             error_lines: ERROR lines to add to each driver log (for tests of `logs`).
             on_played: told each played run's report.
+            output_group: where the run's stdout goes (default: the stack's jobOutputLogGroup;
+                another group plays a run whose logs miss the stack's metric filters).
         """
         self.stack = stack
         self.register_partitions = register_partitions
         self.error_lines = error_lines
         self.on_played = on_played
+        self.output_group = output_group or stack[out.JOB_OUTPUT_LOG_GROUP]
         self.played: dict[str, RunReport] = {}
         self.failure: BaseException | None = None
 
@@ -199,7 +207,7 @@ class GluePlayer:
             reports_bucket, reports_prefix = split_uri(report.report_location)
             for name in (f"{run_id}.json", "latest.json"):
                 s3.put_object(Bucket=reports_bucket, Key=f"{reports_prefix}{name}", Body=report.to_json().encode())
-            self._log(run_id, source, report)
+            self._log(run_id, source, report, arguments.get("--stack", ""))
             return report
 
         return publish
@@ -265,9 +273,14 @@ class GluePlayer:
         s3.put_object(Bucket=bucket, Key=f"{prefix}part-00000.snappy.parquet", Body=buffer.getvalue())
         return location
 
-    def _log(self, run_id: str, source: str, report: RunReport) -> None:
+    def _log(self, run_id: str, source: str, report: RunReport, stack_name: str) -> None:
+        """The run's log streams; its stdout ends with the metrics line (when the job has its
+        --stack argument, as on AWS), which the output group's metric filters turn into datapoints."""
         logs = self.stack.emulator.client("logs")
         now = int(time.time() * 1000)
+        stdout = [f"reading {source}"]
+        if stack_name:
+            stdout.append(run_metrics_line(report, stack_name, self.stack[out.JOB_NAME]))
         streams = {
             (self.stack[out.JOB_ERROR_LOG_GROUP], f"{run_id}-driver"): [
                 f"INFO tools.emulator: job run {run_id} {PLAYED}",
@@ -275,15 +288,18 @@ class GluePlayer:
                 f"INFO etl.job: run report: {report.to_json()}",
             ],
             (self.stack[out.JOB_ERROR_LOG_GROUP], f"{run_id}-1"): [f"INFO tools.emulator: executor 1 of {run_id}"],
-            (self.stack[out.JOB_OUTPUT_LOG_GROUP], f"{run_id}-driver"): [f"reading {source}"],
+            (self.output_group, f"{run_id}-driver"): stdout,
         }
         for (group, stream), messages in streams.items():
+            try:
+                logs.create_log_group(logGroupName=group)
+            except logs.exceptions.ResourceAlreadyExistsException:
+                pass
             logs.create_log_stream(logGroupName=group, logStreamName=stream)
-            logs.put_log_events(
-                logGroupName=group,
-                logStreamName=stream,
-                logEvents=[{"timestamp": now + i, "message": m} for i, m in enumerate(messages)],
-            )
+            events = [{"timestamp": now + i, "message": m} for i, m in enumerate(messages)]
+            logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+            for i, message in enumerate(messages):
+                publish_matches(self.stack.emulator, group, message, now + i)
 
 
 def _write_gold(s3: Any, gold_uri: str, gold: pa.Table) -> list[tuple[int, int]]:

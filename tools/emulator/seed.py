@@ -1,6 +1,7 @@
 """The dev stack, as `python -m automation synth --stack dev --json` renders it, created in the
 emulator: bucket, catalog databases and tables, the Glue job with its DefaultArguments,
-crawler, Athena workgroup and saved queries, log groups. Seeding goes by resource type, so
+crawler, Athena workgroup and saved queries, log groups and their metric filters, the Glue
+role with its policy and the operator policy (`tools.emulator.iam`). Seeding goes by resource type, so
 resources the program adds later are seeded too. The rendered outputs, with the ids the
 emulator gave (saved query ids) in place of the mocks' ids, are written as the outputs file
 the CLI reads (`--outputs-file`).
@@ -19,6 +20,7 @@ from typing import Any, Callable
 from automation.stack import mock_state as rendered_state
 from etl.schema import SILVER
 from infra import outputs as out
+from tools.emulator.iam import seed_policy, seed_role, seed_role_policy
 from tools.emulator.server import PROJECT_ROOT, REGION, Emulator
 
 
@@ -212,6 +214,26 @@ def _topic(emulator: Emulator, inputs: dict, state: dict) -> None:
     emulator.client("sns").create_topic(Name=inputs["name"], Attributes=attributes)
 
 
+def _metric_filter(emulator: Emulator, inputs: dict, state: dict) -> None:
+    """The stack's metric filters, which the played job's metrics line is matched against."""
+    _create_log_group(emulator, inputs["logGroupName"])
+    transformation = inputs["metricTransformation"]
+    emulator.client("logs").put_metric_filter(
+        logGroupName=inputs["logGroupName"],
+        filterName=inputs["name"],
+        filterPattern=inputs["pattern"],
+        metricTransformations=[
+            {
+                "metricName": transformation["name"],
+                "metricNamespace": transformation["namespace"],
+                "metricValue": transformation["value"],
+                **({"dimensions": transformation["dimensions"]} if transformation.get("dimensions") else {}),
+                **({"unit": transformation["unit"]} if transformation.get("unit") else {}),
+            }
+        ],
+    )
+
+
 def _create_log_group(emulator: Emulator, name: str, kms_key_id: str | None = None) -> None:
     logs = emulator.client("logs")
     try:
@@ -234,6 +256,10 @@ SEEDERS: dict[str, Callable[[Emulator, dict, dict], str | None]] = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _bucket_encryption,
     "aws:s3/bucketObjectv2:BucketObjectv2": _bucket_object,
     "aws:sns/topic:Topic": _topic,
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": _metric_filter,
+    "aws:iam/role:Role": seed_role,
+    "aws:iam/rolePolicy:RolePolicy": seed_role_policy,
+    "aws:iam/policy:Policy": seed_policy,
 }
 # Creation order: what others refer to first (bucket, then databases before their tables).
 ORDER = list(SEEDERS)

@@ -23,15 +23,21 @@ import json
 import logging
 import os
 import socket
+import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import boto3
+import sqlglot
+
+from tools.emulator.iam import SIMULATOR_ACTIONS, answer_simulator, caller_of
+from tools.emulator.on_behalf import Read, reads_of, refusal
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's default account
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Job runs go STARTING -> RUNNING -> SUCCEEDED and crawls finish, this many seconds a step.
 STEP_SECONDS = 2
@@ -51,6 +57,11 @@ class Emulator:
     # Added to every environment `env()` gives (tests add their API-call recorder here).
     extra_env: dict[str, str] = field(default_factory=dict)
     calls_file: Path | None = None
+    # What Athena read as the caller for each query (the tests hold them to the verbs'
+    # declaration), the reads of the query being started, and the queries refused, with why.
+    athena_reads: list[dict[str, str]] = field(default_factory=list)
+    pending_reads: list[Any] = field(default_factory=list)
+    refused_queries: dict[str, str] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -71,6 +82,7 @@ class Emulator:
     def reset(self) -> None:
         """Forget every resource; runs and crawls then move a state every STEP_SECONDS."""
         self.control("/moto-api/reset")
+        self.athena_reads, self.pending_reads, self.refused_queries = [], [], {}
         for model in ("glue::job_run", "glue::crawl"):
             self.control(
                 "/moto-api/state-manager/set-transition",
@@ -129,7 +141,9 @@ Answer = Callable[[str, str | None], tuple[list[tuple[str, str]], list[list[Any]
 
 
 class Emulated:
-    """WSGI middleware in front of moto: Athena's queries answered, the Glue job played."""
+    """WSGI middleware in front of moto: Athena's queries answered (and refused, as Athena
+    refuses them, when the caller may not read what they name), the Glue job played, IAM's
+    policy simulator answered."""
 
     def __init__(self, app: Any, emulator: Callable[[], Emulator | None], answer: Answer):
         self.app = app
@@ -138,24 +152,98 @@ class Emulated:
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
+        authorization = environ.get("HTTP_AUTHORIZATION", "")
+        if "/iam/aws4_request" in authorization:
+            return self._iam(environ, start_response)
+        if target.endswith(".GetQueryExecution"):
+            return self._query_state(environ, start_response)
         if not target.endswith((".StartQueryExecution", ".StartJobRun")):
             return self.app(environ, start_response)
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length)
-        environ["wsgi.input"] = io.BytesIO(body)
+        body = _body(environ)
         if target.endswith(".StartQueryExecution"):
-            self._prepare_answer(body)
-            return self.app(environ, start_response)
+            refused = self._refusal(body, authorization)
+            if refused is None:
+                self._prepare_answer(body)
+            answered = _call(self.app, environ, start_response)
+            self._started(answered.body, refused)
+            return answered.send(start_response)
         publish = self._play(body)
-        answered = b"".join(self.app(environ, start_response))
+        answered_run = _call(self.app, environ, start_response)
         if publish is not None:
             try:
-                run_id = json.loads(answered).get("JobRunId")
+                run_id = json.loads(answered_run.body).get("JobRunId")
             except ValueError:
                 run_id = None
             if run_id:  # not a refusal (ConcurrentRunsExceededException, ...)
                 publish(run_id)
-        return [answered]
+        return answered_run.send(start_response)
+
+    # -- IAM: the policy simulator moto lacks ----------------------------------------------
+    def _iam(self, environ: dict, start_response: Callable) -> Any:
+        body = _body(environ)
+        form = urllib.parse.parse_qs(body.decode())
+        emulator = self.emulator()
+        if emulator is None or form.get("Action", [""])[0] not in SIMULATOR_ACTIONS:
+            return self.app(environ, start_response)
+        answer = answer_simulator(emulator, form).encode()
+        start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(answer)))])
+        return [answer]
+
+    # -- Athena: the caller's reads, checked; a refused query FAILED -------------------------
+    def _refusal(self, body: bytes, authorization: str) -> tuple[str, list[Read]] | None:
+        """Athena's reason to fail the query, when the caller (an IAM user of the emulator) may
+        not make every read it needs; each read is recorded for the tests."""
+        emulator = self.emulator()
+        if emulator is None:
+            return None
+        caller = caller_of(emulator, authorization)
+        request = json.loads(body)
+        database = (request.get("QueryExecutionContext") or {}).get("Database")
+        account = caller.arn.split(":")[4] if caller else ACCOUNT
+        try:
+            reads = reads_of(emulator, request["QueryString"], database, _region(authorization), account)
+        except sqlglot.errors.ParseError as error:
+            log.info("Athena query not parsed: %s", str(error).splitlines()[0])
+            return None
+        emulator.pending_reads = reads
+        if caller is None:  # the emulator's own credentials: an administrator
+            return None
+        reason = refusal(caller.arn, reads, caller.decision)
+        return (reason, reads) if reason else None
+
+    def _started(self, answered: bytes, refused: tuple[str, list[Read]] | None) -> None:
+        emulator = self.emulator()
+        if emulator is None:
+            return
+        try:
+            query_id = json.loads(answered).get("QueryExecutionId")
+        except ValueError:
+            query_id = None
+        reads, emulator.pending_reads = emulator.pending_reads, []
+        if not query_id:
+            return
+        emulator.athena_reads += [{"query_id": query_id, **asdict(read)} for read in reads]
+        if refused is not None:
+            emulator.refused_queries[query_id] = refused[0]
+
+    def _query_state(self, environ: dict, start_response: Callable) -> Any:
+        """A refused query reads FAILED with Athena's reason (QueryExecutionStatus: State,
+        StateChangeReason, AthenaError with ErrorCategory 2, the user's error,
+        https://docs.aws.amazon.com/athena/latest/APIReference/API_AthenaError.html)."""
+        emulator = self.emulator()
+        request = json.loads(_body(environ) or b"{}")
+        reason = emulator.refused_queries.get(request.get("QueryExecutionId", "")) if emulator else None
+        answered = _call(self.app, environ, start_response)
+        if reason is not None and answered.status.startswith("200"):
+            document = json.loads(answered.body)
+            status = document["QueryExecution"]["Status"]
+            status.update(
+                State="FAILED",
+                StateChangeReason=reason,
+                AthenaError={"ErrorCategory": 2, "ErrorMessage": reason, "Retryable": False},
+            )
+            answered.body = json.dumps(document).encode()
+        return answered.send(start_response)
 
     def _prepare_answer(self, body: bytes) -> None:
         emulator = self.emulator()
@@ -177,6 +265,45 @@ class Emulated:
             return None
         request = json.loads(body)
         return emulator.on_job_run(request["JobName"], request.get("Arguments") or {})
+
+
+@dataclass
+class _Answered:
+    """moto's answer to one request, held so the middleware can read (and change) it before it goes back."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def send(self, start_response: Callable) -> list[bytes]:
+        headers = [(k, v) for k, v in self.headers if k.lower() != "content-length"]
+        start_response(self.status, [*headers, ("Content-Length", str(len(self.body)))])
+        return [self.body]
+
+
+def _call(app: Any, environ: dict, start_response: Callable) -> _Answered:
+    held: dict[str, Any] = {}
+
+    def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+        held.update(status=status, headers=list(headers))
+        return lambda data: None
+
+    body = b"".join(app(environ, hold))
+    return _Answered(held["status"], held["headers"], body)
+
+
+def _body(environ: dict) -> bytes:
+    """The request's body, read once and put back for moto."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _region(authorization: str) -> str:
+    """The region of a SigV4 credential scope (`Credential=AKID/date/REGION/service/aws4_request`)."""
+    scope = authorization.partition("Credential=")[2].split("/")
+    return scope[2] if len(scope) > 2 else REGION
 
 
 def start_server(port: int = 0, answer: Answer | None = None) -> tuple[Any, Emulator]:
