@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.policies import lake_key_policy
+from infra.policies.github import STACK_TAG
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class LakeKeyArgs:
     role_arn: pulumi.Input[str]
     log_groups: list[str]
     description: str = ""
+    stack: str = ""  # tagged on the key: the CI deploy role's grants find the stack's key by it
 
 
 class LakeKey(pulumi.ComponentResource):
@@ -51,6 +53,7 @@ class LakeKey(pulumi.ComponentResource):
                 enable_key_rotation=True,
                 deletion_window_in_days=30,
                 policy=policy,
+                tags={STACK_TAG: args.stack} if args.stack else None,
             ),
             opts=child,
         )
