@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.policies import lake_key_policy
-from infra.policies.github import STACK_TAG
+from infra.policies.github import KEY_ALIAS_TAG
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,6 @@ class LakeKeyArgs:
     role_arn: pulumi.Input[str]
     log_groups: list[str]
     description: str = ""
-    stack: str = ""  # tagged on the key: the CI deploy role's grants find the stack's key by it
 
 
 class LakeKey(pulumi.ComponentResource):
@@ -53,7 +52,9 @@ class LakeKey(pulumi.ComponentResource):
                 enable_key_rotation=True,
                 deletion_window_in_days=30,
                 policy=policy,
-                tags={STACK_TAG: args.stack} if args.stack else None,
+                # The alias as a tag: the CI deploy role's key grants find the stack's key by it
+                # (infra/policies/github.py), as no alias exists yet when the key is created.
+                tags={KEY_ALIAS_TAG: args.alias},
             ),
             opts=child,
         )

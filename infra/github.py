@@ -28,6 +28,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import names
+from infra import outputs as out
 from infra.policies.github import (
     DeployScope,
     deploy_policy,
@@ -151,11 +152,9 @@ class GitHubAccess(pulumi.ComponentResource):
 def github_access(
     name: str,
     settings: Settings,
-    account_id: pulumi.Input[str],
     operator_policy_arn: pulumi.Input[str],
     declared_log_groups: list[str],
     alarms: tuple[str, ...],
-    opts: pulumi.ResourceOptions,
 ) -> GitHubAccess | None:
     """The stack's GitHubAccess when it sets `githubRepository`, else None (no resource at all)."""
     s = settings
@@ -167,8 +166,15 @@ def github_access(
         environment=s.stack,
         deploy_role_name=names.deploy_role_name(s.stack),
         preview_role_name=names.preview_role_name(s.stack),
-        account_id=account_id,
+        account_id=aws.get_caller_identity_output().account_id,
         scope=scope,
         operator_policy_arn=operator_policy_arn,
     )
-    return GitHubAccess(name, args, opts=opts)
+    return GitHubAccess(name, args)
+
+
+def github_outputs(access: GitHubAccess | None) -> dict[str, pulumi.Input[str]]:
+    """The `deployRoleArn` and `previewRoleArn` outputs: the roles' ARNs, or "" without `githubRepository`."""
+    if access is None:
+        return {out.DEPLOY_ROLE_ARN: "", out.PREVIEW_ROLE_ARN: ""}
+    return {out.DEPLOY_ROLE_ARN: access.deploy_role.arn, out.PREVIEW_ROLE_ARN: access.preview_role.arn}

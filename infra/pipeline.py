@@ -26,7 +26,6 @@ from infra.athena import ATHENA_ENGINE_VERSION, GoldQueries, GoldQueriesArgs
 from infra.catalog import LakeCatalog, LakeCatalogArgs, TableAt
 from infra.dashboard import DashboardSpec, PipelineDashboard, PipelineDashboardArgs, dpus
 from infra.encryption import LakeKey, LakeKeyArgs
-from infra.github import github_access
 from infra.glue import GlueJob, GlueJobArgs, GlueRole, GlueRoleArgs, JobCode, JobCodeArgs
 from infra.logs import JobLogs, JobLogsArgs
 from infra.metrics import RunMetricFilters, RunMetricFiltersArgs
@@ -168,7 +167,6 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                     role_arn=role.role.arn,
                     log_groups=encrypted_log_groups(s),
                     description=f"silver-to-gold {s.stack}: lake bucket, logs, Glue, Athena results, alerts",
-                    stack=s.stack,
                 ),
                 opts=child,
             )
@@ -354,9 +352,6 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
             opts=child,
         )
 
-        # GitHub Actions' roles, with `githubRepository` only (infra/github.py, docs/ci.md).
-        ci = github_access(name, s, account_id, operator.policy.arn, list(log_groups.values()), alarm_names(s), child)
-
         region = s.region
         self.outputs = {
             out.BUCKET: bucket,
@@ -384,8 +379,6 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
             out.ALERTS_TOPIC_ARN: alerts.topic.arn,
             out.REGION: region,
             out.OPERATOR_POLICY_ARN: operator.policy.arn,
-            out.DEPLOY_ROLE_ARN: ci.deploy_role.arn if ci else "",
-            out.PREVIEW_ROLE_ARN: ci.preview_role.arn if ci else "",
             out.STACK_SETTINGS: stack_settings(
                 s,
                 role_arn=role.role.arn,

@@ -2,7 +2,9 @@
 
 `iam_requests` maps one recorded call (`tests/api_calls/sitecustomize.py`: service, operation,
 the parameters naming a resource) to the IAM actions and resource ARNs it is authorized
-against; `allows` says whether a policy document allows an action on a resource. Used to check
+against; `allows` says whether a policy document allows an action on a resource, `trust_allows` whether a
+role's trust policy lets a principal assume it with given condition keys (`condition_holds`:
+StringEquals, StringLike, ArnEquals, ArnLike). Used to check
 that the operator policy (`infra.policies.operator_policy`) allows every call the CLI makes in
 the e2e suite. Pure; tested in tests/automation/test_operator_policy_calls.py.
 
@@ -152,17 +154,72 @@ def _matches(statement: Mapping[str, Any], action: str, resource: str) -> bool:
     )
 
 
+def _statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    statement = document.get("Statement")
+    return [statement] if isinstance(statement, dict) else _listed(statement)
+
+
 def allows(document: Mapping[str, Any], action: str, resource: str) -> bool:
     """Whether the document allows `action` on `resource`: an unconditional Allow statement
     matches and no Deny statement does (a conditional Allow is not counted: this evaluator
     knows no request context; an explicit Deny always wins)."""
-    statements = (
-        _listed(document.get("Statement"))
-        if not isinstance(document.get("Statement"), dict)
-        else [document["Statement"]]
-    )
+    statements = _statements(document)
     if any(s.get("Effect") == "Deny" and _matches(s, action, resource) for s in statements):
         return False
     return any(
         s.get("Effect") == "Allow" and "Condition" not in s and _matches(s, action, resource) for s in statements
     )
+
+
+# Condition operators, as "IAM JSON policy elements: Condition operators" defines them
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html):
+# StringEquals exact and case-sensitive; StringLike case-sensitive with `*` and `?`; ArnEquals and
+# ArnLike likewise on ARNs. Several values of one key: any may match; several keys, or several
+# operators: all must hold; a key the request lacks: the condition does not hold.
+_OPERATORS = {
+    "StringEquals": lambda value, wanted: value == wanted,
+    "StringLike": lambda value, wanted: bool(_pattern(wanted, True).match(value)),
+    "ArnEquals": lambda value, wanted: value == wanted,
+    "ArnLike": lambda value, wanted: bool(_pattern(wanted, True).match(value)),
+}
+
+
+def condition_holds(condition: Mapping[str, Mapping[str, Any]], context: Mapping[str, str]) -> bool:
+    """Whether a statement's Condition holds for a request whose condition keys are `context`.
+
+    Raises:
+        ValueError: an operator this evaluator does not know (rather than a silent answer).
+    """
+    for operator, keys in condition.items():
+        if operator not in _OPERATORS:
+            raise ValueError(f"condition operator {operator} is not evaluated here: add it to tests/iam_policy.py")
+        for key, wanted in keys.items():
+            value = context.get(key)
+            if value is None or not any(_OPERATORS[operator](value, w) for w in _listed(wanted)):
+                return False
+    return True
+
+
+def trust_allows(
+    document: Mapping[str, Any], principal: Mapping[str, str], action: str, context: Mapping[str, str]
+) -> bool:
+    """Whether a role's trust policy lets `principal` (`{"Federated": ARN}`) perform `action`
+    (`sts:AssumeRoleWithWebIdentity`) in a request with condition keys `context`: an Allow naming
+    the principal and the action whose Condition holds, and no Deny that matches."""
+
+    def names(statement: Mapping[str, Any]) -> bool:
+        listed = statement.get("Principal")
+        if listed == "*":
+            return True
+        actions = _listed(statement.get("Action"))
+        return any(value in _listed((listed or {}).get(kind)) for kind, value in principal.items()) and any(
+            _pattern(a, False).match(action) for a in actions
+        )
+
+    def holds(statement: Mapping[str, Any]) -> bool:
+        return condition_holds(statement.get("Condition") or {}, context)
+
+    statements = _statements(document)
+    if any(s.get("Effect") == "Deny" and names(s) and holds(s) for s in statements):
+        return False
+    return any(s.get("Effect") == "Allow" and names(s) and holds(s) for s in statements)

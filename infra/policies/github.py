@@ -19,7 +19,7 @@ Authorization Reference's (https://docs.aws.amazon.com/service-authorization/lat
 Where an action has no resource type, its only resource is "*": glue's security-configuration
 actions, kms:CreateKey and kms:ListAliases, logs:DescribeLogGroups, sns:Unsubscribe and
 Get/SetSubscriptionAttributes (a subscription has no ARN of its own there). KMS key ids are
-random, so the stack's key is found by the tag the stack puts on it at creation
+random, so the stack's key is found by the tag (its alias) the stack puts on it at creation
 (`aws:RequestTag` on CreateKey, `aws:ResourceTag` after; "ABAC for AWS KMS",
 https://docs.aws.amazon.com/kms/latest/developerguide/abac.html). Pure; no Pulumi.
 """
@@ -35,8 +35,8 @@ GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 # The audience aws-actions/configure-aws-credentials asks GitHub for (its README, OIDC quick start).
 AUDIENCE = "sts.amazonaws.com"
 MAIN_BRANCH = "main"
-# The tag the stack's KMS key carries, naming its stack: what the deploy role's key grants match.
-STACK_TAG = "silver-to-gold:stack"
+# The tag the stack's KMS key carries, its alias: what the deploy role's key grants match.
+KEY_ALIAS_TAG = "silver-to-gold:alias"
 # The Terraform AWS provider (which pulumi-aws bridges) names a bucket from `bucket_prefix` with a
 # 26-character unique suffix (terraform-plugin-sdk helper/id, `UniqueIDSuffixLength`): 26 `?`
 # match exactly that, so `silver-to-gold-dev-` does not also match stack `dev-x`'s buckets.
@@ -334,14 +334,14 @@ def deploy_policy(scope: DeployScope) -> dict[str, Any]:
         allow("TheWorkgroup", WORKGROUP_ACTIONS, [f"arn:aws:athena:{s.region}:{s.account}:workgroup/{s.workgroup}"]),
     ]
     if s.key_alias:
-        tagged = {f"aws:RequestTag/{STACK_TAG}": s.stack}
+        tagged = {f"aws:RequestTag/{KEY_ALIAS_TAG}": s.key_alias}
         statements += [
             allow("CreateTheStacksKeyTagged", ["kms:CreateKey", "kms:TagResource"], "*", {"StringEquals": tagged}),
             allow(
                 "TheStacksKeyByItsTag",
                 KEY_ACTIONS,
                 f"arn:aws:kms:{s.region}:{s.account}:key/*",
-                {"StringEquals": {f"aws:ResourceTag/{STACK_TAG}": s.stack}},
+                {"StringEquals": {f"aws:ResourceTag/{KEY_ALIAS_TAG}": s.key_alias}},
             ),
             allow("TheStacksKeyAlias", ALIAS_ACTIONS, f"arn:aws:kms:{s.region}:{s.account}:{s.key_alias}"),
             allow("ListAliasesHasNoResourceType", "kms:ListAliases", "*"),
