@@ -15,7 +15,6 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.policies import lake_key_policy
-from infra.policies.github import KEY_ALIAS_TAG
 
 
 @dataclass(frozen=True)
@@ -52,9 +51,6 @@ class LakeKey(pulumi.ComponentResource):
                 enable_key_rotation=True,
                 deletion_window_in_days=30,
                 policy=policy,
-                # The alias as a tag: the CI deploy role's key grants find the stack's key by it
-                # (infra/policies/github.py), as no alias exists yet when the key is created.
-                tags={KEY_ALIAS_TAG: args.alias},
             ),
             opts=child,
         )

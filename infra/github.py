@@ -69,7 +69,6 @@ def scope_of(
         databases=tuple(dict.fromkeys(databases)),
         tables=tuple(tables),
         log_groups=tuple(declared_log_groups),
-        metric_filter_group=s.job_log_groups[0],  # the run metrics' filters read the job's output group
         alarms=alarms,
         dashboard=names.dashboard_name(s.stack),
         rule=names.failure_rule_name(s.stack),

@@ -4,7 +4,7 @@
 the parameters naming a resource) to the IAM actions and resource ARNs it is authorized
 against; `allows` says whether a policy document allows an action on a resource, `trust_allows` whether a
 role's trust policy lets a principal assume it with given condition keys (`condition_holds`:
-StringEquals, StringLike, ArnEquals, ArnLike). Used to check
+StringEquals, StringLike, ArnEquals, ArnLike, and ForAnyValue: of each). Used to check
 that the operator policy (`infra.policies.operator_policy`) allows every call the CLI makes in
 the e2e suite. Pure; tested in tests/automation/test_operator_policy_calls.py.
 
@@ -175,7 +175,10 @@ def allows(document: Mapping[str, Any], action: str, resource: str) -> bool:
 # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html):
 # StringEquals exact and case-sensitive; StringLike case-sensitive with `*` and `?`; ArnEquals and
 # ArnLike likewise on ARNs. Several values of one key: any may match; several keys, or several
-# operators: all must hold; a key the request lacks: the condition does not hold.
+# operators: all must hold; a key the request lacks: the condition does not hold. A multivalued key
+# (`kms:ResourceAliases`) takes a set operator: `ForAnyValue:` holds when any of the request's values
+# matches ("Multivalued context keys",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
 _OPERATORS = {
     "StringEquals": lambda value, wanted: value == wanted,
     "StringLike": lambda value, wanted: bool(_pattern(wanted, True).match(value)),
@@ -184,18 +187,25 @@ _OPERATORS = {
 }
 
 
-def condition_holds(condition: Mapping[str, Mapping[str, Any]], context: Mapping[str, str]) -> bool:
-    """Whether a statement's Condition holds for a request whose condition keys are `context`.
+def condition_holds(condition: Mapping[str, Mapping[str, Any]], context: Mapping[str, Any]) -> bool:
+    """Whether a statement's Condition holds for a request whose condition keys are `context`
+    (a value per key; a list for a multivalued key).
 
     Raises:
         ValueError: an operator this evaluator does not know (rather than a silent answer).
     """
-    for operator, keys in condition.items():
-        if operator not in _OPERATORS:
-            raise ValueError(f"condition operator {operator} is not evaluated here: add it to tests/iam_policy.py")
+    for qualified, keys in condition.items():
+        qualifier, _, operator = qualified.rpartition(":")
+        if operator not in _OPERATORS or qualifier not in ("", "ForAnyValue"):
+            raise ValueError(f"condition operator {qualified} is not evaluated here: add it to tests/iam_policy.py")
         for key, wanted in keys.items():
             value = context.get(key)
-            if value is None or not any(_OPERATORS[operator](value, w) for w in _listed(wanted)):
+            if value is None:
+                return False
+            values = _listed(value) if qualifier == "ForAnyValue" else [value]
+            if qualifier == "" and not isinstance(value, str):
+                raise ValueError(f"{key} has several values: a set operator (ForAnyValue:) must test it")
+            if not any(_OPERATORS[operator](v, w) for v in values for w in _listed(wanted)):
                 return False
     return True
 

@@ -13,15 +13,16 @@ holds the role to the listed subjects exactly ("Configuring a role for GitHub OI
 provider", IAM User Guide,
 https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html#idp_oidc_Create_GitHub).
 
-Permissions. IAM actions and the resource types each is authorized on are the Service
+Permissions. Only what the Pulumi AWS provider calls for the resources as the stack declares them:
+the stack sets no tags, so the provider reads tags (Get/List) but never writes them.
+IAM actions and the resource types each is authorized on are the Service
 Authorization Reference's (https://docs.aws.amazon.com/service-authorization/latest/reference/);
 `tests/ci/test_deploy_policy.py` holds every action and resource here to parliament's copy of it.
-Where an action has no resource type, its only resource is "*": glue's security-configuration
-actions, kms:CreateKey and kms:ListAliases, logs:DescribeLogGroups, sns:Unsubscribe and
+Where an action has no resource type, its only resource is "*": glue:CreateCrawler and glue's
+security-configuration actions, kms:CreateKey and kms:ListAliases, logs:DescribeLogGroups, sns:Unsubscribe and
 Get/SetSubscriptionAttributes (a subscription has no ARN of its own there). KMS key ids are
-random, so the stack's key is found by the tag (its alias) the stack puts on it at creation
-(`aws:RequestTag` on CreateKey, `aws:ResourceTag` after; "ABAC for AWS KMS",
-https://docs.aws.amazon.com/kms/latest/developerguide/abac.html). Pure; no Pulumi.
+random: what could harm a key is granted on the key the stack's alias names, the reads on every key
+of the account and region. Pure; no Pulumi.
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 # The audience aws-actions/configure-aws-credentials asks GitHub for (its README, OIDC quick start).
 AUDIENCE = "sts.amazonaws.com"
 MAIN_BRANCH = "main"
-# The tag the stack's KMS key carries, its alias: what the deploy role's key grants match.
-KEY_ALIAS_TAG = "silver-to-gold:alias"
 # The Terraform AWS provider (which pulumi-aws bridges) names a bucket from `bucket_prefix` with a
 # 26-character unique suffix (terraform-plugin-sdk helper/id, `UniqueIDSuffixLength`): 26 `?`
 # match exactly that, so `silver-to-gold-dev-` does not also match stack `dev-x`'s buckets.
@@ -88,7 +87,6 @@ class DeployScope:
     databases: tuple[str, ...]  # the catalog databases the stack creates
     tables: tuple[tuple[str, str], ...]  # (database, table) the stack creates
     log_groups: tuple[str, ...]  # the log groups the stack declares
-    metric_filter_group: str  # the log group the run metrics' filters read
     alarms: tuple[str, ...]
     dashboard: str
     rule: str
@@ -122,7 +120,6 @@ BUCKET_ACTIONS = (
     "s3:PutEncryptionConfiguration",
     "s3:GetBucketObjectLockConfiguration",
     "s3:GetBucketTagging",
-    "s3:PutBucketTagging",
     "s3:GetBucketPolicy",
     "s3:PutBucketPolicy",
     "s3:DeleteBucketPolicy",
@@ -136,11 +133,10 @@ OBJECT_ACTIONS = (
     "s3:DeleteObject",
     "s3:DeleteObjectVersion",
     "s3:GetObjectTagging",
-    "s3:PutObjectTagging",
 )
 GLUE_RESOURCE_ACTIONS = {
     "job": ("glue:CreateJob", "glue:UpdateJob", "glue:GetJob", "glue:DeleteJob"),
-    "crawler": ("glue:CreateCrawler", "glue:UpdateCrawler", "glue:GetCrawler", "glue:DeleteCrawler"),
+    "crawler": ("glue:UpdateCrawler", "glue:GetCrawler", "glue:DeleteCrawler"),
     "trigger": (
         "glue:CreateTrigger",
         "glue:UpdateTrigger",
@@ -150,17 +146,9 @@ GLUE_RESOURCE_ACTIONS = {
         "glue:StopTrigger",
     ),
 }
-GLUE_TAG_ACTIONS = ("glue:GetTags", "glue:TagResource", "glue:UntagResource")
-CATALOG_ACTIONS = (
-    "glue:CreateDatabase",
-    "glue:GetDatabase",
-    "glue:UpdateDatabase",
-    "glue:DeleteDatabase",
-    "glue:CreateTable",
-    "glue:GetTable",
-    "glue:UpdateTable",
-    "glue:DeleteTable",
-)
+GLUE_TAG_ACTIONS = ("glue:GetTags",)
+DATABASE_ACTIONS = ("glue:CreateDatabase", "glue:GetDatabase", "glue:UpdateDatabase")
+TABLE_ACTIONS = ("glue:CreateTable", "glue:GetTable", "glue:UpdateTable", "glue:DeleteTable")
 SECURITY_CONFIGURATION_ACTIONS = (
     "glue:CreateSecurityConfiguration",
     "glue:GetSecurityConfiguration",
@@ -172,8 +160,6 @@ ROLE_ACTIONS = (
     "iam:UpdateRole",
     "iam:UpdateAssumeRolePolicy",
     "iam:DeleteRole",
-    "iam:TagRole",
-    "iam:UntagRole",
     "iam:PutRolePolicy",
     "iam:GetRolePolicy",
     "iam:DeleteRolePolicy",
@@ -189,8 +175,6 @@ POLICY_ACTIONS = (
     "iam:CreatePolicyVersion",
     "iam:DeletePolicyVersion",
     "iam:DeletePolicy",
-    "iam:TagPolicy",
-    "iam:UntagPolicy",
     "iam:ListEntitiesForPolicy",
 )
 # The CI roles are read by `up` (and refresh), never written: a role that could rewrite its own
@@ -204,8 +188,6 @@ LOG_GROUP_ACTIONS = (
     "logs:AssociateKmsKey",
     "logs:DisassociateKmsKey",
     "logs:ListTagsForResource",
-    "logs:TagResource",
-    "logs:UntagResource",
     "logs:ListTagsLogGroup",
 )
 METRIC_FILTER_ACTIONS = ("logs:PutMetricFilter", "logs:DeleteMetricFilter", "logs:DescribeMetricFilters")
@@ -214,8 +196,6 @@ ALARM_ACTIONS = (
     "cloudwatch:DescribeAlarms",
     "cloudwatch:DeleteAlarms",
     "cloudwatch:ListTagsForResource",
-    "cloudwatch:TagResource",
-    "cloudwatch:UntagResource",
 )
 DASHBOARD_ACTIONS = ("cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards")
 RULE_ACTIONS = (
@@ -226,8 +206,6 @@ RULE_ACTIONS = (
     "events:RemoveTargets",
     "events:ListTargetsByRule",
     "events:ListTagsForResource",
-    "events:TagResource",
-    "events:UntagResource",
 )
 TOPIC_ACTIONS = (
     "sns:CreateTopic",
@@ -237,8 +215,6 @@ TOPIC_ACTIONS = (
     "sns:Subscribe",
     "sns:ListSubscriptionsByTopic",
     "sns:ListTagsForResource",
-    "sns:TagResource",
-    "sns:UntagResource",
 )
 SUBSCRIPTION_ACTIONS = ("sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes")
 WORKGROUP_ACTIONS = (
@@ -249,25 +225,18 @@ WORKGROUP_ACTIONS = (
     "athena:CreateNamedQuery",
     "athena:GetNamedQuery",
     "athena:DeleteNamedQuery",
-    "athena:ListTagsForResource",
-    "athena:TagResource",
-    "athena:UntagResource",
+    "athena:ListTagsForResource",  # the provider reads a workgroup's tags; the stack sets none
 )
-KEY_ACTIONS = (
+# Read back and rotated by the provider right after CreateKey, before the key has its alias.
+KEY_READ_ACTIONS = (
     "kms:DescribeKey",
     "kms:GetKeyPolicy",
-    "kms:PutKeyPolicy",
     "kms:GetKeyRotationStatus",
-    "kms:EnableKeyRotation",
-    "kms:UpdateKeyDescription",
     "kms:ListResourceTags",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:ScheduleKeyDeletion",
-    "kms:CreateAlias",
-    "kms:DeleteAlias",
-    "kms:UpdateAlias",
+    "kms:EnableKeyRotation",
 )
+# What could harm a key: only on the key the stack's alias names.
+KEY_WRITE_ACTIONS = ("kms:PutKeyPolicy", "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion")
 ALIAS_ACTIONS = ("kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias")
 
 
@@ -302,13 +271,25 @@ def deploy_policy(scope: DeployScope) -> dict[str, Any]:
             )
         )
     # A database or table call is authorized on the catalog, the database and the table; deleting a
-    # database deletes its tables too.
-    catalog = [f"{glue}:catalog"]
-    catalog += [f"{glue}:database/{name}" for name in s.databases]
-    catalog += [f"{glue}:table/{name}/*" for name in s.databases]
-    catalog += [f"{glue}:table/{database}/{table}" for database, table in s.tables]
+    # database deletes its tables and functions too.
+    catalog = f"{glue}:catalog"
+    databases = [f"{glue}:database/{name}" for name in s.databases]
+    table_databases = [f"{glue}:database/{name}" for name in dict.fromkeys(d for d, _ in s.tables)]
+    tables = [f"{glue}:table/{database}/{table}" for database, table in s.tables]
     statements += [
-        allow("TheCatalogDatabasesAndTables", CATALOG_ACTIONS, sorted(set(catalog), key=catalog.index)),
+        allow("TheCatalogDatabases", DATABASE_ACTIONS, [catalog, *databases]),
+        allow(
+            "DeleteTheDatabasesAndTheirTables",
+            "glue:DeleteDatabase",
+            [
+                catalog,
+                *databases,
+                *(f"{glue}:table/{name}/*" for name in s.databases),
+                *(f"{glue}:userDefinedFunction/{name}/*" for name in s.databases),
+            ],
+        ),
+        allow("TheCatalogTables", TABLE_ACTIONS, [catalog, *table_databases, *tables]),
+        allow("CreateCrawlerHasNoResourceType", "glue:CreateCrawler", "*"),
         allow("GlueSecurityConfigurationsHaveNoResourceType", SECURITY_CONFIGURATION_ACTIONS, "*"),
         allow("TheGlueRole", ROLE_ACTIONS, [f"arn:aws:iam::{s.account}:role/{s.glue_role}"]),
         allow(
@@ -319,9 +300,11 @@ def deploy_policy(scope: DeployScope) -> dict[str, Any]:
         ),
         allow("TheOperatorPolicy", POLICY_ACTIONS, [f"arn:aws:iam::{s.account}:policy/{s.operator_policy}"]),
         allow("ReadTheCiRoles", CI_ROLE_READ_ACTIONS, [f"arn:aws:iam::{s.account}:role/{r}" for r in s.ci_roles]),
-        allow("TheLogGroups", LOG_GROUP_ACTIONS, log_group_arns(s.region, s.account, s.log_groups)),
+        # The run metrics' filters are on the job's output group, one of the declared groups.
         allow(
-            "TheRunMetricFilters", METRIC_FILTER_ACTIONS, log_group_arns(s.region, s.account, [s.metric_filter_group])
+            "TheLogGroupsAndMetricFilters",
+            [*LOG_GROUP_ACTIONS, *METRIC_FILTER_ACTIONS],
+            log_group_arns(s.region, s.account, s.log_groups),
         ),
         allow("DescribeLogGroupsHasNoResourceType", "logs:DescribeLogGroups", "*"),
         allow(
@@ -334,16 +317,23 @@ def deploy_policy(scope: DeployScope) -> dict[str, Any]:
         allow("TheWorkgroup", WORKGROUP_ACTIONS, [f"arn:aws:athena:{s.region}:{s.account}:workgroup/{s.workgroup}"]),
     ]
     if s.key_alias:
-        tagged = {f"aws:RequestTag/{KEY_ALIAS_TAG}": s.key_alias}
+        keys = f"arn:aws:kms:{s.region}:{s.account}:key/*"
         statements += [
-            allow("CreateTheStacksKeyTagged", ["kms:CreateKey", "kms:TagResource"], "*", {"StringEquals": tagged}),
+            allow("CreateKeyHasNoResourceType", "kms:CreateKey", "*"),
+            # Key ids are random and the new key has no alias yet when the provider reads it back:
+            # reads (and enabling rotation, which weakens no key) on the account's keys.
+            allow("ReadAndRotateKeys", KEY_READ_ACTIONS, keys),
+            # The rest only on the key the stack's alias points to ("kms:ResourceAliases",
+            # https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases).
             allow(
-                "TheStacksKeyByItsTag",
-                KEY_ACTIONS,
-                f"arn:aws:kms:{s.region}:{s.account}:key/*",
-                {"StringEquals": {f"aws:ResourceTag/{KEY_ALIAS_TAG}": s.key_alias}},
+                "TheKeyOfTheStacksAlias",
+                KEY_WRITE_ACTIONS,
+                keys,
+                {"ForAnyValue:StringEquals": {"kms:ResourceAliases": s.key_alias}},
             ),
-            allow("TheStacksKeyAlias", ALIAS_ACTIONS, f"arn:aws:kms:{s.region}:{s.account}:{s.key_alias}"),
+            # An alias call is authorized on the alias and on its key; pointing the stack's alias at a
+            # key harms no key.
+            allow("TheStacksKeyAlias", ALIAS_ACTIONS, [f"arn:aws:kms:{s.region}:{s.account}:{s.key_alias}", keys]),
             allow("ListAliasesHasNoResourceType", "kms:ListAliases", "*"),
         ]
     return document(*statements)

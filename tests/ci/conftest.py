@@ -28,3 +28,11 @@ def with_github(project_root, cli_env):
         return cache[stack, repository]
 
     return render
+
+
+@pytest.fixture(scope="session")
+def render_github_config(project_root, cli_env):
+    """`render_github_config(stack, config)`: an inline config (no stack file) with `githubRepository`."""
+    return lambda stack, config: Rendered(
+        synth_config(stack, {**config, "githubRepository": REPOSITORY}, project_root, cli_env)
+    )

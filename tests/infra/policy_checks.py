@@ -29,7 +29,7 @@ def by_principal(document: Mapping[str, Any], principal: Any) -> list[dict]:
     return [s for s in statements(document) if s.get("Principal") == principal]
 
 
-def _condition_holds(condition: Mapping[str, Mapping[str, Any]], context: Mapping[str, str]) -> bool:
+def _condition_holds(condition: Mapping[str, Mapping[str, Any]], context: Mapping[str, Any]) -> bool:
     """`tests.iam_policy.condition_holds`, with an operator it does not evaluate counted as not met."""
     try:
         return condition_holds(condition, context)
@@ -38,7 +38,7 @@ def _condition_holds(condition: Mapping[str, Mapping[str, Any]], context: Mappin
 
 
 def allows_in_context(
-    document: Mapping[str, Any], action: str, resource: str, context: Iterable[tuple[str, str]] = ()
+    document: Mapping[str, Any], action: str, resource: str, context: Iterable[tuple[str, Any]] = ()
 ) -> bool:
     """`allows`, with each conditional Allow counted when `context` (condition key, value) meets its condition."""
     values = dict(context)
