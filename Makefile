@@ -77,13 +77,15 @@ docs-check: venv check-java
 	$(PY) -m tools.docs --check
 
 # Style (ruff), the architecture's import rules (import-linter: the contracts in pyproject.toml), the
-# locks hold their inputs (tools/locks.py), and the type checker (mypy: [tool.mypy] in pyproject.toml).
+# locks hold their inputs (tools/locks.py), the GitHub workflows (tools/workflow_check.py: actionlint,
+# GitHub's workflow schema, pinned actions and least permissions), and the type checker (mypy).
 lint: lint-static typecheck
 
 lint-static: venv
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m tools.locks check
+	$(PY) -m tools.workflow_check
 
 # The type checker over etl/, infra/, automation/, tools/ (pyproject.toml's [tool.mypy]).
 typecheck: venv

@@ -63,6 +63,8 @@ class StackOutputs:
     job_run_trigger: str = field(metadata=_named(out.JOB_RUN_TRIGGER))
     region: str = field(metadata=_named(out.REGION))
     operator_policy_arn: str = field(metadata=_named(out.OPERATOR_POLICY_ARN))
+    deploy_role_arn: str = field(metadata=_named(out.DEPLOY_ROLE_ARN))  # "" without githubRepository
+    preview_role_arn: str = field(metadata=_named(out.PREVIEW_ROLE_ARN))  # "" without githubRepository
     stack_settings: StackSettings = field(metadata=_named(out.STACK_SETTINGS))
     job_console_url: str = field(metadata=_named(out.JOB_CONSOLE_URL))
     athena_console_url: str = field(metadata=_named(out.ATHENA_CONSOLE_URL))
@@ -123,6 +125,8 @@ OPTIONAL_OUTPUTS = frozenset(
         out.JOB_ERROR_LOG_GROUP,
         out.PREVIEW_QUERY_ID,
         out.REPAIR_QUERY_ID,
+        out.DEPLOY_ROLE_ARN,
+        out.PREVIEW_ROLE_ARN,
     }
 )
 S3_URI_OUTPUTS = (out.SILVER_URI, out.GOLD_URI, out.QUARANTINE_URI, out.REPORTS_URI)

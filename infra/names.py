@@ -179,6 +179,21 @@ def operator_policy_name(stack: str) -> str:
     return f"{PROJECT}-{stack}-operator"
 
 
+def deploy_role_name(stack: str) -> str:
+    """The role GitHub Actions deploys and operates the stack as (`infra.github`)."""
+    return f"{PROJECT}-{stack}-deploy"
+
+
+def preview_role_name(stack: str) -> str:
+    """The role GitHub Actions previews the stack's changes as, on a pull request (`infra.github`)."""
+    return f"{PROJECT}-{stack}-preview"
+
+
+def deploy_policy_name(stack: str) -> str:
+    """The deploy role's inline policy: what `pulumi up` of the stack manages."""
+    return f"{PROJECT}-{stack}-deploy"
+
+
 def job_log_group_prefix(job_name: str) -> str:
     """The job's `--custom-logGroup-prefix`: one per job, so per stack."""
     return f"/aws-glue/jobs/{job_name}"

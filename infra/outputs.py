@@ -41,6 +41,10 @@ REGION = "region"
 # The customer-managed IAM policy with what the operations CLI calls on this stack
 # (`infra.policies.operator_policy`): attach it to an operator's role or CI's.
 OPERATOR_POLICY_ARN = "operatorPolicyArn"
+# With `githubRepository`: the roles GitHub Actions assume by OIDC (`infra.github`), to deploy and
+# operate the stack (main branch, the stack's environment) and to preview it (pull requests); else "".
+DEPLOY_ROLE_ARN = "deployRoleArn"
+PREVIEW_ROLE_ARN = "previewRoleArn"
 # What the stack set on the resources it owns, for `doctor` to compare the account against
 # (`StackSettings` below; `infra.pipeline.stack_settings` builds it).
 STACK_SETTINGS = "stackSettings"

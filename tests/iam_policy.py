@@ -3,7 +3,9 @@
 `iam_requests` maps one recorded call (`tests/api_calls/sitecustomize.py`: service, operation,
 the parameters naming a resource) to the IAM actions and resource ARNs it is authorized
 against; `allows` and `decision` (the evaluator the emulator uses too, `tools.emulator.policy`)
-say whether policy documents allow an action on a resource. Used to hold every call the CLI
+say whether policy documents allow an action on a resource; `trust_allows` whether a role's trust
+policy lets a principal assume it with given condition keys (`condition_holds`: StringEquals,
+StringLike, ArnEquals, ArnLike, and ForAnyValue: of each). Used to hold every call the CLI
 makes in the e2e suite to the verbs' declaration (`infra.policies.verbs`) and to the operator
 policy (`infra.policies.operator_policy`). Pure; tested in
 tests/automation/test_operator_policy_calls.py.
@@ -26,7 +28,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from tools.emulator.policy import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, NotEvaluated, allows, decision
+from tools.emulator.policy import (
+    ALLOWED,
+    EXPLICIT_DENY,
+    IMPLICIT_DENY,
+    NotEvaluated,
+    _pattern,
+    allows,
+    decision,
+    listed,
+    statements,
+)
 
 __all__ = [
     "ALLOWED",
@@ -151,3 +163,67 @@ def iam_requests(call: Mapping[str, Any], stack: Stack) -> list[tuple[str, str]]
     if (service, operation) in (("iam", "SimulateCustomPolicy"), ("cloudwatch", "GetMetricData")):
         return [(f"{service}:{operation}", "*")]
     raise UnknownOperation(f"no IAM action known for {service}:{operation}: add it to tests/iam_policy.py")
+
+
+# Condition operators, as "IAM JSON policy elements: Condition operators" defines them
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html):
+# StringEquals exact and case-sensitive; StringLike case-sensitive with `*` and `?`; ArnEquals and
+# ArnLike likewise on ARNs. Several values of one key: any may match; several keys, or several
+# operators: all must hold; a key the request lacks: the condition does not hold. A multivalued key
+# (`kms:ResourceAliases`) takes a set operator: `ForAnyValue:` holds when any of the request's values
+# matches ("Multivalued context keys",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
+_OPERATORS = {
+    "StringEquals": lambda value, wanted: value == wanted,
+    "StringLike": lambda value, wanted: bool(_pattern(wanted, True).match(value)),
+    "ArnEquals": lambda value, wanted: value == wanted,
+    "ArnLike": lambda value, wanted: bool(_pattern(wanted, True).match(value)),
+}
+
+
+def condition_holds(condition: Mapping[str, Mapping[str, Any]], context: Mapping[str, Any]) -> bool:
+    """Whether a statement's Condition holds for a request whose condition keys are `context`
+    (a value per key; a list for a multivalued key).
+
+    Raises:
+        ValueError: an operator this evaluator does not know (rather than a silent answer).
+    """
+    for qualified, keys in condition.items():
+        qualifier, _, operator = qualified.rpartition(":")
+        if operator not in _OPERATORS or qualifier not in ("", "ForAnyValue"):
+            raise ValueError(f"condition operator {qualified} is not evaluated here: add it to tests/iam_policy.py")
+        for key, wanted in keys.items():
+            value = context.get(key)
+            if value is None:
+                return False
+            values = listed(value) if qualifier == "ForAnyValue" else [value]
+            if qualifier == "" and not isinstance(value, str):
+                raise ValueError(f"{key} has several values: a set operator (ForAnyValue:) must test it")
+            if not any(_OPERATORS[operator](v, w) for v in values for w in listed(wanted)):
+                return False
+    return True
+
+
+def trust_allows(
+    document: Mapping[str, Any], principal: Mapping[str, str], action: str, context: Mapping[str, str]
+) -> bool:
+    """Whether a role's trust policy lets `principal` (`{"Federated": ARN}`) perform `action`
+    (`sts:AssumeRoleWithWebIdentity`) in a request with condition keys `context`: an Allow naming
+    the principal and the action whose Condition holds, and no Deny that matches."""
+
+    def names(statement: Mapping[str, Any]) -> bool:
+        listed = statement.get("Principal")
+        if listed == "*":
+            return True
+        actions = listed(statement.get("Action"))
+        return any(value in listed((listed or {}).get(kind)) for kind, value in principal.items()) and any(
+            _pattern(a, False).match(action) for a in actions
+        )
+
+    def holds(statement: Mapping[str, Any]) -> bool:
+        return condition_holds(statement.get("Condition") or {}, context)
+
+    found = statements(document)
+    if any(s.get("Effect") == "Deny" and names(s) and holds(s) for s in found):
+        return False
+    return any(s.get("Effect") == "Allow" and names(s) and holds(s) for s in found)

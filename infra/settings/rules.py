@@ -42,6 +42,12 @@ _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _GLUE_NAME = re.compile(r"^[a-z0-9_]{1,255}$")
 _GLUE_RESOURCE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A GitHub owner (user or organization: letters, digits, single hyphens) and repository (letters,
+# digits, '-', '_', '.'), each optionally with the numeric id an immutable subject claim appends
+# (`repo:owner@123/name@456:...`, aws-actions/configure-aws-credentials README, "Immutable sub claim").
+_GITHUB_REPOSITORY = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(@\d+)?/[A-Za-z0-9_.-]{1,100}(@\d+)?$"
+)
 _KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key/[A-Za-z0-9-]+$")
 
 Check = Callable[[Settings], "str | None"]
@@ -195,6 +201,12 @@ def warning_comes_before_the_gate(s: Settings) -> str | None:
     return f"between 0 and maxRejectRatio ({s.max_reject_ratio}): a warning above the gate would never come first"
 
 
+def github_repository_is_owner_slash_name(s: Settings) -> str | None:
+    if not s.github_repository or _GITHUB_REPOSITORY.match(s.github_repository):
+        return None
+    return "owner/name of a GitHub repository (owner@ID/name@ID for immutable subject claims), or empty for none"
+
+
 # In this order: with two bad values, the first rule's message is the one raised.
 RULES: tuple[Rule, ...] = (
     Rule(REGION.name, region_is_an_aws_region),
@@ -224,6 +236,7 @@ RULES: tuple[Rule, ...] = (
     Rule("maxRejectRatio", reject_ratio_is_a_share),
     Rule("quarantineRetentionDays", quarantine_outlives_the_jobs_expiry),
     Rule("rejectRatioWarning", warning_comes_before_the_gate),
+    Rule("githubRepository", github_repository_is_owner_slash_name),
 )
 
 
@@ -266,6 +279,8 @@ def physical_names(s: Settings) -> dict[str, str]:
         "cloudwatch_dashboard": names.dashboard_name(s.stack),
         "metric_filter": names.metric_filter_name(s.stack, max((m.name for m in RUN_METRICS), key=len)),
     }
+    if s.github_ci:
+        found["iam_role"] = max(s.role_name, names.deploy_role_name(s.stack), names.preview_role_name(s.stack), key=len)
     if s.creates_bucket:
         found["bucket_prefix"] = max(names.bucket_prefix(s.stack), names.access_log_bucket_prefix(s.stack), key=len)
     return found

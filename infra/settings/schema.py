@@ -153,6 +153,13 @@ class Settings:
         "A CloudWatch alarm notifies the alerts topic when a run's rejected/read rows exceed this, before the gate "
         "(maxRejectRatio) fails runs: between 0 and maxRejectRatio, empty for half of it.",
     )
+    github_repository: str = _key(
+        "",
+        "owner/name of the GitHub repository whose Actions deploy this stack (docs/ci.md): the stack trusts the "
+        "account's GitHub OIDC provider with a deploy role (its main branch and its environment named after the "
+        "stack) and a preview role (its pull requests); owner@ID/name@ID for immutable subject claims. Empty for "
+        "none.",
+    )
 
     @property
     def creates_bucket(self) -> bool:
@@ -207,6 +214,11 @@ class Settings:
         return names.role_log_groups(
             self.log_group_prefix, self.security_configuration_name, self.role_name, self.uses_kms
         )
+
+    @property
+    def github_ci(self) -> bool:
+        """Whether the stack trusts a GitHub repository's workflows (the deploy and preview roles)."""
+        return bool(self.github_repository)
 
     @property
     def lake_on_destroy_output(self) -> str:

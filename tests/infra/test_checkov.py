@@ -26,8 +26,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from automation.stack.synth import read_stack_config
 from infra import outputs
 from infra.terraform_plan import skipped_resources, to_plan
+from tests.infra.conftest import Rendered, synth_config
 
 ALLOWLIST = Path(__file__).resolve().parents[2] / "infra" / "checkov_allowlist.yaml"
 CONDITIONS = {"no-kms-key"}
@@ -112,6 +114,7 @@ class Scan:
     plan_path: Path
     report: dict
     has_kms_key: bool
+    rendering: dict
 
     @property
     def passed(self) -> list[tuple[str, str]]:
@@ -149,15 +152,23 @@ def run_checkov(plan_path: Path) -> dict:
     return found[0]
 
 
+# Each stack as a team deploying it from GitHub Actions has it: with `githubRepository`, the stack's
+# files plus the deploy and preview roles (docs/ci.md); a superset of the stack without the setting.
+GITHUB_REPOSITORY = "acme/lake"
+
+
 @pytest.fixture(scope="session", params=STACKS)
-def scan(request, tmp_path_factory) -> Scan:
+def scan(request, tmp_path_factory, project_root, cli_env) -> Scan:
     stack = request.param
-    rendered = request.getfixturevalue(stack)
+    config, _ = read_stack_config(stack)
+    rendered = Rendered(synth_config(stack, {**config, "githubRepository": GITHUB_REPOSITORY}, project_root, cli_env))
+    assert [r for r in rendered.resources if r["name"].endswith("-deploy-role")], "no deploy role to judge"
     rendering = {"resources": rendered.resources, "outputs": rendered.outputs}
     plan = to_plan(rendering, region=rendered.outputs.get(outputs.REGION))
     plan_path = tmp_path_factory.mktemp(f"checkov-{stack}") / f"{stack}.tfplan.json"
     plan_path.write_text(json.dumps(plan, indent=2, sort_keys=True))
-    return Scan(stack, plan, plan_path, run_checkov(plan_path), bool(rendered.outputs.get(outputs.KMS_KEY_ARN)))
+    has_kms_key = bool(rendered.outputs.get(outputs.KMS_KEY_ARN))
+    return Scan(stack, plan, plan_path, run_checkov(plan_path), has_kms_key, rendering)
 
 
 def describe(findings: list[tuple[str, str]], report: dict) -> str:
@@ -215,14 +226,19 @@ def test_checkov_judged_the_whole_stack(scan: Scan):
     evaluated_on = {(check, resource.split(".")[0]) for check, resource in evaluated}
     missing = {check: kinds for check, kinds in MUST_EVALUATE.items() if not {(check, k) for k in kinds} & evaluated_on}
     assert not missing, f"{scan.stack}: Checkov never evaluated {missing}: the converter lost them"
+    # The GitHub Actions roles' policies and trust were judged too.
+    judged = {resource for _, resource in evaluated}
+    for resource in (
+        "aws_iam_role_policy.silver_to_gold_deploy_role_policy",
+        "aws_iam_role.silver_to_gold_deploy_role",
+    ):
+        assert resource in judged, f"{scan.stack}: Checkov never evaluated {resource}"
 
 
-def test_every_aws_resource_reaches_the_plan(scan: Scan, request):
-    rendered = request.getfixturevalue(scan.stack)
-    aws = [r for r in rendered.resources if r["type"].startswith("aws:")]
+def test_every_aws_resource_reaches_the_plan(scan: Scan):
+    aws = [r for r in scan.rendering["resources"] if r["type"].startswith("aws:")]
     assert len(scan.plan["planned_values"]["root_module"]["resources"]) == len(aws)
-    rendering = {"resources": rendered.resources, "outputs": rendered.outputs}
-    assert all(not line.startswith("aws:") for line in skipped_resources(rendering))
+    assert all(not line.startswith("aws:") for line in skipped_resources(scan.rendering))
 
 
 def test_no_failed_check_outside_the_allowlist(scan: Scan):

@@ -54,6 +54,7 @@ def test_the_config_keys_are_the_ones_stacks_already_set():
         ("maxRejectRatio", "max_reject_ratio"),
         ("quarantineRetentionDays", "quarantine_retention_days"),
         ("rejectRatioWarning", "reject_ratio_warning"),
+        ("githubRepository", "github_repository"),
     ]
 
 

@@ -375,6 +375,7 @@ def test_dev_outputs(dev):
         "crawlerLogGroup": "/aws-glue/crawlers",
         "crawlerName": "crawler-gold-data",
         "dashboardName": "silver-to-gold-dev",
+        "deployRoleArn": "",  # no githubRepository: no GitHub Actions roles (tests/ci)
         "dashboardUrl": "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1"
         "#dashboards/dashboard/silver-to-gold-dev",
         "goldDatabase": "gold_data",
@@ -389,6 +390,7 @@ def test_dev_outputs(dev):
         "kmsKeyArn": "",
         "lakeBucket": "silver-to-gold-dev-20261124abcdef",
         "lakeOnDestroy": "retained",
+        "previewRoleArn": "",
         "previewSql": "SELECT * FROM gold_data.sample_data_aggregated LIMIT 10",
         "pricePerDpuHour": 0.44,
         "quarantineUri": "s3://silver-to-gold-dev-20261124abcdef/quarantine/sample_data_aggregated/",

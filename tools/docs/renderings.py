@@ -122,6 +122,8 @@ OUTPUT_PURPOSES = {
     out.PRICE_PER_DPU_HOUR: "USD per DPU-hour, for cost reports",
     out.REGION: "the stack's region",
     out.OPERATOR_POLICY_ARN: "attach to whoever runs the operations CLI",
+    out.DEPLOY_ROLE_ARN: "with `githubRepository`: the role GitHub Actions deploys and runs the stack as (docs/ci.md)",
+    out.PREVIEW_ROLE_ARN: "with `githubRepository`: the role pull requests preview the stack's changes as (docs/ci.md)",
     out.JOB_CONSOLE_URL: "the job's runs in the console",
     out.ATHENA_CONSOLE_URL: "Athena's query editor",
     out.REJECTS_TABLE: 'rejected rows, in `goldDatabase`, one partition per run ("Rejected rows" below)',
