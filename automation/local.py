@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Iterator
 from automation.lake import SAMPLE_MARKER, SilverFile, local_files_by_partition, silver_files, sorted_specs
 from automation.pipeline import Notify, QueryResult, silent
 from automation.rejects import RejectsSummary, find_run, gate_of, summarize_rejects
+from automation.wording import plural
 from etl.arguments import DEFAULT_MAX_REJECT_RATIO, DEFAULT_MODE, LakeLayout, build_job_arguments, to_argv
 from etl.errors import PipelineError
 from etl.files import is_data_file
@@ -212,7 +213,7 @@ class LocalBackend:
             detail = self._ensure_sample(Path(self.lake, "silver", SILVER.table))
         with self._naming_spark_log():
             partitions = self.register_silver(location)
-        return f"{detail}; {partitions} partitions in {SILVER.qualified_name}"
+        return f"{detail}; {plural(partitions, 'partition')} in {SILVER.qualified_name}"
 
     def run_job(self) -> RunReport:
         from etl import job

@@ -15,6 +15,7 @@ from time import perf_counter
 from typing import Any, Callable, Protocol, Sequence
 
 from automation.rejects import describe_reasons, top_reasons
+from automation.wording import plural
 from etl.errors import PipelineError
 from etl.report import RunReport
 from etl.schema import GOLD, TableSchema, preview_sql
@@ -180,7 +181,9 @@ def run_pipeline(backend: Backend, progress: Progress) -> PipelineResult:
         timed("load silver", backend.load_silver, str)
         result.report = timed("run job", backend.run_job, _describe_report)
         result.partitions = timed(
-            "register partitions", backend.register_partitions, lambda p: f"{len(p)} gold partitions in the catalog"
+            "register partitions",
+            backend.register_partitions,
+            lambda p: f"{plural(len(p), 'gold partition')} in the catalog",
         )
 
         def verify() -> QueryResult:
@@ -193,8 +196,8 @@ def run_pipeline(backend: Backend, progress: Progress) -> PipelineResult:
             "verify",
             verify,
             lambda q: (
-                f"one Parquet file in each of {len(result.files_per_partition)} folders; "
-                f"preview returned {len(q.rows)} rows"
+                f"one Parquet file in each of {plural(len(result.files_per_partition), 'folder')}; "
+                f"preview returned {plural(len(q.rows), 'row')}"
             ),
         )
         report = result.report
@@ -213,9 +216,9 @@ def _describe_report(report: RunReport) -> str:
         detail = f"nothing changed in silver: gold left as it was ({report.plan})"
     else:
         detail = (
-            f"{report.rows_read:,} rows read, {report.rows_rejected:,} quarantined, "
-            f"{report.partitions_written} partitions written, {report.partitions_dropped} dropped"
+            f"{plural(report.rows_read, 'row')} read, {report.rows_rejected:,} quarantined, "
+            f"{plural(report.partitions_written, 'partition')} written, {report.partitions_dropped:,} dropped"
         )
     if report.quarantine_runs_expired:
-        detail += f"; {report.quarantine_runs_expired} old quarantine runs removed"
+        detail += f"; {plural(report.quarantine_runs_expired, 'old quarantine run')} removed"
     return detail

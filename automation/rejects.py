@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
+from automation.wording import plural
 from etl.errors import PipelineError
 from etl.rejects import check_run_id, rejects_by_month_sql, rejects_by_reason_sql, rejects_sample_sql
 from etl.report import RunReport
@@ -180,7 +181,8 @@ def describe_reasons(reasons: Sequence[tuple[str, int]], report: RunReport | Non
     if not reasons:
         if report is None or not report.rows_rejected:
             return "nothing rejected"
-        return f"{report.rows_rejected:,} rows rejected, not in the rejects table (see {report.quarantine_location})"
+        rejected = plural(report.rows_rejected, "row")
+        return f"{rejected} rejected, not in the rejects table (see {report.quarantine_location})"
     shown = "; ".join(f"{reason} {count:,}" for reason, count in reasons[:limit])
     more = len(reasons) - limit
     return shown + (f" (+{more} more)" if more > 0 else "")
@@ -196,7 +198,7 @@ def _unregistered_note(report: RunReport, table: TableSchema) -> str:
         return f"run {report.run_id} rejected nothing"
     where = report.quarantine_location or "the quarantine location"
     return (
-        f"run {report.run_id} rejected {report.rows_rejected:,} rows but registered no partition in "
+        f"run {report.run_id} rejected {plural(report.rows_rejected, 'row')} but registered no partition in "
         f"{table.qualified_name} (the job's log says why): read them in {where}"
     )
 

@@ -32,6 +32,7 @@ from automation.aws.silver import SampleMaker, load_silver
 from automation.lake import silver_files
 from automation.outputs import StackOutputs
 from automation.pipeline import Notify, QueryResult, silent
+from automation.wording import plural
 from etl.errors import PipelineError
 from etl.report import RunReport
 from etl.sample import SampleSpec
@@ -150,7 +151,7 @@ class AwsBackend:
                 f"the silver table {database}.{table} has no partitions: add --load-silver (or run `load-silver`) "
                 "so the job has something to read"
             )
-        return f"{len(partitions)} partitions already in {database}.{table}"
+        return f"{plural(len(partitions), 'partition')} already in {database}.{table}"
 
     def run_job(self) -> RunReport:
         run_id = start_job_run(self.stack, self.options.mode, self.options.timeout_minutes)

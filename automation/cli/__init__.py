@@ -14,11 +14,13 @@ where its traceback was saved: `error_log_path()`, `$XDG_CACHE_HOME/silver-to-go
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
-from typing import Callable, NoReturn, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 from automation.cli import doctor as doctor_verb
 from automation.cli import local as local_verb
@@ -33,11 +35,54 @@ __all__ = ["Parser", "build_parser", "error_log_path", "main", "run_handler"]
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with a bad command line as one line, as every other failure: what is wrong
-    and where the help is (exit 2). Subparsers are made of this class too."""
+    """argparse with a bad command line as one line, as every other failure: what is wrong,
+    the nearest verb, choice or option when one is close ("did you mean"), and where the help
+    is (exit 2). Subparsers are made of this class too.
+
+    Abbreviations are off: argparse would take `--mod full` as `--mode full` and, once another
+    option starting `--mod` is added, refuse it; a typo is said, never guessed at.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"error: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_USAGE, f"error: {message}{self._did_you_mean(message)} (see {self.prog} --help)\n")
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        """As argparse's, but an unknown option is refused by the verb that was given it, so the
+        suggestion comes from that verb's options and the help named is the verb's."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            verb = _chosen_verb(self, parsed)
+            (verb or self).error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
+    def _did_you_mean(self, message: str) -> str:
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+        if choice:
+            close = difflib.get_close_matches(choice.group(1), re.findall(r"'([^']*)'", choice.group(2)), n=1)
+            return f"; did you mean '{close[0]}'?" if close else ""
+        unknown = re.search(r"unrecognized arguments: (.*)$", message)
+        if unknown:
+            # Compared without their dashes, which every option shares: `--bogus` is not near `--rows`.
+            known = {flag.lstrip("-"): flag for action in self._actions for flag in action.option_strings}
+            for word in unknown.group(1).split():
+                name = word.split("=")[0].lstrip("-")
+                close = difflib.get_close_matches(name, list(known), n=1) if word.startswith("-") else []
+                if close:
+                    return f"; did you mean {known[close[0]]}?"
+        return ""
+
+
+def _chosen_verb(parser: argparse.ArgumentParser, parsed: argparse.Namespace) -> argparse.ArgumentParser | None:
+    """The verb's own parser (`local`, `run`, ...) the command line chose, if any."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = action.choices.get(getattr(parsed, action.dest or "", None) or "")
+            return chosen if isinstance(chosen, argparse.ArgumentParser) else None
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:

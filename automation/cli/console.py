@@ -34,6 +34,7 @@ from rich.table import Table
 from automation.pipeline import PipelineResult
 from automation.rejects import describe_reasons
 from automation.stack import ChangeSummary, DeployError, StepProgress
+from automation.wording import mode_text
 from etl.errors import PipelineError
 
 EXIT_OK = 0
@@ -107,7 +108,7 @@ def print_summary(console: Console, result: PipelineResult) -> None:
     summary.add_column("value")
     rows = [
         ("status", report.status),
-        ("mode", f"{report.mode} ({report.plan})"),
+        ("mode", mode_text(report)),
         ("rows read", f"{report.rows_read:,}"),
         ("rows rejected", f"{report.rows_rejected:,} ({report.reject_ratio:.2%})"),
         ("rows written", f"{report.rows_written:,}"),

@@ -16,6 +16,7 @@ from automation.cli.console import EXIT_OK, Screen, cell, spinner
 from automation.cli.options import Subcommands, add_stack_options, open_stack
 from automation.local import lake_rejects
 from automation.rejects import RejectsSummary
+from automation.wording import mode_text, plural
 
 
 def add_parser(commands: Subcommands) -> None:
@@ -55,14 +56,14 @@ def render_rejects(screen: Screen, summary: RejectsSummary) -> None:
     overview.add_column("value", overflow="fold")
     if report is not None:
         overview.add_row("status", report.status)
-        overview.add_row("mode", f"{report.mode} ({report.plan})")
+        overview.add_row("mode", mode_text(report))
         overview.add_row("rows rejected", f"{report.rows_rejected:,} of {report.rows_read:,} read")
     else:
         overview.add_row("run report", "not found: counts from the table only")
     if summary.reject_ratio is not None and report is not None and report.rows_read:
         overview.add_row("reject ratio", _against_gate(summary.reject_ratio, summary.gate, report.status))
     if summary.queried:
-        overview.add_row("table", f"{summary.table} ({summary.rows_in_table:,} rows of this run)")
+        overview.add_row("table", f"{summary.table} ({plural(summary.rows_in_table, 'row')} of this run)")
     else:
         overview.add_row("table", f"{summary.table} (not asked: the run registered no partition)")
     if report is not None and report.quarantine_location:
