@@ -33,6 +33,17 @@ class VerificationError(PipelineError):
     """The job said it succeeded but the gold layer does not look right."""
 
 
+class StepInterrupted(PipelineError):
+    """Ctrl-C during a step: the pipeline stopped there; the line says what it left behind."""
+
+    exit_code = 130  # the CLI's code for Ctrl-C (automation.cli.console.EXIT_INTERRUPTED)
+
+
+def never() -> bool:
+    """An `interrupted` that never says yes (the default: Ctrl-C raises KeyboardInterrupt)."""
+    return False
+
+
 @dataclass(frozen=True)
 class QueryResult:
     """A small query result: column names and rows of plain values."""
@@ -162,14 +173,35 @@ def check_preview(preview: QueryResult, sql: str, partitions: Sequence[str]) -> 
     return preview
 
 
-def run_pipeline(backend: Backend, progress: Progress) -> PipelineResult:
-    """Run every step on `backend`, timing each; stops the backend in all cases."""
+def run_pipeline(backend: Backend, progress: Progress, interrupted: Callable[[], bool] = never) -> PipelineResult:
+    """Run every step on `backend`, timing each; stops the backend in all cases.
+
+    Args:
+        interrupted: whether Ctrl-C was pressed (a backend that takes note of Ctrl-C instead of
+            raising, as the local one does so as not to break a call into Spark). A step that
+            ends, or fails, once it says yes, and a KeyboardInterrupt in any step, stop the
+            pipeline with `StepInterrupted`: `interrupted during <step>`, then what the backend
+            says it left (`interrupt_note()`, when it has one).
+    """
     result = PipelineResult(backend=backend.name, preview_sql=preview_sql(GOLD))
+
+    def stopped(title: str) -> StepInterrupted:
+        note = getattr(backend, "interrupt_note", None)
+        return StepInterrupted(f"interrupted during {title}" + (f"; {note()}" if note else ""))
 
     def timed(title: str, action: Callable[[], Any], describe: Callable[[Any], str]) -> Any:
         started = perf_counter()
-        with progress.step(title):
-            value = action()
+        try:
+            with progress.step(title):
+                value = action()
+        except KeyboardInterrupt:
+            raise stopped(title) from None
+        except Exception:
+            if interrupted():  # the step failed because Ctrl-C stopped its work
+                raise stopped(title) from None
+            raise
+        if interrupted():
+            raise stopped(title)
         seconds = perf_counter() - started
         result.steps[title] = seconds
         progress.done(title, describe(value), seconds)

@@ -17,7 +17,7 @@ from rich.table import Table
 from automation import aws
 from automation.cli.console import EXIT_OK, Interrupted, Screen, rows_table, spinner
 from automation.cli.options import Subcommands, add_run_options, add_stack_options, open_stack, source_flags
-from automation.local import query_lake
+from automation.local import SparkInterrupt, query_lake
 from automation.wording import mode_text, plural
 from etl.schema import GOLD, preview_sql
 from infra import outputs as out
@@ -247,8 +247,8 @@ def query_lake_command(args: argparse.Namespace) -> int:
     metastore), the AWS `query`'s local twin; the tutorial's preview by default."""
     screen = Screen(args.json)
     sql = args.sql or preview_sql(GOLD)
-    with spinner(screen, f"asking the local catalog in {args.lake}"):
-        result = query_lake(args.lake, sql)
+    with SparkInterrupt() as interrupt, spinner(screen, f"asking the local catalog in {args.lake}"):
+        result = query_lake(args.lake, sql, interrupt=interrupt)
     document = {
         "backend": "local",
         "lake": str(args.lake),

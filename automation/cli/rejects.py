@@ -14,7 +14,7 @@ from rich.table import Table
 from automation import aws
 from automation.cli.console import EXIT_OK, Screen, cell, spinner
 from automation.cli.options import Subcommands, add_stack_options, open_stack
-from automation.local import lake_rejects
+from automation.local import SparkInterrupt, lake_rejects
 from automation.rejects import RejectsSummary
 from automation.wording import mode_text, plural
 
@@ -36,8 +36,8 @@ def rejects_command(args: argparse.Namespace) -> int:
     """`rejects [--run-id ID]`: one call into the lake's or the stack's backend, then the answer."""
     screen = Screen(args.json)
     if args.lake is not None:
-        with spinner(screen, f"asking the local catalog in {args.lake}"):
-            summary = lake_rejects(args.lake, args.run_id)
+        with SparkInterrupt() as interrupt, spinner(screen, f"asking the local catalog in {args.lake}"):
+            summary = lake_rejects(args.lake, args.run_id, interrupt=interrupt)
         source = {"backend": "local", "lake": str(args.lake)}
     else:
         stack = open_stack(args, *aws.REJECTS_OUTPUTS)
