@@ -188,7 +188,7 @@ def register_with_crawler(stack: Stack, timeout_minutes: float = 30, progress: N
     partitions = gold_partitions(stack)
     added, updated = summary.get("partitions_added"), summary.get("partitions_updated")
     changes = (
-        f"{plural(added, 'partition')} added, {updated:,} updated"
+        f"{plural(added or 0, 'partition')} added, {updated or 0:,} updated"
         if added is not None or updated is not None
         else "partition changes not reported"
     )

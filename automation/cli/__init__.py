@@ -1,8 +1,8 @@
 """The command line: `python -m automation VERB ...`; presentation only.
 
 Each verb lives in a module of its own with its options beside its handler (`local`,
-`stack`, `operations`, `pipeline`, `doctor`, `rejects`); a handler makes one call into the backends and hands the
-result to a renderer (`console`). This module builds the parser and holds the ONE error
+`stack`, `operations`, `pipeline`, `doctor`, `rejects`, `runs`); a handler makes one call into
+the backends and hands the result to a renderer (`console`). This module builds the parser and holds the ONE error
 handler: every failure a verb raises becomes one line on stderr and an exit code.
 
 Exit codes: 0 success; 1 a failure (one line `error: ...` on stderr); 2 a bad command line
@@ -27,11 +27,12 @@ from automation.cli import local as local_verb
 from automation.cli import operations as operations_verbs
 from automation.cli import pipeline as pipeline_verbs
 from automation.cli import rejects as rejects_verb
+from automation.cli import runs as runs_verb
 from automation.cli import stack as stack_verbs
 from automation.cli.console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, print_error
 from etl.errors import PipelineError, describe_failure
 
-__all__ = ["Parser", "build_parser", "error_log_path", "main", "run_handler"]
+__all__ = ["Parser", "build_parser", "error_log_path", "main", "pasteable", "run_handler", "source_of"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -97,16 +98,60 @@ def build_parser() -> argparse.ArgumentParser:
     doctor_verb.add_parser(commands)
     pipeline_verbs.add_parsers(commands)
     rejects_verb.add_parser(commands)
+    runs_verb.add_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return run_handler(lambda: args.handler(args))
+    return run_handler(lambda: args.handler(args), again=source_of(args))
 
 
-def run_handler(handler: Callable[[], int]) -> int:
-    """Run a verb's handler; every failure becomes one line on stderr and its exit code."""
+# Verbs an error may name as the next thing to do (in backticks, `status --run-id X --wait`),
+# and those of them that take `--lake`.
+_HINTED_VERBS = ("runs", "run", "status", "rejects", "logs", "query", "register", "load-silver", "doctor")
+_LAKE_VERBS = ("runs", "rejects", "query")
+_HINT = re.compile(r"`(?P<verb>" + "|".join(_HINTED_VERBS) + r")(?P<rest>(?: [^`]*)?)`")
+_SOURCE_FLAGS = ("--stack", "--outputs-file", "--lake")
+
+
+def source_of(args: argparse.Namespace) -> str:
+    """The flags that named the stack or lake on this command line (`--stack dev`,
+    `--outputs-file F`, `--lake DIR`), for a hint the user can paste; "" without one."""
+    for flag, value in (
+        ("--outputs-file", getattr(args, "outputs_file", None)),
+        ("--stack", getattr(args, "stack", None)),
+        ("--lake", getattr(args, "lake", None)),
+    ):
+        if value is not None:
+            return f"{flag} {value}"
+    return ""
+
+
+def pasteable(message: str, again: str) -> str:
+    """A verb an error names in backticks becomes a whole command, with the user's own
+    `--stack` / `--outputs-file` / `--lake` (`status --run-id X --wait` ->
+    `python -m automation status --run-id X --wait --outputs-file F`)."""
+
+    def whole(found: re.Match[str]) -> str:
+        verb, rest = found.group("verb"), found.group("rest")
+        flags = again
+        if any(flag in rest.split() for flag in _SOURCE_FLAGS) or (
+            again.startswith("--lake") and verb not in _LAKE_VERBS
+        ):
+            flags = ""
+        return f"`python -m automation {verb}{rest}{' ' + flags if flags else ''}`"
+
+    return _HINT.sub(whole, message)
+
+
+def run_handler(handler: Callable[[], int], again: str = "") -> int:
+    """Run a verb's handler; every failure becomes one line on stderr and its exit code.
+
+    Args:
+        again: the flags that name the stack or lake (`source_of`), added to the commands an
+            error line suggests so they can be pasted as they are.
+    """
     try:
         code = handler()
         sys.stdout.flush()  # a reader gone early shows here, not in the interpreter's last flush
@@ -119,7 +164,7 @@ def run_handler(handler: Callable[[], int]) -> int:
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the one place every failure is turned into a line
         line, code = describe_error(error)
-        print_error(line)
+        print_error(pasteable(line, again))
         return code
 
 

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from automation import aws
 from automation.cli.console import EXIT_OK, Screen, cell, spinner
-from automation.cli.options import Subcommands, add_stack_options, open_stack
+from automation.cli.options import Subcommands, add_stack_options, open_stack, source_flags
 from automation.local import SparkInterrupt, lake_rejects
 from automation.rejects import RejectsSummary
 from automation.wording import mode_text, plural
@@ -44,11 +44,13 @@ def rejects_command(args: argparse.Namespace) -> int:
         with spinner(screen, "waiting for Athena"):
             summary = aws.stack_rejects(stack, args.run_id, progress=screen.progress)
         source = {"backend": "aws", "outputs": stack.outputs.source}
-    screen.result({**summary.to_dict(), **source}, lambda: render_rejects(screen, summary))
+    again = f"--lake {args.lake}" if args.lake is not None else source_flags(args)
+    screen.result({**summary.to_dict(), **source}, lambda: render_rejects(screen, summary, again))
     return EXIT_OK
 
 
-def render_rejects(screen: Screen, summary: RejectsSummary) -> None:
+def render_rejects(screen: Screen, summary: RejectsSummary, again: str = "") -> None:
+    """The summary as tables; `again`: the flags naming the lake or stack, for the next command."""
     out = screen.out
     report = summary.report
     overview = Table(title=f"Rejected rows of run {summary.run_id}", title_justify="left", show_header=False)
@@ -92,7 +94,12 @@ def render_rejects(screen: Screen, summary: RejectsSummary) -> None:
             table.add_row(*[cell(v) for v in row.values()])
         out.print(table)
     if summary.note:
-        out.print(summary.note)
+        out.print(summary.note, markup=False)
+    if summary.last_rejecting_run:
+        out.print(
+            f"its rejects: python -m automation rejects --run-id {summary.last_rejecting_run} {again}".rstrip(),
+            markup=False,
+        )
     if summary.cost:
         cost = summary.cost
         out.print(

@@ -36,6 +36,7 @@ LOCAL_JVM_OPTIONS: tuple[str, ...] = ("-XX:+UseParallelGC",)
 # After Ctrl-C, how often the running Spark jobs are cancelled again: a job the interrupted
 # step starts after the first cancel is stopped within this time.
 CANCEL_EVERY_SECONDS = 0.2
+SECOND_CTRL_C_LINE = "error: interrupted twice: stopped at once (gold is replaced only whole, at commit)\n"
 
 
 class SetupError(PipelineError):
@@ -147,8 +148,11 @@ class SparkInterrupt:
     The handler only takes note and, once a session is `attach`ed, cancels its running Spark
     jobs from a thread of its own (again every `CANCEL_EVERY_SECONDS`, so a job started after
     the first cancel stops too). The interrupted call then returns or fails, and the caller,
-    seeing `requested`, stops at once and says so in one line. A second Ctrl-C raises
-    KeyboardInterrupt at once. Use as a context manager around the whole command (the previous
+    seeing `requested`, stops at once and says so in one line. A call that starts no Spark job
+    (the metastore's first start, a catalog statement) is waited for: breaking it would leave
+    the metastore half-written. A second Ctrl-C ends the process at once, with one line (no
+    unwinding through the interrupted call into Spark: its JVM ends with this process, when
+    its stdin closes). Use as a context manager around the whole command (the previous
     handler is put back at the end); `attach` again after a session starts, since pyspark's
     SparkContext installs its own SIGINT handler (`pyspark/context.py`, `signal_handler`).
     """
@@ -191,7 +195,8 @@ class SparkInterrupt:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.requested:
-            raise KeyboardInterrupt
+            os.write(2, SECOND_CTRL_C_LINE.encode())
+            os._exit(130)  # the CLI's code for Ctrl-C (automation.cli.console.EXIT_INTERRUPTED)
         self.requested = True
         self._start_cancelling()
 
