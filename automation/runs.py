@@ -82,8 +82,9 @@ def iso_utc(value: datetime | float) -> str:
 
 
 def newest_first(rows: Sequence[RunRow]) -> list[RunRow]:
-    """Rows by start time, newest first (those with no start time last, by id)."""
-    return sorted(rows, key=lambda row: (row.started or "", row.run_id), reverse=True)
+    """Rows by start time, newest first, those with none last; rows that started in the same
+    second keep the order they came in (the backend's own, newest first)."""
+    return sorted(rows, key=lambda row: row.started or "", reverse=True)
 
 
 def named_ids(run_ids: Sequence[str], limit: int = NAMED_RUNS) -> str:

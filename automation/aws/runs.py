@@ -9,11 +9,13 @@ figures from `<runReportsUri><run id>.json`, which the job writes whether it suc
 
 from __future__ import annotations
 
+from datetime import datetime
 from itertools import islice
+from typing import Any
 
 from automation.aws.deployed import Stack
 from automation.aws.job_runs import describe_job_run, list_job_runs, read_run_report
-from automation.runs import DEFAULT_RUNS, RunRow, first_line, iso_utc, newest_first, row_from_report
+from automation.runs import DEFAULT_RUNS, RunRow, first_line, iso_utc, row_from_report
 from etl.report import RunReport
 from infra import outputs as out
 
@@ -23,8 +25,9 @@ RUNS_OUTPUTS = (out.JOB_NAME, out.REPORTS_URI, out.PRICE_PER_DPU_HOUR)
 def stack_runs(stack: Stack, limit: int = DEFAULT_RUNS) -> list[RunRow]:
     """The job's `limit` newest runs, one row each (a Glue retry is a run of its own)."""
     stack.outputs.require(*RUNS_OUTPUTS)
+    runs = sorted(islice(list_job_runs(stack), limit), key=_started, reverse=True)  # to the microsecond
     rows = []
-    for run in islice(list_job_runs(stack), limit):
+    for run in runs:
         outcome = describe_job_run(stack, run)
         started = iso_utc(run["StartedOn"]) if run.get("StartedOn") else ""
         cost = outcome.cost.usd if outcome.cost else None
@@ -42,7 +45,12 @@ def stack_runs(stack: Stack, limit: int = DEFAULT_RUNS) -> list[RunRow]:
                 error=first_line(outcome.error_message),
             )
         rows.append(row)
-    return newest_first(rows)
+    return rows
+
+
+def _started(run: dict[str, Any]) -> float:
+    started = run.get("StartedOn")
+    return started.timestamp() if isinstance(started, datetime) else 0.0
 
 
 def recent_reports(stack: Stack, limit: int = 20) -> list[RunReport]:

@@ -94,7 +94,7 @@ def lake_reports(lake: Path, limit: int = RECENT_REPORTS) -> list[tuple[RunRepor
     the run's duration; an unreadable report is left out (the job writes each whole, but a
     hand-edited one must not stop the listing).
     """
-    found: list[tuple[RunReport, str]] = []
+    found: list[tuple[RunReport, str, float]] = []
     folder = reports_folder(lake)
     for path in folder.glob("*.json") if folder.is_dir() else ():
         if path.stem == LATEST:
@@ -104,9 +104,9 @@ def lake_reports(lake: Path, limit: int = RECENT_REPORTS) -> list[tuple[RunRepor
         except (ValueError, TypeError, OSError):
             continue
         started = local_run_started(report.run_id) or iso_utc(path.stat().st_mtime - report.seconds.get("total", 0.0))
-        found.append((report, started))
-    found.sort(key=lambda item: (item[1], item[0].run_id), reverse=True)
-    return found[:limit]
+        found.append((report, started, path.stat().st_mtime))
+    found.sort(key=lambda item: (item[1], item[2]), reverse=True)  # same second: the later report first
+    return [(report, started) for report, started, _ in found[:limit]]
 
 
 def lake_runs(lake: Path, limit: int = DEFAULT_RUNS) -> list[RunRow]:
