@@ -373,6 +373,7 @@ def test_rejects_before_any_run_says_so_in_one_line(aws_stack):
         result, "no run report at s3://", "latest.json: run the job first, or name a run with --run-id"
     )
 
+
 def test_query_answers_with_the_averages_of_the_loaded_silver(aws_stack, tmp_path):
     """The played job's gold, queried through Athena's API, equals DuckDB's own aggregate over
     the silver files that were loaded, with the job's quality rules."""
