@@ -78,15 +78,23 @@ def spark_log(lake: Path) -> Path:
 @contextmanager
 def _stderr_into(log: Path) -> Iterator[None]:
     """File descriptor 2 points at `log` (appending) while the JVM is launched, so the JVM and
-    every process it starts inherit the log as their stderr; this process's own is put back."""
+    every process it starts inherit the log as their stderr. This process's own writes
+    (`sys.stderr`: the CLI's progress and heartbeat lines, from any thread) go meanwhile to a
+    copy of the original descriptor, and fd 2 is put back after."""
     sys.stderr.flush()
     saved = os.dup(2)
     target = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    previous = sys.stderr
+    own = open(saved, "w", buffering=1, encoding=previous.encoding, errors=previous.errors, closefd=False)
+    sys.stderr = own
     try:
         os.dup2(target, 2)
         yield
     finally:
+        own.flush()
         os.dup2(saved, 2)
+        sys.stderr = previous
+        own.close()
         os.close(saved)
         os.close(target)
 
