@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pty
 import signal
 import subprocess
 import sys
@@ -279,3 +280,62 @@ def test_a_wrong_silver_schema_is_refused_before_any_jvm_starts(tmp_path, cli_en
         assert [line for line in result.stderr.splitlines() if not line.startswith(PROGRESS)] == [expected]
         assert not mark.exists()  # no JVM: the footers alone decided
         assert time.monotonic() - started < 30  # generous: Python's start-up and 1 footer (5 s asked, idle)
+
+
+def test_on_a_terminal_a_step_is_a_spinner_not_log_lines(tmp_path, cli_env):
+    """The lines for logs are for logs only: under a terminal (a pseudo-terminal here) the
+    step has no `→ start` line; the refusal is the same one line."""
+    silver = tmp_path / "my-silver"
+    (silver / "ano=2024" / "mes=1").mkdir(parents=True)
+    pq.write_table(pa.table({"idade": [1], "ativo": [True]}), silver / "ano=2024" / "mes=1" / "part-0.parquet")
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "automation", "local", "--lake", str(tmp_path / "lake"), "--silver-path", str(silver)],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**cli_env, "TERM": "xterm"},
+        cwd=tmp_path,
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert process.wait(timeout=120) == 1
+    os.close(leader)
+    text = shown.decode(errors="replace")
+    assert "error: schema contract violated by silver_data.sample_data_partitioned" in text
+    assert "salario is missing" in text
+    assert "→ start" not in text and "still running" not in text
+
+
+def test_keep_runs_is_passed_on(tmp_path, cli_env):
+    """`--keep-runs 1` after a run that quarantined rows: the older run's quarantine goes, the
+    new one's stays (issue 25: with the option not passed on, the default 10 keeps both)."""
+    lake = tmp_path / "lake"
+    sample = ["local", "--lake", str(lake), "--rows", "3000", "--months", "2", "--json"]
+
+    def run(*extra: str) -> dict:
+        result = subprocess.run(
+            [sys.executable, "-m", "automation", *sample, *extra],
+            capture_output=True,
+            text=True,
+            env=cli_env,
+            cwd=tmp_path,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    first = run()
+    assert first["rows_rejected"] > 0
+    second = run("--mode", "full", "--keep-runs", "1")
+    quarantine = lake / "quarantine" / "sample_data_aggregated"
+    assert sorted(p.name for p in quarantine.iterdir() if p.is_dir()) == [f"run_id={second['run_id']}"]
+    assert second["quarantine_runs_expired"] == 1
