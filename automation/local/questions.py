@@ -52,22 +52,25 @@ def open_lake(lake: Path, workers: int = 2, interrupt: SparkInterrupt | None = N
         LakeInterrupted: Ctrl-C (with `interrupt`).
     """
     check_lake(lake)
+    interrupted = LakeInterrupted("interrupted while asking the lake's catalog; the lake is unchanged")
     with LakeLock(lake):
         spark = start_spark(lake, workers, app_name="silver-to-gold-query")
-        if interrupt is not None:
-            interrupt.attach(spark)
         try:
+            if interrupt is not None:
+                interrupt.attach(spark)
+                if interrupt.requested:  # Ctrl-C while Spark started: ask nothing
+                    raise interrupted
             yield spark
         except Exception:
             if interrupt is not None and interrupt.requested:
-                raise LakeInterrupted("interrupted while asking the lake's catalog; the lake is unchanged") from None
+                raise interrupted from None
             raise
         finally:
             if interrupt is not None:
                 interrupt.detach()
             spark.stop()
         if interrupt is not None and interrupt.requested:
-            raise LakeInterrupted("interrupted while asking the lake's catalog; the lake is unchanged")
+            raise interrupted
 
 
 def query_lake(lake: Path, sql: str, workers: int = 2, interrupt: SparkInterrupt | None = None) -> QueryResult:
