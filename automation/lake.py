@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
-from etl.errors import PipelineError
+from etl.errors import PipelineError, SchemaContractError
 from etl.files import is_data_file, local_parquet_problem
 from etl.incremental import (
     PartitionKey,
@@ -24,6 +24,7 @@ from etl.incremental import (
     partition_spec,
 )
 from etl.sample import SAMPLE_MARKER as SAMPLE_MARKER  # where automation reads it
+from etl.schema import ACCEPTED_SOURCE_TYPES, SILVER, contract_problems
 
 
 class SilverPathError(PipelineError):
@@ -126,3 +127,80 @@ def silver_files(root: Path) -> list[SilverFile]:
     if not found:
         raise SilverPathError(f"--silver-path {root} has ano=/mes= folders but no data files")
     return sorted(found, key=lambda f: (spec_order(f.spec), f.key))
+
+
+def check_silver_schema(root: Path, files: list[SilverFile]) -> None:
+    """Judge silver's schema by the schema contract from each file's Parquet footer (pyarrow
+    reads the footer alone: milliseconds a file), before Spark starts: the same words as the
+    job's check (`etl.schema.contract_problems`), naming the first file whose column has a type
+    the job cannot read. A column is missing when no file has it (Spark reads one file's
+    schema; the job then sees it missing). `ano` and `mes` come from the folders.
+
+    Raises:
+        SchemaContractError: `schema contract violated by silver_data.sample_data_partitioned
+            (--silver-path DIR, ano=2024/mes=1/part-0.parquet): salario has type string (...)`.
+    """
+    import pyarrow.parquet as pq  # imported late: only the verbs that read silver need it
+
+    partition_types = {column.name: "int" for column in SILVER.partition_columns}
+    seen: set[str] = set()
+    for file in files:
+        found = {field.name.lower(): spark_type_name(field.type) for field in pq.read_schema(file.path)}
+        found = {**found, **partition_types}
+        seen.update(found)
+        wrong = [problem for problem in contract_problems(found) if not problem.endswith(" is missing")]
+        if wrong:
+            raise SchemaContractError(
+                f"schema contract violated by {SILVER.qualified_name} (--silver-path {root}, {file.key}): "
+                + "; ".join(wrong)
+            )
+    # Every column some file has, given a type the contract accepts: what is left is missing.
+    missing = contract_problems({c: ACCEPTED_SOURCE_TYPES[c][0] for c in seen if c in ACCEPTED_SOURCE_TYPES})
+    if missing:
+        raise SchemaContractError(
+            f"schema contract violated by {SILVER.qualified_name} (--silver-path {root}): " + "; ".join(missing)
+        )
+
+
+def read_silver(root: Path) -> list[SilverFile]:
+    """`silver_files(root)`, with their schema judged by the contract (`check_silver_schema`)."""
+    files = silver_files(root)
+    check_silver_schema(root, files)
+    return files
+
+
+def spark_type_name(arrow_type: Any) -> str:
+    """The type Spark reads a Parquet column as (its simpleString), from pyarrow's type of it.
+
+    Unsigned integers widen as Spark's Parquet reader widens them (ParquetSchemaConverter:
+    UINT_8 -> smallint, UINT_16 -> int, UINT_32 -> bigint, UINT_64 -> decimal(20,0)); a type
+    the contract never accepts keeps pyarrow's name for the message.
+    """
+    import pyarrow as pa
+
+    names = {
+        pa.int8(): "tinyint",
+        pa.int16(): "smallint",
+        pa.int32(): "int",
+        pa.int64(): "bigint",
+        pa.uint8(): "smallint",
+        pa.uint16(): "int",
+        pa.uint32(): "bigint",
+        pa.uint64(): "decimal(20,0)",
+        pa.float16(): "float",
+        pa.float32(): "float",
+        pa.float64(): "double",
+        pa.bool_(): "boolean",
+        pa.string(): "string",
+        pa.large_string(): "string",
+        pa.binary(): "binary",
+        pa.large_binary(): "binary",
+        pa.date32(): "date",
+    }
+    if arrow_type in names:
+        return names[arrow_type]
+    if pa.types.is_decimal(arrow_type):
+        return f"decimal({arrow_type.precision},{arrow_type.scale})"
+    if pa.types.is_timestamp(arrow_type):
+        return "timestamp"
+    return str(arrow_type)

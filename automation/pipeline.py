@@ -15,6 +15,7 @@ from time import perf_counter
 from typing import Any, Callable, Protocol, Sequence
 
 from automation.rejects import describe_reasons, top_reasons
+from automation.wording import plural
 from etl.errors import PipelineError
 from etl.report import RunReport
 from etl.schema import GOLD, TableSchema, preview_sql
@@ -30,6 +31,17 @@ def silent(_: str) -> None:
 
 class VerificationError(PipelineError):
     """The job said it succeeded but the gold layer does not look right."""
+
+
+class StepInterrupted(PipelineError):
+    """Ctrl-C during a step: the pipeline stopped there; the line says what it left behind."""
+
+    exit_code = 130  # the CLI's code for Ctrl-C (automation.cli.console.EXIT_INTERRUPTED)
+
+
+def never() -> bool:
+    """An `interrupted` that never says yes (the default: Ctrl-C raises KeyboardInterrupt)."""
+    return False
 
 
 @dataclass(frozen=True)
@@ -161,14 +173,35 @@ def check_preview(preview: QueryResult, sql: str, partitions: Sequence[str]) -> 
     return preview
 
 
-def run_pipeline(backend: Backend, progress: Progress) -> PipelineResult:
-    """Run every step on `backend`, timing each; stops the backend in all cases."""
+def run_pipeline(backend: Backend, progress: Progress, interrupted: Callable[[], bool] = never) -> PipelineResult:
+    """Run every step on `backend`, timing each; stops the backend in all cases.
+
+    Args:
+        interrupted: whether Ctrl-C was pressed (a backend that takes note of Ctrl-C instead of
+            raising, as the local one does so as not to break a call into Spark). A step that
+            ends, or fails, once it says yes, and a KeyboardInterrupt in any step, stop the
+            pipeline with `StepInterrupted`: `interrupted during <step>`, then what the backend
+            says it left (`interrupt_note()`, when it has one).
+    """
     result = PipelineResult(backend=backend.name, preview_sql=preview_sql(GOLD))
+
+    def stopped(title: str) -> StepInterrupted:
+        note = getattr(backend, "interrupt_note", None)
+        return StepInterrupted(f"interrupted during {title}" + (f"; {note()}" if note else ""))
 
     def timed(title: str, action: Callable[[], Any], describe: Callable[[Any], str]) -> Any:
         started = perf_counter()
-        with progress.step(title):
-            value = action()
+        try:
+            with progress.step(title):
+                value = action()
+        except KeyboardInterrupt:
+            raise stopped(title) from None
+        except Exception:
+            if interrupted():  # the step failed because Ctrl-C stopped its work
+                raise stopped(title) from None
+            raise
+        if interrupted():
+            raise stopped(title)
         seconds = perf_counter() - started
         result.steps[title] = seconds
         progress.done(title, describe(value), seconds)
@@ -180,7 +213,9 @@ def run_pipeline(backend: Backend, progress: Progress) -> PipelineResult:
         timed("load silver", backend.load_silver, str)
         result.report = timed("run job", backend.run_job, _describe_report)
         result.partitions = timed(
-            "register partitions", backend.register_partitions, lambda p: f"{len(p)} gold partitions in the catalog"
+            "register partitions",
+            backend.register_partitions,
+            lambda p: f"{plural(len(p), 'gold partition')} in the catalog",
         )
 
         def verify() -> QueryResult:
@@ -193,8 +228,8 @@ def run_pipeline(backend: Backend, progress: Progress) -> PipelineResult:
             "verify",
             verify,
             lambda q: (
-                f"one Parquet file in each of {len(result.files_per_partition)} folders; "
-                f"preview returned {len(q.rows)} rows"
+                f"one Parquet file in each of {plural(len(result.files_per_partition), 'folder')}; "
+                f"preview returned {plural(len(q.rows), 'row')}"
             ),
         )
         report = result.report
@@ -213,9 +248,9 @@ def _describe_report(report: RunReport) -> str:
         detail = f"nothing changed in silver: gold left as it was ({report.plan})"
     else:
         detail = (
-            f"{report.rows_read:,} rows read, {report.rows_rejected:,} quarantined, "
-            f"{report.partitions_written} partitions written, {report.partitions_dropped} dropped"
+            f"{plural(report.rows_read, 'row')} read, {report.rows_rejected:,} quarantined, "
+            f"{plural(report.partitions_written, 'partition')} written, {report.partitions_dropped:,} dropped"
         )
     if report.quarantine_runs_expired:
-        detail += f"; {report.quarantine_runs_expired} old quarantine runs removed"
+        detail += f"; {plural(report.quarantine_runs_expired, 'old quarantine run')} removed"
     return detail

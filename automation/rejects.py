@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
+from automation.runs import named_ids
+from automation.wording import plural
 from etl.errors import PipelineError
 from etl.rejects import check_run_id, rejects_by_month_sql, rejects_by_reason_sql, rejects_sample_sql
 from etl.report import RunReport
@@ -42,6 +44,9 @@ class Rows(Protocol):
 Ask = Callable[[str], Rows]
 # Reads the run report `<name>.json` (`latest` or a run id); None when there is none.
 ReadReport = Callable[[str], RunReport | None]
+# The reports of the job's recent runs, newest first (for an unknown id's message, and the last
+# run that rejected rows).
+RecentReports = Callable[[], Sequence[RunReport]]
 
 
 class RejectsError(PipelineError):
@@ -61,6 +66,8 @@ class RejectsSummary:
     trace: list[dict[str, Any]] = field(default_factory=list)
     queried: bool = False
     note: str = ""
+    # When the run rejected nothing: the newest run that did, to name next (`rejects --run-id`).
+    last_rejecting_run: str | None = None
     # What asking cost, where the backend knows (Athena): queries, bytes scanned and billed, USD.
     cost: dict[str, Any] = field(default_factory=dict)
 
@@ -80,6 +87,7 @@ class RejectsSummary:
             "table": self.table,
             "queried": self.queried,
             "note": self.note,
+            "last_rejecting_run": self.last_rejecting_run,
             "status": report.status if report else None,
             "rows_read": report.rows_read if report else None,
             "rows_rejected": report.rows_rejected if report else None,
@@ -96,19 +104,35 @@ class RejectsSummary:
         return document
 
 
-def find_run(run_id: str | None, read_report: ReadReport, reports_location: str) -> tuple[str, RunReport | None]:
-    """The run to describe and its report: `run_id` (its report when there is one), or the
-    latest run, from `latest.json`.
+def find_run(
+    run_id: str | None,
+    read_report: ReadReport,
+    reports_location: str,
+    recent: RecentReports | None = None,
+) -> tuple[str, RunReport | None]:
+    """The run to describe and its report: `run_id`, or the latest run, from `latest.json`.
+
+    Args:
+        recent: the job's recent reports; given, a `run_id` with no report is refused, naming
+            the latest runs (without it, the rejects table is asked about it anyway).
 
     Raises:
-        RejectsError: `run_id` cannot name a partition, or no run wrote a report yet.
+        RejectsError: `run_id` cannot name a partition or (with `recent`) has no report, or no
+            run wrote a report yet.
     """
     if run_id:
         try:
             check_run_id(run_id)
         except ValueError as error:
             raise RejectsError(str(error)) from None
-        return run_id, read_report(run_id)
+        report = read_report(run_id)
+        if report is None and recent is not None:
+            known = named_ids([r.run_id for r in recent()])
+            raise RejectsError(
+                f"no run {run_id} in {reports_location.rstrip('/')}/ (no run report of that id): "
+                f"the latest runs are {known}; list them with `runs`"
+            )
+        return run_id, report
     report = read_report(LATEST)
     if report is None:
         raise RejectsError(
@@ -134,6 +158,7 @@ def summarize_rejects(
     dialect: str,
     gate: float | None,
     trace_rows: int = TRACE_ROWS,
+    recent: RecentReports | None = None,
 ) -> RejectsSummary:
     """Ask the rejects table about one run: by reason, by month, the first rows to trace.
 
@@ -148,10 +173,21 @@ def summarize_rejects(
         dialect: `spark` or `athena` (`etl.rejects.DIALECTS`).
         gate: the run's max reject ratio, when known.
         trace_rows: how many rows to trace.
+        recent: the job's recent reports, newest first: a run that rejected nothing names the
+            newest that did.
     """
     summary = RejectsSummary(run_id=run_id, table=table.qualified_name, report=report, gate=gate)
     if report is not None and not report.rejects_partition:
         summary.note = _unregistered_note(report, table)
+        if not report.rows_rejected and recent is not None:
+            summary.last_rejecting_run = next(
+                (r.run_id for r in recent() if r.rejects_partition and r.run_id != report.run_id), None
+            )
+            summary.note += (
+                f"; the last run that rejected rows is {summary.last_rejecting_run}"
+                if summary.last_rejecting_run
+                else "; no recent run rejected rows"
+            )
         return summary
     summary.by_reason = _reasons(ask(rejects_by_reason_sql(table, run_id, dialect)))
     months = ask(rejects_by_month_sql(table, run_id))
@@ -180,7 +216,8 @@ def describe_reasons(reasons: Sequence[tuple[str, int]], report: RunReport | Non
     if not reasons:
         if report is None or not report.rows_rejected:
             return "nothing rejected"
-        return f"{report.rows_rejected:,} rows rejected, not in the rejects table (see {report.quarantine_location})"
+        rejected = plural(report.rows_rejected, "row")
+        return f"{rejected} rejected, not in the rejects table (see {report.quarantine_location})"
     shown = "; ".join(f"{reason} {count:,}" for reason, count in reasons[:limit])
     more = len(reasons) - limit
     return shown + (f" (+{more} more)" if more > 0 else "")
@@ -189,14 +226,11 @@ def describe_reasons(reasons: Sequence[tuple[str, int]], report: RunReport | Non
 def _unregistered_note(report: RunReport, table: TableSchema) -> str:
     if not report.rows_rejected:
         if report.partitions_processed == 0 and report.status == "succeeded":
-            return (
-                f"run {report.run_id} rejected nothing: nothing changed in silver ({report.plan}); "
-                "name an earlier run with --run-id"
-            )
+            return f"run {report.run_id} rejected nothing: nothing changed in silver since the run before it"
         return f"run {report.run_id} rejected nothing"
     where = report.quarantine_location or "the quarantine location"
     return (
-        f"run {report.run_id} rejected {report.rows_rejected:,} rows but registered no partition in "
+        f"run {report.run_id} rejected {plural(report.rows_rejected, 'row')} but registered no partition in "
         f"{table.qualified_name} (the job's log says why): read them in {where}"
     )
 

@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from etl.errors import SchemaContractError
-from etl.schema import ACCEPTED_SOURCE_TYPES, ANO_RANGE, IDADE_RANGE, MES_RANGE
+from etl.schema import ANO_RANGE, IDADE_RANGE, MES_RANGE, contract_problems
 
 
 def check_contract(schema: StructType, table: str) -> None:
@@ -28,15 +28,7 @@ def check_contract(schema: StructType, table: str) -> None:
         SchemaContractError: naming each missing column and each column whose stored type
             cannot be read as the required one, with the type found.
     """
-    found = {field.name.lower(): field.dataType.simpleString() for field in schema.fields}
-    problems = []
-    for column, accepted in ACCEPTED_SOURCE_TYPES.items():
-        if column not in found:
-            problems.append(f"{column} is missing")
-            continue
-        base_type = found[column].split("(")[0]  # decimal(10,2) -> decimal
-        if base_type not in accepted:
-            problems.append(f"{column} has type {found[column]} (expected one of: {', '.join(accepted)})")
+    problems = contract_problems({field.name: field.dataType.simpleString() for field in schema.fields})
     if problems:
         raise SchemaContractError(f"schema contract violated by {table}: " + "; ".join(problems))
 

@@ -188,6 +188,24 @@ ACCEPTED_SOURCE_TYPES: dict[str, tuple[str, ...]] = {
     "mes": _INTEGRAL,
 }
 
+
+def contract_problems(found: dict[str, str]) -> list[str]:
+    """What breaks the schema contract in a schema given as {column: Spark simpleString}:
+    `idade is missing`, `salario has type string (expected one of: ...)`. Pure, so the job
+    (Spark's schema, `etl.quality.check_contract`) and the CLI (Parquet footers, before Spark
+    starts) judge a schema by the same words."""
+    lowered = {name.lower(): type_ for name, type_ in found.items()}
+    problems = []
+    for column, accepted in ACCEPTED_SOURCE_TYPES.items():
+        if column not in lowered:
+            problems.append(f"{column} is missing")
+            continue
+        base_type = lowered[column].split("(")[0]  # decimal(10,2) -> decimal
+        if base_type not in accepted:
+            problems.append(f"{column} has type {lowered[column]} (expected one of: {', '.join(accepted)})")
+    return problems
+
+
 # The quality rules' bounds (inclusive), named so reports and tests can cite them.
 ANO_RANGE = (1900, 2100)
 MES_RANGE = (1, 12)

@@ -13,6 +13,7 @@ freely (tests may import the modules):
 - `logs`: a run's log streams, their ERROR lines, the driver's log followed
 - `silver`: upload silver data and register its partitions
 - `rejects`: what a run rejected and why, from the stack's rejects table through Athena
+- `runs`: the job's recent runs with their reports and costs (`runs`)
 - `costs`: Glue and Athena cost arithmetic (pure)
 - `doctor`, `doctor_checks`, `needs`: the account against the stack, read-only (the checks
   and the simulator's questions pure)
@@ -43,6 +44,7 @@ from automation.aws.job_runs import (
 from automation.aws.logs import follow_driver_log, run_logs
 from automation.aws.rejects import REJECTS_OUTPUTS, stack_rejects
 from automation.aws.retries import Attempt, all_attempts, follow_job_run, run_progress_printer
+from automation.aws.runs import RUNS_OUTPUTS, stack_runs
 from automation.aws.session import Poll, error_message
 from automation.aws.silver import load_silver
 
@@ -50,6 +52,7 @@ __all__ = [
     "DOCTOR_OUTPUTS",
     "REGISTER_OUTPUTS",
     "REJECTS_OUTPUTS",
+    "RUNS_OUTPUTS",
     "RUN_ACTIVE_STATES",
     "Attempt",
     "AwsBackend",
@@ -78,5 +81,6 @@ __all__ = [
     "run_progress_printer",
     "run_query",
     "stack_rejects",
+    "stack_runs",
     "start_job_run",
 ]

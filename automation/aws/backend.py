@@ -29,9 +29,10 @@ from automation.aws.rejects import stack_rejects_table
 from automation.aws.retries import follow_job_run, run_progress_printer
 from automation.aws.session import AwsError
 from automation.aws.silver import SampleMaker, load_silver
-from automation.lake import silver_files
+from automation.lake import read_silver
 from automation.outputs import StackOutputs
 from automation.pipeline import Notify, QueryResult, silent
+from automation.wording import plural
 from etl.errors import PipelineError
 from etl.report import RunReport
 from etl.sample import SampleSpec
@@ -102,6 +103,7 @@ class AwsBackend:
         self._make_sample = make_sample
         self.account = ""
         self.run: JobRunOutcome | None = None
+        self.started_run_id = ""  # the Glue run this pipeline started, once started
         self.registration: RegisterOutcome | None = None
         self.queries: list[QueryOutcome] = []
 
@@ -112,7 +114,7 @@ class AwsBackend:
     # -- steps ---------------------------------------------------------------------
     def start(self) -> str:
         if self.options.silver_path is not None:
-            silver_files(self.options.silver_path)  # a bad path fails before anything runs
+            read_silver(self.options.silver_path)  # a bad path or schema fails before anything runs
         self.account = self.stack.check_credentials()
         deployed = "deployed" if self.options.deployed else "outputs from " + self.outputs.source
         return f"account {self.account}, region {self.stack.region}; {deployed}"
@@ -150,10 +152,11 @@ class AwsBackend:
                 f"the silver table {database}.{table} has no partitions: add --load-silver (or run `load-silver`) "
                 "so the job has something to read"
             )
-        return f"{len(partitions)} partitions already in {database}.{table}"
+        return f"{plural(len(partitions), 'partition')} already in {database}.{table}"
 
     def run_job(self) -> RunReport:
         run_id = start_job_run(self.stack, self.options.mode, self.options.timeout_minutes)
+        self.started_run_id = run_id
         self.progress(f"started job run {run_id}")
         settings = job_settings(self.stack).for_run(self.options.timeout_minutes)
         # The last attempt decides: its state, its report; the cost is every attempt's.
@@ -191,6 +194,14 @@ class AwsBackend:
 
     def stop(self) -> None:
         pass
+
+    def interrupt_note(self) -> str:
+        """What Ctrl-C leaves on the stack: a started Glue run goes on (stopping the wait stops
+        nothing in AWS)."""
+        if not self.started_run_id:
+            return "no job run was started"
+        run_id = self.started_run_id
+        return f"job run {run_id} goes on in Glue: follow it with `status --run-id {run_id} --wait`"
 
     @property
     def rejects_table(self) -> TableSchema:

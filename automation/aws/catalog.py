@@ -19,6 +19,7 @@ from automation.aws.session import AwsError, error_code, error_message, paginate
 from automation.lake import files_by_partition, sorted_specs, spec_order
 from automation.outputs import split_s3_uri
 from automation.pipeline import Notify, VerificationError, silent
+from automation.wording import plural
 from etl.errors import PipelineError
 from etl.incremental import parse_partition_spec
 from infra import outputs as out
@@ -136,7 +137,8 @@ def register_with_job(stack: Stack) -> RegisterOutcome:
         )
     if problems:
         raise VerificationError("gold partitions do not match: " + "; ".join(problems))
-    return RegisterOutcome("job", partitions, f"{len(partitions)} partitions in the catalog match the S3 folders")
+    matched = f"{plural(len(partitions), 'partition')} in the catalog match the S3 folders"
+    return RegisterOutcome("job", partitions, matched)
 
 
 def register_with_crawler(stack: Stack, timeout_minutes: float = 30, progress: Notify = silent) -> RegisterOutcome:
@@ -186,14 +188,14 @@ def register_with_crawler(stack: Stack, timeout_minutes: float = 30, progress: N
     partitions = gold_partitions(stack)
     added, updated = summary.get("partitions_added"), summary.get("partitions_updated")
     changes = (
-        f"{added} partitions added, {updated} updated"
+        f"{plural(added or 0, 'partition')} added, {updated or 0:,} updated"
         if added is not None or updated is not None
         else "partition changes not reported"
     )
     return RegisterOutcome(
         "crawler",
         partitions,
-        f"crawl {status}: {changes}; {len(partitions)} partitions in the catalog",
+        f"crawl {status}: {changes}; {plural(len(partitions), 'partition')} in the catalog",
         crawl={"status": status, **summary},
     )
 
@@ -323,7 +325,7 @@ def register_with_msck(stack: Stack, timeout_minutes: float = 30, progress: Noti
         "msck",
         partitions,
         f"{saved['QueryString']} {result.state.lower()} (query {result.query_id}); "
-        f"{len(partitions)} partitions in the catalog",
+        f"{plural(len(partitions), 'partition')} in the catalog",
         query=result.to_dict(),
     )
 

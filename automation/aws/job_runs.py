@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
+from itertools import islice
 from typing import Any, Iterator, Sequence
 
 from botocore.exceptions import ClientError
@@ -17,6 +18,7 @@ from automation.aws.costs import GlueRunCost, UnknownWorkerType, glue_run_cost, 
 from automation.aws.deployed import Stack
 from automation.aws.session import AwsError, error_code, error_message, paginate
 from automation.outputs import StackOutputs, split_s3_uri
+from automation.runs import NAMED_RUNS, named_ids
 from etl.report import RunReport
 from infra.settings import GLUE_5_DEFAULT_TIMEOUT_MINUTES
 
@@ -43,6 +45,10 @@ GLUE_4_DEFAULT_TIMEOUT_MINUTES = 2880
 
 class JobRunFailed(AwsError):
     """A Glue run ended FAILED, TIMEOUT, ERROR, STOPPED or EXPIRED."""
+
+
+class JobRunNotFound(AwsError):
+    """The job has no run of that id."""
 
 
 class JobAlreadyRunning(AwsError):
@@ -223,7 +229,10 @@ def get_job_run(stack: Stack, run_id: str) -> dict[str, Any]:
     except ClientError as error:
         if error_code(error) == "EntityNotFoundException":
             job_settings(stack)  # a job that is not there says so first
-            raise AwsError(f"job {job_name} has no run {run_id}") from None
+            latest = [run["Id"] for run in islice(list_job_runs(stack), NAMED_RUNS)]
+            raise JobRunNotFound(
+                f"job {job_name} has no run {run_id}: its latest runs are {named_ids(latest)}; list them with `runs`"
+            ) from None
         raise _glue_job_error(stack, error) from None
 
 

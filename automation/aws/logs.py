@@ -144,7 +144,11 @@ def follow_driver_log(
     ended = False
     while True:
         run = get_job_run(stack, run_id)  # read before the events: nothing logged before the end is missed
-        for group in job_log_groups(stack.outputs, run):
+        # A poll's new events from every group, printed in time order: the driver writes to the
+        # error and the output group at once, and a group read after the other must not put its
+        # earlier lines last.
+        fresh: list[tuple[int, int, dict[str, Any]]] = []
+        for order, group in enumerate(job_log_groups(stack.outputs, run)):
             try:
                 for event in paginate(
                     stack.clients.logs,
@@ -157,10 +161,12 @@ def follow_driver_log(
                     if event["eventId"] not in seen:
                         seen.add(event["eventId"])
                         since[group] = max(since.get(group, 0), int(event.get("timestamp", 0)))
-                        emit(f"{_millis_iso(event.get('timestamp'))} {event.get('message', '').rstrip()}")
+                        fresh.append((int(event.get("timestamp", 0)), order, event))
             except ClientError as error:
                 if error_code(error) not in SKIPPED_GROUP_ERRORS:
                     raise AwsError(f"cannot read log group {group}: {error_message(error)}") from None
+        for _, _, event in sorted(fresh, key=lambda item: (item[0], item[1])):
+            emit(f"{_millis_iso(event.get('timestamp'))} {event.get('message', '').rstrip()}")
         if ended or time.monotonic() > deadline:
             return run
         # One more read after the run ends: its last lines may still be on their way.

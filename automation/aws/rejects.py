@@ -13,10 +13,12 @@ from dataclasses import replace
 from automation.aws.athena import QueryOutcome, run_query
 from automation.aws.deployed import Stack
 from automation.aws.job_runs import read_run_report
+from automation.aws.runs import recent_reports
 from automation.outputs import StackOutputs
 from automation.pipeline import Notify, QueryResult, silent
 from automation.rejects import RejectsSummary, find_run, gate_of, summarize_rejects
 from etl.arguments import DEFAULT_MAX_REJECT_RATIO
+from etl.report import RunReport
 from etl.schema import TableSchema, rejects_table_schema
 from infra import outputs as out
 
@@ -48,7 +50,14 @@ def stack_rejects(stack: Stack, run_id: str | None = None, progress: Notify = si
     """
     stack.outputs.require(*REJECTS_OUTPUTS)
     reports = stack.outputs.run_reports_uri
-    run_id, report = find_run(run_id, lambda name: read_run_report(stack, name), reports)
+    known: list[RunReport] = []
+
+    def recent() -> list[RunReport]:  # read once: each is a GetObject
+        if not known:
+            known.extend(recent_reports(stack))
+        return known
+
+    run_id, report = find_run(run_id, lambda name: read_run_report(stack, name), reports, recent)
     gate = gate_of(report, None)
     if gate is None:  # a report from before the gate was recorded: the job's own
         gate = job_max_reject_ratio(stack)
@@ -59,7 +68,8 @@ def stack_rejects(stack: Stack, run_id: str | None = None, progress: Notify = si
         queries.append(outcome)
         return outcome.result()
 
-    summary = summarize_rejects(stack_rejects_table(stack.outputs), run_id, report, ask, dialect="athena", gate=gate)
+    table = stack_rejects_table(stack.outputs)
+    summary = summarize_rejects(table, run_id, report, ask, dialect="athena", gate=gate, recent=recent)
     if queries:
         costs = [q.cost for q in queries]
         summary.cost = {

@@ -2,7 +2,10 @@
 run summary, spinners and transfer bars, confirmation questions and Ctrl-C during a deploy.
 
 Presentation only: this package (`automation.cli`) is the only one that imports Rich. Results
-go to stdout, progress and errors to stderr; logs and pipes get plain lines, never cut.
+go to stdout, progress and errors to stderr; logs and pipes get plain lines, never cut: where a
+terminal shows a spinner, a log gets a line when the work starts (`→ run job`), a heartbeat
+while it goes on (`· run job: still running after 16 s`, every `HEARTBEAT_SECONDS`) and, for a
+step, its outcome line.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import signal
 import sys
 import threading
 from contextlib import contextmanager
+from time import perf_counter
 from types import FrameType
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -34,12 +38,17 @@ from rich.table import Table
 from automation.pipeline import PipelineResult
 from automation.rejects import describe_reasons
 from automation.stack import ChangeSummary, DeployError, StepProgress
+from automation.wording import mode_text
 from etl.errors import PipelineError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2  # argparse's own, for a bad command line
 EXIT_INTERRUPTED = 130
+
+# A log or a pipe hears from a long piece of work at least every 10 s (issue 23); 8 s leaves
+# room for a busy machine's late wake-ups.
+HEARTBEAT_SECONDS = 8.0
 
 
 class Interrupted(PipelineError):
@@ -66,19 +75,50 @@ def consoles() -> tuple[Console, Console]:
     return found[0], found[1]
 
 
+# -- progress where there is no spinner: logs and pipes -------------------------------------
+
+
+def plain_line(console: Console, text: str) -> None:
+    """One line as written, no markup, no highlighting (a log keeps what it is sent)."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def heartbeat(console: Console, title: str, every: float = HEARTBEAT_SECONDS) -> Iterator[None]:
+    """`→ title` now, then `· title: still running after N s` every `every` seconds until the
+    block ends (from a thread of its own: the work may be blocked in a call that says nothing)."""
+    plain_line(console, f"→ {title}")
+    stop = threading.Event()
+    started = perf_counter()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            plain_line(console, f"· {title}: still running after {perf_counter() - started:.0f} s")
+
+    thread = threading.Thread(target=beat, name="heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 # -- the pipeline's steps -------------------------------------------------------------------
 
 
 class ConsoleProgress:
-    """Steps on stderr: a spinner with elapsed time while running, then one line each."""
+    """Steps on stderr: on a terminal a spinner with elapsed time while running; in a log a
+    line when the step starts and heartbeats while it runs; then one line with its outcome."""
 
     def __init__(self, console: Console):
         self.console = console
 
     @contextmanager
     def step(self, title: str) -> Iterator[None]:
-        if not self.console.is_terminal:  # logs and pipes get the outcome lines only
-            yield
+        if not self.console.is_terminal:
+            with heartbeat(self.console, title):
+                yield
             return
         with Progress(
             SpinnerColumn(),
@@ -107,7 +147,7 @@ def print_summary(console: Console, result: PipelineResult) -> None:
     summary.add_column("value")
     rows = [
         ("status", report.status),
-        ("mode", f"{report.mode} ({report.plan})"),
+        ("mode", mode_text(report)),
         ("rows read", f"{report.rows_read:,}"),
         ("rows rejected", f"{report.rows_rejected:,} ({report.reject_ratio:.2%})"),
         ("rows written", f"{report.rows_written:,}"),
@@ -156,9 +196,10 @@ class Screen:
 
 @contextmanager
 def spinner(screen: Screen, title: str) -> Iterator[Callable[[str], None]]:
-    """A spinner with the latest state on a terminal; nothing extra in logs and pipes."""
+    """A spinner with the latest state on a terminal; in logs and pipes `→ title` and heartbeats."""
     if not screen.err.is_terminal:
-        yield lambda _text: None
+        with heartbeat(screen.err, title):
+            yield lambda _text: None
         return
     with screen.err.status(title) as status:
         yield lambda text: status.update(text)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from automation.cli.console import EXIT_OK, ConsoleProgress, consoles, print_summary
 from automation.cli.options import Subcommands, add_sample_options, non_negative_int, positive_int, ratio
-from automation.local import DEFAULT_KEEP_RUNS, LocalBackend, LocalOptions
+from automation.local import DEFAULT_KEEP_RUNS, LocalBackend, LocalOptions, SparkInterrupt
 from automation.pipeline import run_pipeline
 from etl.arguments import DEFAULT_MAX_REJECT_RATIO, MODES
 from etl.schema import DEFAULT_QUARANTINE_COLUMNS, QUARANTINE_MODES
@@ -72,7 +72,12 @@ def local_command(args: argparse.Namespace) -> int:
         keep_runs=args.keep_runs,
     )
     console, err = consoles()  # logs and pipes get whole lines, never wrapped at 80 columns
-    result = run_pipeline(LocalBackend(options), ConsoleProgress(err))
+    # Ctrl-C is noted and the running Spark jobs cancelled; the step then stops the pipeline
+    # with one line (`interrupted during <step>; gold is unchanged`) and exit 130.
+    with SparkInterrupt() as interrupt:
+        result = run_pipeline(
+            LocalBackend(options, interrupt), ConsoleProgress(err), interrupted=lambda: interrupt.requested
+        )
     if args.json:
         print(json.dumps(result.to_dict(), sort_keys=True, default=str))
     else:

@@ -17,7 +17,8 @@ from rich.table import Table
 from automation import aws
 from automation.cli.console import EXIT_OK, Interrupted, Screen, rows_table, spinner
 from automation.cli.options import Subcommands, add_run_options, add_stack_options, open_stack, source_flags
-from automation.local import query_lake
+from automation.local import SparkInterrupt, query_lake
+from automation.wording import mode_text, plural
 from etl.schema import GOLD, preview_sql
 from infra import outputs as out
 from infra.settings import REGISTRATION_METHODS
@@ -178,7 +179,7 @@ def show_run(screen: Screen, run: aws.JobRunOutcome) -> int:
         if run.report:
             report = run.report
             rows += [
-                ("mode", f"{report.mode} ({report.plan})"),
+                ("mode", mode_text(report)),
                 ("rows read", f"{report.rows_read:,}"),
                 ("rows rejected", f"{report.rows_rejected:,} ({report.reject_ratio:.2%})"),
                 ("rows written", f"{report.rows_written:,}"),
@@ -233,7 +234,7 @@ def query_command(args: argparse.Namespace) -> int:
         screen.out.print(rows_table(outcome.columns, outcome.rows, title=sql))
         cost = outcome.cost
         screen.out.print(
-            f"{len(outcome.rows)} rows; scanned {aws.format_bytes(cost.scanned_bytes)}, "
+            f"{plural(len(outcome.rows), 'row')}; scanned {aws.format_bytes(cost.scanned_bytes)}, "
             f"billed {aws.format_bytes(cost.billed_bytes)}: ${cost.usd:.8f} (query {outcome.query_id})"
         )
 
@@ -246,8 +247,8 @@ def query_lake_command(args: argparse.Namespace) -> int:
     metastore), the AWS `query`'s local twin; the tutorial's preview by default."""
     screen = Screen(args.json)
     sql = args.sql or preview_sql(GOLD)
-    with spinner(screen, f"asking the local catalog in {args.lake}"):
-        result = query_lake(args.lake, sql)
+    with SparkInterrupt() as interrupt, spinner(screen, f"asking the local catalog in {args.lake}"):
+        result = query_lake(args.lake, sql, interrupt=interrupt)
     document = {
         "backend": "local",
         "lake": str(args.lake),
@@ -258,7 +259,7 @@ def query_lake_command(args: argparse.Namespace) -> int:
 
     def render() -> None:
         screen.out.print(rows_table(result.columns, result.rows, title=sql))
-        screen.out.print(f"{len(result.rows)} rows (local catalog in {args.lake})")
+        screen.out.print(f"{plural(len(result.rows), 'row')} (local catalog in {args.lake})")
 
     screen.result(document, render)
     return EXIT_OK

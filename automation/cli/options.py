@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from automation import aws
-from automation.outputs import StackOutputs, load_outputs
+from automation.outputs import OutputsError, StackOutputs, load_outputs
 from automation.stack import stack_outputs as read_stack_outputs
 from etl.arguments import MODES
 from etl.sample import SampleSpec
@@ -65,7 +65,17 @@ def add_stack_options(parser: argparse.ArgumentParser, lake: bool = False) -> No
 
 
 def outputs_of(args: argparse.Namespace) -> StackOutputs:
-    """The stack's outputs from `--outputs-file`, or from `--stack` through the Automation API."""
+    """The stack's outputs from `--outputs-file`, or from `--stack` through the Automation API.
+
+    Raises:
+        OutputsError: the outputs file does not exist, saying how to make one.
+    """
+    if args.outputs_file is not None and not args.outputs_file.exists():
+        raise OutputsError(
+            f"the outputs file {args.outputs_file} does not exist: write it from a deployed stack with "
+            f"`pulumi stack output --json --stack NAME > {args.outputs_file}` (or `python -m automation outputs "
+            f"--stack NAME --json > {args.outputs_file}`); `make emulator` writes .emulator/outputs.json"
+        )
     return load_outputs(args.stack, args.outputs_file, read_stack_outputs)
 
 

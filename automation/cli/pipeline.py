@@ -23,7 +23,7 @@ from automation.cli.options import (
     outputs_of,
     sample_spec,
 )
-from automation.lake import silver_files
+from automation.lake import read_silver
 from automation.local import generate_sample
 from automation.outputs import StackOutputs
 from automation.pipeline import PipelineResult, run_pipeline
@@ -90,7 +90,7 @@ def load_silver_command(args: argparse.Namespace) -> int:
     """`load-silver [--rows N | --silver-path DIR]`."""
     screen = Screen(args.json)
     if args.silver_path is not None:
-        silver_files(args.silver_path)  # a bad path fails before any AWS call
+        read_silver(args.silver_path)  # a bad path or schema fails before any AWS call
     stack = open_stack(args, *LOAD_SILVER_OUTPUTS)
     with byte_progress(screen) as bytes_progress:
         outcome = aws.load_silver(
@@ -113,6 +113,8 @@ def pipeline_command(args: argparse.Namespace) -> int:
             "--outputs-file describes a stack that is already deployed: add --skip-deploy, or deploy with --stack NAME"
         )
     config = parse_config_pairs(args.config)
+    if args.silver_path is not None:
+        read_silver(args.silver_path)  # a bad path or schema fails before the deploy
     outputs = outputs_of(args) if args.skip_deploy else _deploy(screen, args.stack, config)
     options = aws.AwsOptions(
         deployed=not args.skip_deploy,

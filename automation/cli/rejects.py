@@ -13,9 +13,10 @@ from rich.table import Table
 
 from automation import aws
 from automation.cli.console import EXIT_OK, Screen, cell, spinner
-from automation.cli.options import Subcommands, add_stack_options, open_stack
-from automation.local import lake_rejects
+from automation.cli.options import Subcommands, add_stack_options, open_stack, source_flags
+from automation.local import SparkInterrupt, lake_rejects
 from automation.rejects import RejectsSummary
+from automation.wording import mode_text, plural
 
 
 def add_parser(commands: Subcommands) -> None:
@@ -35,19 +36,21 @@ def rejects_command(args: argparse.Namespace) -> int:
     """`rejects [--run-id ID]`: one call into the lake's or the stack's backend, then the answer."""
     screen = Screen(args.json)
     if args.lake is not None:
-        with spinner(screen, f"asking the local catalog in {args.lake}"):
-            summary = lake_rejects(args.lake, args.run_id)
+        with SparkInterrupt() as interrupt, spinner(screen, f"asking the local catalog in {args.lake}"):
+            summary = lake_rejects(args.lake, args.run_id, interrupt=interrupt)
         source = {"backend": "local", "lake": str(args.lake)}
     else:
         stack = open_stack(args, *aws.REJECTS_OUTPUTS)
         with spinner(screen, "waiting for Athena"):
             summary = aws.stack_rejects(stack, args.run_id, progress=screen.progress)
         source = {"backend": "aws", "outputs": stack.outputs.source}
-    screen.result({**summary.to_dict(), **source}, lambda: render_rejects(screen, summary))
+    again = f"--lake {args.lake}" if args.lake is not None else source_flags(args)
+    screen.result({**summary.to_dict(), **source}, lambda: render_rejects(screen, summary, again))
     return EXIT_OK
 
 
-def render_rejects(screen: Screen, summary: RejectsSummary) -> None:
+def render_rejects(screen: Screen, summary: RejectsSummary, again: str = "") -> None:
+    """The summary as tables; `again`: the flags naming the lake or stack, for the next command."""
     out = screen.out
     report = summary.report
     overview = Table(title=f"Rejected rows of run {summary.run_id}", title_justify="left", show_header=False)
@@ -55,14 +58,14 @@ def render_rejects(screen: Screen, summary: RejectsSummary) -> None:
     overview.add_column("value", overflow="fold")
     if report is not None:
         overview.add_row("status", report.status)
-        overview.add_row("mode", f"{report.mode} ({report.plan})")
+        overview.add_row("mode", mode_text(report))
         overview.add_row("rows rejected", f"{report.rows_rejected:,} of {report.rows_read:,} read")
     else:
         overview.add_row("run report", "not found: counts from the table only")
     if summary.reject_ratio is not None and report is not None and report.rows_read:
         overview.add_row("reject ratio", _against_gate(summary.reject_ratio, summary.gate, report.status))
     if summary.queried:
-        overview.add_row("table", f"{summary.table} ({summary.rows_in_table:,} rows of this run)")
+        overview.add_row("table", f"{summary.table} ({plural(summary.rows_in_table, 'row')} of this run)")
     else:
         overview.add_row("table", f"{summary.table} (not asked: the run registered no partition)")
     if report is not None and report.quarantine_location:
@@ -91,7 +94,12 @@ def render_rejects(screen: Screen, summary: RejectsSummary) -> None:
             table.add_row(*[cell(v) for v in row.values()])
         out.print(table)
     if summary.note:
-        out.print(summary.note)
+        out.print(summary.note, markup=False)
+    if summary.last_rejecting_run:
+        out.print(
+            f"its rejects: python -m automation rejects --run-id {summary.last_rejecting_run} {again}".rstrip(),
+            markup=False,
+        )
     if summary.cost:
         cost = summary.cost
         out.print(

@@ -23,8 +23,18 @@ from automation.stack import (
     stack_outputs,
     synth,
 )
+from automation.wording import plural
 from etl.errors import describe_failure
 from infra import outputs as out
+
+# Why a deploy preview of a new stack counts one resource more than synth: the engine also
+# creates the stack itself; the default AWS provider it creates too is an internal step, left
+# out of its counts (pulumi/pulumi pkg/engine/update.go, `isInternalStep`: default provider
+# steps are not added to the summary's ResourceChanges).
+PULUMI_OWN_RESOURCES = (
+    "a deploy preview of a new stack counts 1 more to create, the stack itself (pulumi:pulumi:Stack); "
+    "Pulumi also creates the default AWS provider (pulumi:providers:aws) and leaves it out of its counts"
+)
 
 
 def add_parsers(commands: Subcommands) -> None:
@@ -107,8 +117,8 @@ def synth_command(args: argparse.Namespace) -> int:
     for key, value in rendering.outputs.items():
         print(f"    {key}: {value}")
     print(
-        f"{len(resources)} resources for stack {args.stack} "
-        f"({settings.worker_type} x {settings.workers}, {settings.region})"
+        f"{plural(len(resources), 'resource')} for stack {args.stack} "
+        f"({settings.worker_type} x {settings.workers}, {settings.region}); {PULUMI_OWN_RESOURCES}"
     )
     return EXIT_OK
 

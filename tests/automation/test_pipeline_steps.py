@@ -67,7 +67,7 @@ class Quiet:
 def test_verify_passes_when_the_preview_shows_gold_rows():
     progress = Quiet()
     result = run_pipeline(MemoryBackend([(30, True, 1000.0, 2024, 1)]), progress)
-    assert progress.lines["verify"] == "one Parquet file in each of 2 folders; preview returned 1 rows"
+    assert progress.lines["verify"] == "one Parquet file in each of 2 folders; preview returned 1 row"
     assert result.preview.rows == ((30, True, 1000.0, 2024, 1),)
 
 

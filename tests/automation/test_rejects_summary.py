@@ -142,9 +142,7 @@ def test_athenas_dialect_unnests():
 def test_a_run_that_rejected_nothing_is_not_asked():
     noop = registered(rows_read=0, rows_rejected=0, partitions_processed=0, rejects_partition="", plan="no change")
     summary = summarize_rejects(REJECTS, "run-1", noop, nothing_to_ask, dialect="spark", gate=0.05)
-    assert summary.note == (
-        "run run-1 rejected nothing: nothing changed in silver (no change); name an earlier run with --run-id"
-    )
+    assert summary.note == "run run-1 rejected nothing: nothing changed in silver since the run before it"
     assert summary.queried is False and summary.by_reason == [] and summary.rows_in_table == 0
 
     clean = registered(rows_rejected=0, rejects_partition="")

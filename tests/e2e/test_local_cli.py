@@ -16,6 +16,11 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
+# What `local` writes on stderr in a log or a pipe besides its one error line: a step's start
+# (`→`), its heartbeats (`·`) and its outcome (`✓`).
+PROGRESS = ("→ ", "· ", "✓ ")
+
+
 def run_cli(args: list[str], env: dict, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "automation", "local", *args],
@@ -172,7 +177,7 @@ def test_a_corrupt_silver_file_is_one_line_naming_it_and_spark_s_log(tmp_path, c
     result = run_cli(["--lake", str(lake), "--silver-path", str(silver)], cli_env, cwd=tmp_path)
 
     assert_one_line_error(result, f"{broken}", f"(Spark's log: {lake / 'logs' / 'spark.log'})")
-    others = [line for line in result.stderr.splitlines() if not line.startswith(("error: ", "✓ "))]
+    others = [line for line in result.stderr.splitlines() if not line.startswith(("error: ", *PROGRESS))]
     assert others == []
     assert "Encountered error while reading file" in (lake / "logs" / "spark.log").read_text()
 

@@ -79,23 +79,36 @@ def run_step(scenario: S, step: Step[S]) -> str:
     if step.after:
         step.after(scenario, ran)
     stdout = step.transform(ran.stdout) if step.transform else ran.stdout
+    # An abridged block says so on its command line: what the transform kept, `...` for cut lines.
+    abridged = [getattr(step.transform, "abridged", "abridged")] if step.transform else []
     if step.merged:
-        suffix = f"   # exit {ran.exit_code}" if ran.exit_code else ""
-        text = f"$ {ran.command}{suffix}\n" + _cut(stdout, step.keep)
+        body, cut = _cut(stdout, step.keep)
+        notes = ([f"exit {ran.exit_code}"] if ran.exit_code else []) + abridged + ([cut] if cut else [])
+        text = f"$ {ran.command}{_comment(notes)}\n" + body
     else:
-        text = f"$ {ran.command}   # exit {ran.exit_code}\n"
+        out, cut_out = _cut(stdout, step.keep)
+        err, cut_err = _cut(ran.stderr, step.keep)
+        cut = cut_out or cut_err
+        text = f"$ {ran.command}{_comment([f'exit {ran.exit_code}', *abridged, *([cut] if cut else [])])}\n"
         if stdout.strip():
-            text += "# stdout:\n" + _cut(stdout, step.keep)
+            text += "# stdout:\n" + out
         if ran.stderr.strip():
-            text += "# stderr:\n" + _cut(ran.stderr, step.keep)
+            text += "# stderr:\n" + err
     return scenario.masker(text.rstrip("\n"))
 
 
-def _cut(text: str, keep: tuple[int, int] | None) -> str:
+def _comment(notes: list[str]) -> str:
+    return f"   # {'; '.join(notes)}" if notes else ""
+
+
+def _cut(text: str, keep: tuple[int, int] | None) -> tuple[str, str]:
+    """The text with the lines between the first and last `keep` cut to `...`, and a note
+    saying so ("" when nothing was cut)."""
     lines = text.rstrip("\n").split("\n")
     if keep and len(lines) > keep[0] + keep[1] + 1:
         lines = lines[: keep[0]] + ["..."] + (lines[-keep[1] :] if keep[1] else [])
-    return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n", "abridged: ... marks lines left out"
+    return "\n".join(lines) + "\n", ""
 
 
 def render_example(example: Example[S], scenario: S) -> str:
@@ -115,6 +128,7 @@ def lines_starting(*prefixes: str) -> Callable[[str], str]:
     def transform(stdout: str) -> str:
         return "".join(line + "\n" for line in stdout.splitlines() if line.startswith(prefixes))
 
+    transform.abridged = f"abridged: only the {' and '.join(repr(p) for p in prefixes)} line"  # type: ignore[attr-defined]
     return transform
 
 
@@ -135,4 +149,7 @@ def pick_json(keys: list[str], items: int = 2) -> Callable[[str], str]:
         picked = {key: shorten(document[key]) for key in keys}
         return json.dumps(picked, indent=2) + "\n"
 
+    transform.abridged = (  # type: ignore[attr-defined]
+        f"abridged: only the keys shown, lists cut to {items} items and ..."
+    )
     return transform

@@ -86,12 +86,15 @@ LOCAL_EXAMPLES: list[Example[LocalScenario]] = [
             )
         ],
     ),
+    # docs/operations.md: the lake's runs so far (the demo, the no-op, the full run above).
+    Example("runs-lake", LocalScenario, [Step("python -m automation runs --lake .lake")]),
     Example(
         "lake-failures",
         LocalScenario,
         [
             Step("python -m automation query --lake nowhere", exit=1),
             Step("python -m automation query --lake .lake --sql 'SELECT * FROM nope'", exit=1),
+            Step("python -m automation rejects --lake .lake --run-id bogus", exit=1),
         ],
     ),
 ]
@@ -197,6 +200,8 @@ EMULATOR_EXAMPLES: list[Example[EmulatorScenario]] = [
         ],
     ),
     Example("run-full", EmulatorScenario, [Step(f"python -m automation run --mode full {OUTPUTS}")]),
+    # docs/operations.md: the runs played so far, newest first.
+    Example("runs", EmulatorScenario, [Step(f"python -m automation runs {OUTPUTS}")]),
     Example(
         "run-no-wait",
         EmulatorScenario,
@@ -266,6 +271,8 @@ EMULATOR_EXAMPLES: list[Example[EmulatorScenario]] = [
             Step("python -m automation status --stack dev", exit=1, env={"PATH": "/usr/bin:/bin"}),
             Step(f"python -m automation pipeline {OUTPUTS}", exit=1),
             Step(f"AWS_REGION=eu-west-1 python -m automation status {OUTPUTS}", exit=1),
+            Step(f"python -m automation status --run-id jr_bogus {OUTPUTS}", exit=1),
+            Step("python -m automation status --outputs-file missing.json", exit=1),
             Step("python -m automation run", exit=2),
         ],
     ),

@@ -1,7 +1,9 @@
 """What changes from run to run in a command's output, masked so an example can be compared
 with a fresh run: job run and query ids (numbered in order of appearance, so the same run
 keeps its name across a scenario's examples), times and durations, temporary paths, the
-emulator's port. Rich tables are re-aligned after masking (a masked id is shorter)."""
+emulator's port. A long step's heartbeat lines (`· run job: still running after 8 s`, how many
+depends on the machine) are left out. Rich tables are re-aligned after masking (a masked id is
+shorter)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ class Masker:
         self.paths = dict(paths or {})
         self.numbers: dict[str, dict[str, int]] = {}
         self.rules: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
+            (re.compile(r"^· [^\n]*: still running after \d+ s\n", re.M), ""),
             (re.compile(r"jr_[0-9a-f]{64}"), self._numbered("run", "jr_<run {n}>")),
             (
                 re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b" if ids else r"(?!x)x"),
@@ -35,6 +38,8 @@ class Masker:
             # A step line: `✓ title  <6.1f> s  detail` keeps its width.
             (re.compile(r"^(✓ .{20}) *\d+\.\d s", re.M), lambda m: f"{m.group(1)}    n.n s"),
             (re.compile(r"((?:job|pipeline) seconds\s+│\s+)\d+\.\d"), r"\1n.n"),
+            # `runs --lake`: a local run's duration, the row's last cell.
+            (re.compile(r"^(│ local-<time>-<id> │.*│ +)\d+\.\d( │)$", re.M), r"\1n.n\2"),
             (re.compile(r'("(?:job|total|plan|read_and_aggregate|write|[a-z ]+)": )\d+\.\d+'), r'\1"n.n"'),
             # The job's code package, named by its content's hash (any change to etl/ renames it).
             (re.compile(r"\b(job|etl)-[0-9a-f]{16}\.(py|zip)\b"), r"\1-<hash>.\2"),

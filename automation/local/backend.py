@@ -2,18 +2,15 @@
 
 Everything lives inside the lake directory (default `.lake/`): the Derby metastore, the
 warehouse, Spark's scratch space, silver, gold, quarantine, state and reports. Nothing is
-written to the working directory. Needs Java 17 and no AWS account. Also the sample maker
-the AWS `load-silver` is handed (`generate_sample`): the sample is made with Spark here, and
-the local twins of the AWS `query` and `rejects` verbs on a lake a run left (`query_lake`,
-`lake_rejects`).
+written to the working directory. Needs Java 17 and no AWS account. Before Spark starts, a
+run takes the lake's lock (`automation.local.lock`: one process per lake) and judges
+`--silver-path` by its Parquet footers. Also the sample maker the AWS `load-silver` is handed
+(`generate_sample`).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import sys
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,9 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from automation.lake import SAMPLE_MARKER, SilverFile, local_files_by_partition, silver_files, sorted_specs
+from automation.lake import SAMPLE_MARKER, SilverFile, local_files_by_partition, read_silver, silver_files, sorted_specs
+from automation.local.lock import LakeLock
+from automation.local.session import SetupError, SparkInterrupt, local_uri, spark_log, start_spark
 from automation.pipeline import Notify, QueryResult, silent
-from automation.rejects import RejectsSummary, find_run, gate_of, summarize_rejects
+from automation.wording import plural
 from etl.arguments import DEFAULT_MAX_REJECT_RATIO, DEFAULT_MODE, LakeLayout, build_job_arguments, to_argv
 from etl.errors import PipelineError
 from etl.files import is_data_file
@@ -32,24 +31,12 @@ from etl.rejects import runs_beyond_last
 from etl.report import RunReport
 from etl.sample import SampleSpec
 from etl.schema import DEFAULT_QUARANTINE_COLUMNS, GOLD, REJECTS, SILVER, create_table_sql
-from etl.tuning import local_session_settings
 
 if TYPE_CHECKING:  # imported when a session starts: `--help` and the AWS verbs need no Spark
     from pyspark.sql import SparkSession
 
-LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
-# Where Spark's own log lines go (log4j2.properties): never the terminal.
-SPARK_LOG = Path("logs", "spark.log")
-# The local session's JVM is a short batch job on a few cores: the throughput collector
-# instead of G1 (Java 17's default) made the cold one-pass scan at 5e7 rows about 20 %
-# faster and kept the driver's peak flatter (docs/benchmarks.md). On Glue the JVM is Glue's.
-LOCAL_JVM_OPTIONS: tuple[str, ...] = ("-XX:+UseParallelGC",)
 # `--keep-runs`: the quarantine runs (files and rejects partitions) a local lake keeps; 0 keeps all.
 DEFAULT_KEEP_RUNS = 10
-
-
-class SetupError(PipelineError):
-    """The local environment or an input path is not usable."""
 
 
 class LocalQueryError(PipelineError):
@@ -73,89 +60,20 @@ class LocalOptions:
     keep_runs: int = DEFAULT_KEEP_RUNS
 
 
-def local_uri(path: Path) -> str:
-    """`file://` URI of a local path, without percent-encoding.
-
-    Hadoop takes the path part literally: `Path.as_uri()` would turn `rows=5` into a folder
-    named `rows%3D5` and a space into `%20`.
-    """
-    return "file://" + str(path.resolve())
-
-
-def find_java() -> str:
-    """The java executable Spark will use.
-
-    Raises:
-        SetupError: when none is found.
-    """
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home and Path(java_home, "bin", "java").exists():
-        return str(Path(java_home, "bin", "java"))
-    found = shutil.which("java")
-    if not found:
-        raise SetupError(
-            "Java 17 is required to run Spark and was not found: install it "
-            "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
-        )
-    return found
-
-
-def spark_log(lake: Path) -> Path:
-    """The file Spark's JVM logs to for a session started on `lake`."""
-    return lake.resolve() / SPARK_LOG
-
-
-def start_spark(lake: Path, workers: int = 2, app_name: str = "silver-to-gold-local") -> SparkSession:
-    """Start a local Spark session with Hive support whose state lives inside `lake`.
-
-    Spark's own log lines (log4j) go to `spark_log(lake)`, never to the terminal.
-
-    Args:
-        lake: the lake directory (created if needed).
-        workers: local cores to use (`local[N]`).
-        app_name: Spark's application name.
-    """
-    find_java()
-    from pyspark.sql import SparkSession  # imported late: `--help` should not need Spark
-
-    lake = lake.resolve()
-    for folder in ("warehouse", "tmp/spark", "tmp/hive", "logs"):
-        (lake / folder).mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    java_options = " ".join(
-        [
-            f"-Dlog4j2.configurationFile={LOG4J_CONFIG.resolve().as_uri()}",
-            f"-Dsilver_to_gold.spark_log={spark_log(lake)}",
-            f"-Dderby.system.home={lake}",
-            f"-Dderby.stream.error.file={lake / 'logs' / 'derby.log'}",
-            *LOCAL_JVM_OPTIONS,
-        ]
-    )
-    builder = (
-        SparkSession.builder.master(f"local[{workers}]")
-        .appName(app_name)
-        .config("spark.driver.extraJavaOptions", java_options)
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.local.dir", str(lake / "tmp" / "spark"))
-        .config("spark.sql.warehouse.dir", local_uri(lake / "warehouse"))
-        .config(
-            "spark.hadoop.javax.jdo.option.ConnectionURL",
-            f"jdbc:derby:;databaseName={lake / 'metastore_db'};create=true",
-        )
-        .config("spark.hadoop.hive.exec.scratchdir", str(lake / "tmp" / "hive"))
-        .config("spark.hadoop.hive.exec.local.scratchdir", str(lake / "tmp" / "hive"))
-        .enableHiveSupport()
-    )
-    for key, value in local_session_settings(workers).items():
-        builder = builder.config(key, value)
-    return builder.getOrCreate()
-
-
 def create_database_sql(database: str, location: str) -> str:
     return f"CREATE DATABASE IF NOT EXISTS {database} LOCATION '{location}'"
+
+
+def gold_listing(folder: Path) -> frozenset[tuple[str, int, int]]:
+    """Every file under gold's location with its size and modification time: equal listings
+    taken before and after a run mean the run left gold as it was."""
+    if not folder.is_dir():
+        return frozenset()
+    return frozenset(
+        (str(path.relative_to(folder)), stat.st_size, stat.st_mtime_ns)
+        for path in folder.rglob("*")
+        if path.is_file() and (stat := path.stat())
+    )
 
 
 class LocalBackend:
@@ -165,11 +83,20 @@ class LocalBackend:
     rejects_table = REJECTS
     sql_dialect = "spark"
 
-    def __init__(self, options: LocalOptions):
+    def __init__(self, options: LocalOptions, interrupt: SparkInterrupt | None = None):
+        """
+        Args:
+            options: what the run was asked to do.
+            interrupt: Ctrl-C's handler the command installed; its session's jobs are
+                cancelled on Ctrl-C (`automation.local.session.SparkInterrupt`).
+        """
         self.options = options
         self.lake = options.lake.resolve()
         self.layout = LakeLayout(local_uri(self.lake))
         self.spark: SparkSession | None = None
+        self.interrupt = interrupt
+        self.lock = LakeLock(self.lake)
+        self._gold_before: frozenset[tuple[str, int, int]] | None = None
 
     @property
     def session(self) -> SparkSession:
@@ -181,9 +108,23 @@ class LocalBackend:
     # -- steps ---------------------------------------------------------------------
     def start(self) -> str:
         if self.options.silver_path is not None:
-            silver_files(self.options.silver_path)  # a bad path fails before Spark starts
+            read_silver(self.options.silver_path)  # a bad path or schema fails before Spark starts
+        self.lock.acquire()  # another process on this lake is named before Spark starts
+        self._gold_before = gold_listing(self.lake / "gold" / GOLD.table)
         self.spark = start_spark(self.lake, self.options.workers)
+        if self.interrupt is not None:
+            self.interrupt.attach(self.spark)
         return f"Spark {self.spark.version}, local[{self.options.workers}], lake {self.lake}"
+
+    def interrupt_note(self) -> str:
+        """What an interrupted run did to gold, for its one line: compared with gold's files
+        when the run started."""
+        if self._gold_before is None or gold_listing(self.lake / "gold" / GOLD.table) == self._gold_before:
+            return "gold is unchanged"
+        return (
+            "gold has the whole partitions the job committed before the interrupt; "
+            "the next run recomputes what this one did not finish"
+        )
 
     @contextmanager
     def _naming_spark_log(self) -> Iterator[None]:
@@ -212,7 +153,7 @@ class LocalBackend:
             detail = self._ensure_sample(Path(self.lake, "silver", SILVER.table))
         with self._naming_spark_log():
             partitions = self.register_silver(location)
-        return f"{detail}; {partitions} partitions in {SILVER.qualified_name}"
+        return f"{detail}; {plural(partitions, 'partition')} in {SILVER.qualified_name}"
 
     def run_job(self) -> RunReport:
         from etl import job
@@ -254,9 +195,12 @@ class LocalBackend:
         return spark_query(self.session, sql)
 
     def stop(self) -> None:
+        if self.interrupt is not None:
+            self.interrupt.detach()
         if self.spark is not None:
             self.spark.stop()
             self.spark = None
+        self.lock.release()
 
     # -- helpers -------------------------------------------------------------------
     def _ensure_sample(self, folder: Path) -> str:
@@ -271,6 +215,7 @@ class LocalBackend:
         marker = folder / SAMPLE_MARKER
         if marker.exists() and json.loads(marker.read_text()) == spec.to_dict():
             return f"sample of {spec.rows:,} rows already in the lake"
+        marker.unlink(missing_ok=True)  # an interrupted write must not pass for the sample it replaces
         write_silver(generate_silver(self.session, spec), local_uri(folder))
         marker.write_text(json.dumps(spec.to_dict(), sort_keys=True))
         return f"generated {spec.rows:,} sample rows over {spec.months} months"
@@ -301,56 +246,6 @@ def spark_query(spark: SparkSession, sql: str) -> QueryResult:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise LocalQueryError(f"the local catalog refused the query: {first}") from None
     return QueryResult(tuple(frame.columns), tuple(tuple(row) for row in rows))
-
-
-def open_lake(lake: Path, workers: int = 2) -> SparkSession:
-    """A Spark session on the catalog of a lake a local run left (its Hive metastore).
-
-    Raises:
-        SetupError: the folder holds no local catalog (no run yet), or Java is missing.
-    """
-    check_lake(lake)
-    return start_spark(lake, workers, app_name="silver-to-gold-query")
-
-
-def check_lake(lake: Path) -> None:
-    """Fail unless `lake` holds a local catalog (a Hive metastore a local run created)."""
-    if not (lake / "metastore_db").is_dir():
-        raise SetupError(f"{lake} holds no local catalog: run `python -m automation local --lake {lake}` first")
-
-
-def query_lake(lake: Path, sql: str, workers: int = 2) -> QueryResult:
-    """`query --lake`: any SQL through a local lake's catalog (the AWS `query` verb's twin)."""
-    spark = open_lake(lake, workers)
-    try:
-        return spark_query(spark, sql)
-    finally:
-        spark.stop()
-
-
-def read_local_report(lake: Path, name: str) -> RunReport | None:
-    """The run report `<name>.json` (`latest` or a run id) a local run wrote, or None."""
-    path = Path(LakeLayout(local_uri(lake)).reports.removeprefix("file://"), f"{name}.json")
-    return RunReport.from_json(path.read_text()) if path.is_file() else None
-
-
-def lake_rejects(lake: Path, run_id: str | None = None, workers: int = 2) -> RejectsSummary:
-    """`rejects --lake`: what a local run (default: the latest) rejected, from the lake's rejects table."""
-    check_lake(lake)
-    reports = LakeLayout(local_uri(lake)).reports
-    run_id, report = find_run(run_id, lambda name: read_local_report(lake, name), reports)
-    spark = open_lake(lake, workers)
-    try:
-        return summarize_rejects(
-            REJECTS,
-            run_id,
-            report,
-            lambda sql: spark_query(spark, sql),
-            dialect="spark",
-            gate=gate_of(report, DEFAULT_MAX_REJECT_RATIO),
-        )
-    finally:
-        spark.stop()
 
 
 def generate_sample(spec: SampleSpec, folder: Path, progress: Notify = silent) -> list[SilverFile]:
