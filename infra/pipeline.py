@@ -6,10 +6,9 @@ Each resource group has its own module and component: `infra.storage` (lake buck
 configuration, job, crawler, triggers), `infra.athena` (workgroup, saved queries),
 `infra.metrics` (the run metrics' filters), `infra.alerts` (failure rule and health alarms),
 `infra.dashboard` (the stack's dashboard), `infra.operator` (the operator's IAM policy).
-Decisions are pure functions: names in `infra.names`, policy documents
-in `infra.policies`, the schedule check in `infra.schedule`, job arguments in
-`etl.arguments`. This component never reads configuration: `__main__.py` hands it
-validated `Settings`.
+Decisions are pure functions: names in `infra.names`, policy documents in `infra.policies`, the
+schedule check in `infra.schedule`, job arguments in `etl.arguments`. This component never reads
+configuration: `__main__.py` hands it validated `Settings`.
 """
 
 from __future__ import annotations

@@ -212,11 +212,11 @@ def trust_allows(
     the principal and the action whose Condition holds, and no Deny that matches."""
 
     def names(statement: Mapping[str, Any]) -> bool:
-        listed = statement.get("Principal")
-        if listed == "*":
+        named = statement.get("Principal")
+        if named == "*":
             return True
         actions = listed(statement.get("Action"))
-        return any(value in listed((listed or {}).get(kind)) for kind, value in principal.items()) and any(
+        return any(value in listed((named or {}).get(kind)) for kind, value in principal.items()) and any(
             _pattern(a, False).match(action) for a in actions
         )
 

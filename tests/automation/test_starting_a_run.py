@@ -93,9 +93,12 @@ def test_status_of_a_run_the_job_never_had_names_the_run():
     stack, glue = stubbed()
     glue.add_client_error("get_job_run", "EntityNotFoundException", "Job run not found", 400)
     glue.add_response("get_job", {"Job": {"Name": JOB}}, {"JobName": JOB})  # the job is there
+    glue.add_response(
+        "get_job_runs", {"JobRuns": [{"Id": "jr_2", "JobName": JOB}, {"Id": "jr_1", "JobName": JOB}]}, {"JobName": JOB}
+    )
 
     with glue, pytest.raises(AwsError) as raised:
         get_job_run(stack, "jr_404")
 
-    assert str(raised.value) == f"job {JOB} has no run jr_404"
+    assert str(raised.value) == f"job {JOB} has no run jr_404: its latest runs are jr_2, jr_1; list them with `runs`"
     glue.assert_no_pending_responses()  # the job was asked for first: a missing job would say so
