@@ -307,8 +307,7 @@ class SilverToGoldPipeline(pulumi.ComponentResource):
                 freshness_alarm_name=names.freshness_alarm_name(s.stack),
                 schedule=s.schedule,
                 timeout_minutes=s.timeout_minutes,
-                # Created on the first deploy and kept: the freshness alarm's starting point.
-                deployed_at=role.role.create_date,
+                deployed_at=role.role.create_date,  # set on the first deploy, then kept
             ),
             opts=child,
         )
