@@ -26,7 +26,8 @@ def _run(args, env, cwd):
 def _assert_unexpected(result, cache, *fragments):
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
+    # Progress lines aside (in a pipe a step says when it starts: `→ start`), one line.
+    lines = [line for line in result.stderr.strip().splitlines() if not line.startswith(("→ ", "· ", "✓ "))]
     assert len(lines) == 1, result.stderr
     log = cache / "silver-to-gold" / "last-error.log"
     assert lines[0].endswith(f"(details: {log})"), lines[0]
