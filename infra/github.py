@@ -76,6 +76,7 @@ def scope_of(
         workgroup=names.workgroup_name(s.stack),
         glue_role=s.role_name,
         operator_policy=names.operator_policy_name(s.stack),
+        deploy_role=names.deploy_role_name(s.stack),
         ci_roles=(names.deploy_role_name(s.stack), names.preview_role_name(s.stack)),
         key_alias=names.key_alias(s.stack) if s.creates_key else "",
     )

@@ -94,6 +94,7 @@ class DeployScope:
     workgroup: str
     glue_role: str
     operator_policy: str
+    deploy_role: str  # the role this policy belongs to
     ci_roles: tuple[str, ...]  # the deploy and preview roles themselves: read, never written
     key_alias: str  # "" when the stack creates no KMS key
 
@@ -300,6 +301,11 @@ def deploy_policy(scope: DeployScope) -> dict[str, Any]:
         ),
         allow("TheOperatorPolicy", POLICY_ACTIONS, [f"arn:aws:iam::{s.account}:policy/{s.operator_policy}"]),
         allow("ReadTheCiRoles", CI_ROLE_READ_ACTIONS, [f"arn:aws:iam::{s.account}:role/{r}" for r in s.ci_roles]),
+        # `doctor` simulates its caller over what the verbs call (the operator policy, attached): in
+        # CI the caller is this role, and simulating a principal needs the action on it.
+        allow(
+            "DoctorSimulatesThisRole", "iam:SimulatePrincipalPolicy", f"arn:aws:iam::{s.account}:role/{s.deploy_role}"
+        ),
         # The run metrics' filters are on the job's output group, one of the declared groups.
         allow(
             "TheLogGroupsAndMetricFilters",

@@ -175,6 +175,14 @@ def test_the_deploy_role_cannot_rewrite_the_ci_roles(with_github):
             assert not allows(policy, action, arn), (action, role)
 
 
+def test_doctor_in_ci_may_simulate_the_deploy_role_and_nothing_else(with_github):
+    """`doctor` simulates its caller; in CI that is the deploy role, whose attached operator policy
+    grants the simulation of the Glue role only."""
+    policy = deploy_policy(with_github("dev"))
+    assert allows(policy, "iam:SimulatePrincipalPolicy", f"arn:aws:iam::{ACCOUNT}:role/silver-to-gold-dev-deploy")
+    assert not allows(policy, "iam:SimulatePrincipalPolicy", f"arn:aws:iam::{ACCOUNT}:role/admin")
+
+
 def test_the_glue_role_is_passed_to_glue_only(with_github):
     policy = deploy_policy(with_github("dev"))
     role = f"arn:aws:iam::{ACCOUNT}:role/silver-to-gold-dev-glue"
