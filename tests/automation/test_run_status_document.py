@@ -230,3 +230,107 @@ def test_the_time_a_wait_allows_follows_the_jobs_timeout_and_retries(job, expect
 def test_a_runs_own_timeout_replaces_the_jobs():
     assert JobSettings(120, 2).for_run(15) == JobSettings(15, 2)
     assert JobSettings(120, 2).for_run(None) == JobSettings(120, 2)
+
+
+def test_the_document_of_a_run_glue_reports_almost_nothing_about():
+    """A run that errored before it started: GetJobRun gives its id and state only."""
+    session = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1")
+    clients = AwsClients(session)
+    s3 = session.client("s3")
+    clients.use("s3", s3)
+    values = {out.JOB_NAME: JOB, out.REPORTS_URI: "s3://lake/gold/_reports/sample_data_aggregated/"}
+    stack, s3 = Stack(StackOutputs.from_values(values, "test"), clients), Stubber(s3)
+    no_report(s3)
+
+    with s3:
+        document = describe_job_run(stack, {"Id": "jr_1", "JobRunState": "ERROR"}).to_dict()
+
+    assert document == {
+        "run_id": "jr_1",
+        "state": "ERROR",
+        "attempt": 0,
+        "attempt_number": 1,
+        "max_attempts": 1,
+        "earlier_attempts": [],
+        "started_on": "",
+        "completed_on": "",
+        "execution_seconds": 0,
+        "worker_type": "",
+        "workers": 0,
+        "error_message": "",
+        "arguments": {},
+        "report": None,
+        "report_uri": "s3://lake/gold/_reports/sample_data_aggregated/jr_1.json",
+        "cost": None,
+        "driver_log_group": "",
+        "driver_log_stream": "jr_1-driver",
+        "console_url": "",
+    }
+
+
+@pytest.mark.parametrize(
+    ("run", "dpu_seconds"),
+    [
+        # stopped before it ran: ExecutionTime 0 or absent is charged nothing
+        ({"ExecutionTime": 0, "WorkerType": "G.1X", "NumberOfWorkers": 2}, 0),
+        ({"WorkerType": "G.1X", "NumberOfWorkers": 2}, 0),
+        # no worker count reported: no cost guessed
+        ({"ExecutionTime": 100, "WorkerType": "G.1X"}, None),
+        ({"ExecutionTime": 100, "NumberOfWorkers": 2}, None),
+    ],
+)
+def test_what_a_run_costs_when_glue_leaves_fields_out(run, dpu_seconds):
+    stack, glue, s3 = stubbed()
+    no_report(s3)
+
+    with glue, s3:
+        cost = describe_job_run(stack, {"Id": "jr_1", "JobRunState": "STOPPED", **run}).cost
+
+    assert (cost.dpu_seconds if cost else None) == dpu_seconds
+
+
+def test_a_retry_of_a_job_whose_retries_were_lowered_since_still_counts_its_attempts():
+    stack, glue, s3 = stubbed()
+    no_report(s3)
+    earlier = [{"Id": "jr_1", "JobRunState": "FAILED"}, {"Id": "jr_2", "JobRunState": "FAILED"}]
+
+    with glue, s3:
+        outcome = describe_job_run(stack, {"Id": "jr_3", "JobRunState": "FAILED"}, earlier, max_attempts=1)
+
+    assert outcome.attempts_text() == "attempt 3 of 3"
+    assert outcome.to_dict()["max_attempts"] == 3
+    assert outcome.failure_message().startswith(
+        "job run jr_3 ended FAILED (attempt 3 of 3; earlier: jr_1, jr_2): Glue gave no error message"
+    )
+
+
+@pytest.mark.parametrize("code", ["NoSuchKey", "404", "NotFound"])
+def test_a_report_that_is_not_there_is_no_report(code):
+    stack, glue, s3 = stubbed()
+    s3.add_client_error("get_object", code, "Not Found", 404)
+
+    with glue, s3:
+        outcome = describe_job_run(stack, {"Id": "jr_1", "JobRunState": "FAILED"})
+
+    assert outcome.report is None and outcome.to_dict()["report"] is None
+
+
+def test_the_report_is_in_the_json_document():
+    stack, glue, s3 = stubbed()
+    body = json.dumps({"run_id": "jr_1", "mode": "full", "status": "succeeded", "rows_read": 5}).encode()
+    s3.add_response("get_object", {"Body": StreamingBody(io.BytesIO(body), len(body))})
+
+    with glue, s3:
+        document = describe_job_run(stack, {"Id": "jr_1", "JobRunState": "SUCCEEDED"}).to_dict()
+
+    assert (document["report"]["run_id"], document["report"]["rows_read"]) == ("jr_1", 5)
+
+
+def test_a_job_that_is_not_deployed_is_named():
+    stack, glue, _ = stubbed()
+    glue.add_client_error("get_job_runs", "EntityNotFoundException", "Job not found", 400)
+
+    with glue, pytest.raises(AwsError) as raised:
+        latest_job_run(stack)
+
+    assert f"the Glue job {JOB!r}" in str(raised.value)
