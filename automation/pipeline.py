@@ -245,7 +245,8 @@ def run_pipeline(backend: Backend, progress: Progress, interrupted: Callable[[],
 
 def _describe_report(report: RunReport) -> str:
     if report.partitions_processed == 0 and report.partitions_dropped == 0:
-        detail = f"nothing changed in silver: gold left as it was ({report.plan})"
+        plan = f" ({report.plan})" if report.plan and report.plan != report.mode else ""
+        detail = f"nothing changed in silver: gold left as it was{plan}"
     else:
         detail = (
             f"{plural(report.rows_read, 'row')} read, {report.rows_rejected:,} quarantined, "

@@ -177,6 +177,23 @@ def list_job_runs(stack: Stack) -> Iterator[dict[str, Any]]:
         raise _glue_job_error(stack, error) from None
 
 
+# How many runs `newest_job_runs` reads before it orders them: Glue's first page (GetJobRuns
+# answers up to 200 a page) holds the newest.
+NEWEST_SCAN = 200
+
+
+def newest_job_runs(stack: Stack, limit: int) -> list[dict[str, Any]]:
+    """The job's `limit` newest runs, newest first by `StartedOn`: Glue lists the newest first,
+    but the order is not relied on (moto's emulator lists them oldest first)."""
+    scanned = islice(list_job_runs(stack), max(limit, NEWEST_SCAN))
+    return sorted(scanned, key=_started_on, reverse=True)[:limit]
+
+
+def _started_on(run: dict[str, Any]) -> float:
+    started = run.get("StartedOn")
+    return started.timestamp() if isinstance(started, datetime) else 0.0
+
+
 def _glue_job_error(stack: Stack, error: ClientError) -> AwsError:
     job_name = stack.outputs.job_name
     # EntityNotFoundException: "A specified entity does not exist" (GetJobRuns, GetJobRun,
@@ -229,7 +246,7 @@ def get_job_run(stack: Stack, run_id: str) -> dict[str, Any]:
     except ClientError as error:
         if error_code(error) == "EntityNotFoundException":
             job_settings(stack)  # a job that is not there says so first
-            latest = [run["Id"] for run in islice(list_job_runs(stack), NAMED_RUNS)]
+            latest = [run["Id"] for run in newest_job_runs(stack, NAMED_RUNS)]
             raise JobRunNotFound(
                 f"job {job_name} has no run {run_id}: its latest runs are {named_ids(latest)}; list them with `runs`"
             ) from None

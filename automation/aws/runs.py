@@ -9,12 +9,8 @@ figures from `<runReportsUri><run id>.json`, which the job writes whether it suc
 
 from __future__ import annotations
 
-from datetime import datetime
-from itertools import islice
-from typing import Any
-
 from automation.aws.deployed import Stack
-from automation.aws.job_runs import describe_job_run, list_job_runs, read_run_report
+from automation.aws.job_runs import describe_job_run, newest_job_runs, read_run_report
 from automation.runs import DEFAULT_RUNS, RunRow, first_line, iso_utc, row_from_report
 from etl.report import RunReport
 from infra import outputs as out
@@ -25,9 +21,8 @@ RUNS_OUTPUTS = (out.JOB_NAME, out.REPORTS_URI, out.PRICE_PER_DPU_HOUR)
 def stack_runs(stack: Stack, limit: int = DEFAULT_RUNS) -> list[RunRow]:
     """The job's `limit` newest runs, one row each (a Glue retry is a run of its own)."""
     stack.outputs.require(*RUNS_OUTPUTS)
-    runs = sorted(islice(list_job_runs(stack), limit), key=_started, reverse=True)  # to the microsecond
     rows = []
-    for run in runs:
+    for run in newest_job_runs(stack, limit):
         outcome = describe_job_run(stack, run)
         started = iso_utc(run["StartedOn"]) if run.get("StartedOn") else ""
         cost = outcome.cost.usd if outcome.cost else None
@@ -48,15 +43,10 @@ def stack_runs(stack: Stack, limit: int = DEFAULT_RUNS) -> list[RunRow]:
     return rows
 
 
-def _started(run: dict[str, Any]) -> float:
-    started = run.get("StartedOn")
-    return started.timestamp() if isinstance(started, datetime) else 0.0
-
-
 def recent_reports(stack: Stack, limit: int = 20) -> list[RunReport]:
     """The reports of the job's `limit` newest runs that wrote one, newest first."""
     reports = []
-    for run in islice(list_job_runs(stack), limit):
+    for run in newest_job_runs(stack, limit):
         report = read_run_report(stack, run["Id"])
         if report is not None:
             reports.append(report)

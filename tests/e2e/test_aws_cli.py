@@ -320,7 +320,7 @@ def test_query_prints_a_table(aws_stack, tmp_path):
     result = cli(aws_stack, "query", "--sql", "SELECT count(*) AS n FROM gold_data.sample_data_aggregated")
     assert result.returncode == 0, result.stderr
     assert "│ 2 │" in result.stdout
-    assert "1 rows; scanned 0 B, billed 10.0 MB: $0.00004768" in result.stdout
+    assert "1 row; scanned 0 B, billed 10.0 MB: $0.00004768" in result.stdout
 
 
 # -- rejects -----------------------------------------------------------------------------

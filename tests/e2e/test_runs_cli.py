@@ -47,7 +47,9 @@ def test_an_unknown_run_id_is_refused_naming_the_latest_runs(aws_stack, tmp_path
     silver = write_silver_dataset(tmp_path / "silver", SILVER_ROWS)
     last_json(cli(aws_stack, "load-silver", "--silver-path", str(silver), "--json"))
     with GluePlayer(aws_stack):
-        played = last_json(cli(aws_stack, "run", "--json"))["run_id"]
+        older = last_json(cli(aws_stack, "run", "--json"))["run_id"]
+        newer = last_json(cli(aws_stack, "run", "--json"))["run_id"]
+    played = f"{newer}, {older}"  # newest first, whatever order Glue (or moto) lists them in
     job = aws_stack[out.JOB_NAME]
     runs = f"`python -m automation runs --outputs-file {aws_stack.outputs_file}`"
 

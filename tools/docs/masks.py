@@ -26,7 +26,7 @@ class Masker:
         self.paths = dict(paths or {})
         self.numbers: dict[str, dict[str, int]] = {}
         self.rules: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
-            (re.compile(r"^· [^\n]*: still running after \d+ s\n", re.M), ""),
+            (re.compile(r"\n· [^\n]*: still running after \d+ s(?=\n|$)"), ""),
             (re.compile(r"jr_[0-9a-f]{64}"), self._numbered("run", "jr_<run {n}>")),
             (
                 re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b" if ids else r"(?!x)x"),
