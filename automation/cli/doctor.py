@@ -28,8 +28,9 @@ def add_parser(commands: Subcommands) -> None:
     doctor.add_argument(
         "--principal-arn",
         metavar="ARN",
-        help="an IAM user or role to simulate too, over what each verb touches (what else limits it: "
-        "boundaries, SCPs; a role with a path, such as an SSO role, needs its full ARN)",
+        help="an IAM user or role to simulate too, over what each verb touches: what else limits it "
+        "(boundaries, SCPs); a role with a path, such as an SSO role, needs its full ARN (default: none, "
+        "the stack's operator policy alone is simulated)",
     )
     doctor.set_defaults(handler=doctor_command)
 

@@ -1,11 +1,12 @@
 """The policies of the rendered stacks, judged by properties rather than copies:
 
-- every need the code declares (`automation/aws/needs.py`: what the job does, what the
-  operations verbs call) is granted;
+- every need the code declares (`automation/aws/needs.py`: what the job does; what each
+  operations verb touches, directly and through Athena, from `infra/policies/verbs.py`) is
+  granted;
 - `*` is a resource only for actions that have no resource type;
 - no statement is broader than its need: each action and each resource of a statement is
   used by a declared need, or by one of the further needs written out below (the crawler,
-  Athena as the caller, Glue creating its groups), each with the reason it exists.
+  Glue creating its groups, log groups the outputs do not name), each with the reason it exists.
 
 The stacks' names and ARNs are written out here, not derived from infra.
 """
@@ -55,28 +56,16 @@ def _job_role_extra(bucket: str, gold_database: str, job_groups: list[str], craw
     ]
 
 
-def _operator_extra(bucket: str, silver: str, gold: str, groups: list[str]) -> list[Need]:
+def _operator_extra(groups: list[str]) -> list[Need]:
+    """The log groups the operator may read that the stack's outputs do not name (the crawler's
+    encrypted group, AWS's documented encrypted job groups): `logs` reads whichever exists."""
     return [
-        # Athena reads the catalog and the data, and writes its results, as the caller
-        # (ARCHITECTURE.md, facts about AWS; AmazonAthenaFullAccess for the results bucket).
-        *_needs(
-            "Athena reads a queried table's catalog entries",
-            ["glue:GetDatabase", "glue:GetPartition", "glue:BatchGetPartition"],
-            [f"{GLUE}:table/{gold}"],
-        ),
-        *_needs(
-            "Athena reads a queried silver table's files",
-            ["s3:GetObject"],
-            [f"{bucket}/silver/sample_data_partitioned/ano=2024/mes=1/f.parquet"],
-        ),
-        *_needs("Athena's results bucket", ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], [bucket]),
-        *_needs(
-            "Athena writes results in parts",
-            ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-            [f"{bucket}/athena-results/q.csv"],
-        ),
         *_needs("logs reads a run's stream", ["logs:GetLogEvents"], [f"{LOGS}:{group}:{STREAM}" for group in groups]),
-        *_needs("logs reads the crawler's groups", ["logs:FilterLogEvents"], [f"{LOGS}:{group}" for group in groups]),
+        *_needs(
+            "logs reads the groups",
+            ["logs:FilterLogEvents", "logs:DescribeLogStreams"],
+            [f"{LOGS}:{group}" for group in groups],
+        ),
     ]
 
 
@@ -88,13 +77,7 @@ EXTRA = {
             [f"/aws-glue/jobs/job-transform-silver-to-gold/{name}" for name in ("output", "error")],
             ["/aws-glue/crawlers"],
         ),
-        "operator": _operator_extra(
-            DEV_BUCKET,
-            "silver_data_dev",
-            "gold_data/sample_data_aggregated",
-            [f"/aws-glue/jobs/job-transform-silver-to-gold/{name}" for name in ("output", "error")]
-            + ["/aws-glue/crawlers"],
-        ),
+        "operator": _operator_extra(["/aws-glue/crawlers"]),
     },
     "prod": {
         "role": _job_role_extra(
@@ -121,13 +104,7 @@ EXTRA = {
             ]
             + [f"{LOGS}:{PROD_DOCUMENTED_GROUP}"],
         ),
-        "operator": _operator_extra(
-            PROD_BUCKET,
-            "silver_data",
-            "gold_data_prod/sample_data_aggregated",
-            [f"{PROD_JOB_GROUP}/output", f"{PROD_JOB_GROUP}/error", PROD_CRAWLER_GROUP, "/aws-glue/crawlers"]
-            + [PROD_DOCUMENTED_GROUP],
-        ),
+        "operator": _operator_extra(["/aws-glue/crawlers", PROD_DOCUMENTED_GROUP]),
     },
 }
 

@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tools.emulator.iam import access_key_of, answer_simulator
+from tools.emulator.iam import access_key_of, answer_simulator, caller_of
 from tools.emulator.metric_filters import matches
 from tools.emulator.on_behalf import Read, named_tables, reads_of, refusal, repaired_table
 
@@ -118,6 +118,17 @@ def test_the_access_key_is_read_from_the_signature():
     header = "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/athena/aws4_request, SignedHeaders=host"
     assert access_key_of(header) == "AKIAEXAMPLE"
     assert access_key_of("") == ""
+
+
+def test_the_caller_is_the_iam_user_owning_the_key_and_nobody_for_the_emulators_own(aws_stack):
+    def signed(key: str) -> str:
+        return f"AWS4-HMAC-SHA256 Credential={key}/20260101/us-east-1/athena/aws4_request"
+
+    operator = caller_of(aws_stack.emulator, signed(aws_stack.emulator.extra_env["AWS_ACCESS_KEY_ID"]))
+    assert operator is not None and operator.arn == "arn:aws:iam::123456789012:user/operator"
+    assert [p["Statement"][0]["Sid"] for p in operator.policies] == ["RunAndFollowTheJob"]
+    assert caller_of(aws_stack.emulator, signed("testing")) is None  # too short to be a key: an administrator
+    assert caller_of(aws_stack.emulator, signed("AKIAUNKNOWN000000000")) is None
 
 
 def test_the_simulator_answers_every_action_on_every_resource_from_the_policies_given():

@@ -114,7 +114,7 @@ def caller_of(emulator: Any, authorization: str) -> Caller | None:
     iam = emulator.client("iam")
     try:
         user = iam.get_access_key_last_used(AccessKeyId=key)["UserName"]
-    except (ClientError, ParamValidationError):  # a key no IAM user owns (`testing` is too short to be one)
+    except (ClientError, ParamValidationError):  # a key no IAM user owns (`testing` is not even one's length)
         return None
     arn = iam.get_user(UserName=user)["User"]["Arn"]
     return Caller(arn, user_policies(emulator, user))
