@@ -40,7 +40,7 @@ class Masker:
             (re.compile(r"((?:job|pipeline) seconds\s+│\s+)\d+\.\d"), r"\1n.n"),
             # `runs --lake`: a local run's duration, the row's last cell.
             (re.compile(r"^(│ local-<time>-<id> │.*│ +)\d+\.\d( │)$", re.M), r"\1n.n\2"),
-            (re.compile(r'("(?:job|total|plan|read_and_aggregate|write|[a-z ]+)": )\d+\.\d+'), r'\1"n.n"'),
+            (re.compile(r'("(?:job|total|plan|read_and_aggregate|write|job_seconds|[a-z ]+)": )\d+\.\d+'), r'\1"n.n"'),
             # The job's code package, named by its content's hash (any change to etl/ renames it).
             (re.compile(r"\b(job|etl)-[0-9a-f]{16}\.(py|zip)\b"), r"\1-<hash>.\2"),
             (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
