@@ -44,6 +44,7 @@ from automation.lake import SilverFile
 from automation.outputs import OutputsError, StackOutputs, load_outputs_file
 from automation.pipeline import run_pipeline
 from infra import outputs as out
+from tests.stubs import stubbed_stack
 
 OUTPUTS = {
     out.REGION: "us-east-1",
@@ -69,11 +70,8 @@ STARTED = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 
 def stubbed(service: str) -> tuple[Stack, Stubber]:
     """The stack of `OUTPUTS`, its `service` client wrapped in a Stubber."""
-    session = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1")
-    clients = AwsClients(session)
-    client = session.client(service)
-    clients.use(service, client)
-    return Stack(outputs(), clients), Stubber(client)
+    stack, (stubber,) = stubbed_stack(OUTPUTS, service)
+    return stack, stubber
 
 
 def stubbed_too(stack: Stack, service: str) -> Stubber:

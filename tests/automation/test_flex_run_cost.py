@@ -9,29 +9,24 @@ from botocore's Stubber, which checks it against Glue's service model.
 
 from __future__ import annotations
 
-import boto3
 from botocore.stub import Stubber
 
 from automation.aws.deployed import Stack
 from automation.aws.job_runs import describe_job_run
-from automation.aws.session import AwsClients
-from automation.outputs import StackOutputs
 from infra import outputs as out
+from tests.stubs import stubbed_stack
 
 JOB = "job-transform-silver-to-gold"
 
 
 def stack_and_s3() -> tuple[Stack, Stubber]:
-    session = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1")
-    clients = AwsClients(session)
-    s3 = session.client("s3")
-    clients.use("s3", s3)
     values = {
         out.JOB_NAME: JOB,
         out.REPORTS_URI: "s3://lake/gold/_reports/sample_data_aggregated/",
         out.PRICE_PER_DPU_HOUR: 0.29,
     }
-    return Stack(StackOutputs.from_values(values, "test"), clients), Stubber(s3)
+    stack, (s3,) = stubbed_stack(values, "s3")
+    return stack, s3
 
 
 def test_a_flex_run_costs_the_dpu_seconds_glue_reports():

@@ -4,13 +4,9 @@ nothing), the answer's shape; and the AWS side's table name and gate with Stubbe
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from automation.aws.deployed import Stack
 from automation.aws.rejects import job_max_reject_ratio, stack_rejects_table
-from automation.aws.session import AwsClients
 from automation.outputs import StackOutputs
 from automation.pipeline import QueryResult
 from automation.rejects import (
@@ -24,6 +20,7 @@ from automation.rejects import (
 from etl.report import RunReport
 from etl.schema import REJECTS
 from infra import outputs as out
+from tests.stubs import stubbed_stack
 
 
 class FakeCatalog:
@@ -196,17 +193,12 @@ def test_the_stacks_rejects_table_is_its_output_in_the_gold_database():
 
 
 def test_the_jobs_gate_is_read_from_its_default_arguments():
-    session = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1")
-    clients = AwsClients(session)
-    glue = session.client("glue")
-    clients.use("glue", glue)
-    stubber = Stubber(glue)
+    stack, (stubber,) = stubbed_stack({out.JOB_NAME: "j"}, "glue")
     job = {"Name": "j", "Role": "r", "Command": {"Name": "glueetl"}}
     stubber.add_response(
         "get_job", {"Job": {**job, "DefaultArguments": {"--max_reject_ratio": "0.2"}}}, {"JobName": "j"}
     )
     stubber.add_response("get_job", {"Job": job}, {"JobName": "j"})
-    stack = Stack(StackOutputs.from_values({out.JOB_NAME: "j"}, "t"), clients)
     with stubber:
         assert job_max_reject_ratio(stack) == 0.2
         assert job_max_reject_ratio(stack) == 0.05  # the job's default

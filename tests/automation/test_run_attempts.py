@@ -11,7 +11,6 @@ import datetime as dt
 import io
 import json
 
-import boto3
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
@@ -20,9 +19,9 @@ from automation.aws.backend import AwsBackend, AwsOptions
 from automation.aws.deployed import Stack
 from automation.aws.job_runs import JobSettings, describe_job_run
 from automation.aws.retries import Attempt, all_attempts, follow_job_run, run_progress_printer, wait_for_job_run
-from automation.aws.session import AwsClients, Poll, WaitTimeout
-from automation.outputs import StackOutputs
+from automation.aws.session import Poll, WaitTimeout
 from infra import outputs as out
+from tests.stubs import stubbed_stack as stack_with_stubs
 
 JOB = "job-transform-silver-to-gold"
 OUTPUTS = {
@@ -50,12 +49,8 @@ WORKERS = {"WorkerType": "G.1X", "NumberOfWorkers": 2}
 
 def stubbed_stack() -> tuple[Stack, Stubber, Stubber]:
     """The stack of `OUTPUTS` with its Glue and S3 clients wrapped in Stubbers."""
-    session = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1")
-    clients = AwsClients(session)
-    glue, s3 = session.client("glue"), session.client("s3")
-    clients.use("glue", glue)
-    clients.use("s3", s3)
-    return Stack(StackOutputs.from_values(dict(OUTPUTS), "test"), clients), Stubber(glue), Stubber(s3)
+    stack, (glue, s3) = stack_with_stubs(OUTPUTS, "glue", "s3")
+    return stack, glue, s3
 
 
 class FakeClock:

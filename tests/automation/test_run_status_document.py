@@ -11,16 +11,15 @@ import datetime as dt
 import io
 import json
 
-import boto3
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
 from automation.aws.deployed import Stack
 from automation.aws.job_runs import JobSettings, describe_job_run, job_settings, latest_job_run
-from automation.aws.session import AwsClients, AwsError
-from automation.outputs import StackOutputs
+from automation.aws.session import AwsError
 from infra import outputs as out
+from tests.stubs import stubbed_stack
 
 JOB = "job-transform-silver-to-gold"
 CONSOLE = "https://us-east-1.console.aws.amazon.com/gluestudio/home#/editor/job/j/runs"
@@ -29,11 +28,6 @@ COMPLETED = dt.datetime(2026, 11, 26, 10, 10, 5, tzinfo=dt.UTC)
 
 
 def stubbed() -> tuple[Stack, Stubber, Stubber]:
-    session = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1")
-    clients = AwsClients(session)
-    glue, s3 = session.client("glue"), session.client("s3")
-    clients.use("glue", glue)
-    clients.use("s3", s3)
     values = {
         out.REGION: "us-east-1",
         out.JOB_NAME: JOB,
@@ -43,7 +37,8 @@ def stubbed() -> tuple[Stack, Stubber, Stubber]:
         out.JOB_OUTPUT_LOG_GROUP: "/aws-glue/jobs/silver-to-gold-dev/output",
         out.JOB_CONSOLE_URL: CONSOLE,
     }
-    return Stack(StackOutputs.from_values(values, "test"), clients), Stubber(glue), Stubber(s3)
+    stack, (glue, s3) = stubbed_stack(values, "glue", "s3")
+    return stack, glue, s3
 
 
 def no_report(s3: Stubber) -> None:
@@ -234,12 +229,8 @@ def test_a_runs_own_timeout_replaces_the_jobs():
 
 def test_the_document_of_a_run_glue_reports_almost_nothing_about():
     """A run that errored before it started: GetJobRun gives its id and state only."""
-    session = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1")
-    clients = AwsClients(session)
-    s3 = session.client("s3")
-    clients.use("s3", s3)
     values = {out.JOB_NAME: JOB, out.REPORTS_URI: "s3://lake/gold/_reports/sample_data_aggregated/"}
-    stack, s3 = Stack(StackOutputs.from_values(values, "test"), clients), Stubber(s3)
+    stack, (s3,) = stubbed_stack(values, "s3")
     no_report(s3)
 
     with s3:

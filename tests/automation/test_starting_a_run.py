@@ -5,15 +5,14 @@ parameter sent that the test does not expect fails it.
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
 from automation.aws.deployed import Stack
 from automation.aws.job_runs import JobAlreadyRunning, get_job_run, start_job_run
-from automation.aws.session import AwsClients, AwsError
-from automation.outputs import StackOutputs
+from automation.aws.session import AwsError
 from infra import outputs as out
+from tests.stubs import stubbed_stack
 
 JOB = "job-transform-silver-to-gold"
 ALREADY = (
@@ -23,11 +22,8 @@ ALREADY = (
 
 
 def stubbed() -> tuple[Stack, Stubber]:
-    session = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1")
-    clients = AwsClients(session)
-    glue = session.client("glue")
-    clients.use("glue", glue)
-    return Stack(StackOutputs.from_values({out.REGION: "us-east-1", out.JOB_NAME: JOB}, "test"), clients), Stubber(glue)
+    stack, (glue,) = stubbed_stack({out.REGION: "us-east-1", out.JOB_NAME: JOB}, "glue")
+    return stack, glue
 
 
 def test_a_run_with_a_mode_and_a_timeout_of_its_own_sends_both():

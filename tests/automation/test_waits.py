@@ -5,15 +5,12 @@ wait sleep for real, and these tests fail."""
 
 from __future__ import annotations
 
-import boto3
-from botocore.stub import Stubber
-
 import automation.aws.session as session
 from automation.aws.deployed import Stack
 from automation.aws.retries import wait_for_job_run
-from automation.aws.session import AwsClients
 from automation.outputs import StackOutputs
 from infra import outputs as out
+from tests.stubs import stubbed_clients
 
 
 def test_wait_for_sleeps_through_the_patched_time_sleep(monkeypatch):
@@ -47,11 +44,7 @@ def test_the_retry_grace_is_waited_on_the_clock_handed_in(monkeypatch):
         raise AssertionError(f"slept {seconds} s for real")
 
     monkeypatch.setattr("automation.aws.session.time.sleep", real_sleep)
-    session_ = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1")
-    clients = AwsClients(session_)
-    client = session_.client("glue")
-    clients.use("glue", client)
-    glue = Stubber(client)
+    clients, (glue,) = stubbed_clients("glue")
     failed = {"Id": "jr_1", "JobName": "job", "Attempt": 0, "JobRunState": "FAILED", "ErrorMessage": "boom"}
     for _ in range(20):  # every poll of the grace: the run, then Glue's list of runs (no retry in it)
         glue.add_response("get_job_run", {"JobRun": failed}, {"JobName": "job", "RunId": "jr_1"})
