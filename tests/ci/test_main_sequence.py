@@ -25,9 +25,6 @@ from tests.ci.workflows import jobs, run_lines
 
 pytestmark = pytest.mark.e2e
 
-# What `doctor` cannot confirm on the emulator: moto answers no policy simulation.
-EMULATOR_CANNOT_SIMULATE = ("✗ job role's permissions", "✗ caller's permissions")
-
 
 def the_sequence() -> tuple[list[str], dict[str, str]]:
     """The dev job's `sequence` step: its command lines and the job's plain env (no expressions)."""
@@ -37,11 +34,6 @@ def the_sequence() -> tuple[list[str], dict[str, str]]:
     return run_lines(step["run"]), env
 
 
-# Known after merging issue 22 (emulator's IAM simulator) with issue 24: doctor on the emulator
-# reports ✗ "job role may write its logs" for the group the played run names in GetJobRun
-# (moto's fixed LogGroupName), which this test only allowed for the simulator lines. To fix next:
-# the played run must name the stack's job log group, then drop this mark.
-@pytest.mark.xfail(reason="doctor's job-role log check against moto's fixed GetJobRun LogGroupName", strict=False)
 def test_the_main_branch_sequence_succeeds_against_the_emulator_and_the_stand_in_pulumi(aws_stack, tmp_path):
     lines, job_env = the_sequence()
     assert [line.split()[3] for line in lines] == ["deploy", "pipeline", "doctor"]
@@ -79,7 +71,8 @@ def test_the_main_branch_sequence_succeeds_against_the_emulator_and_the_stand_in
     assert len(up) == 1 and up[0][up[0].index("--stack") + 1] == "dev"
     assert len(player.played) == 1  # the pipeline ran the job once
     assert "✓ verify" in pipeline.stderr
+    # The emulator answers the policy simulator (tools/emulator/iam.py) and the played run names
+    # the stack's job log groups, so a healthy stack is all ✓.
     crosses = [line for line in doctor.stdout.splitlines() if line.startswith("✗")]
-    assert all(line.startswith(EMULATOR_CANNOT_SIMULATE) for line in crosses), crosses
-    assert doctor.returncode == (1 if crosses else 0), doctor.stderr
+    assert crosses == [] and doctor.returncode == 0, (crosses, doctor.stderr[-2000:])
     assert sum(line.startswith("✓") for line in doctor.stdout.splitlines()) >= 10

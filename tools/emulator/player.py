@@ -277,6 +277,8 @@ class GluePlayer:
         """The run's log streams; its stdout ends with the metrics line (when the job has its
         --stack argument, as on AWS), which the output group's metric filters turn into datapoints."""
         logs = self.stack.emulator.client("logs")
+        # GetJobRun names the groups' prefix (JobRun.LogGroupName, "/aws-glue/jobs/" by default).
+        self.stack.emulator.run_log_group_names[run_id] = self.output_group.rsplit("/", 1)[0] + "/"
         now = int(time.time() * 1000)
         stdout = [f"reading {source}"]
         if stack_name:

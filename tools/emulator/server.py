@@ -62,6 +62,9 @@ class Emulator:
     athena_reads: list[dict[str, str]] = field(default_factory=list)
     pending_reads: list[Any] = field(default_factory=list)
     refused_queries: dict[str, str] = field(default_factory=dict)
+    # The log group prefix each played run wrote to: GetJobRun(s) answer it as the run's
+    # LogGroupName, where moto answers "test/log" for every run (FakeJobRun.as_dict).
+    run_log_group_names: dict[str, str] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -83,6 +86,7 @@ class Emulator:
         """Forget every resource; runs and crawls then move a state every STEP_SECONDS."""
         self.control("/moto-api/reset")
         self.athena_reads, self.pending_reads, self.refused_queries = [], [], {}
+        self.run_log_group_names = {}
         for model in ("glue::job_run", "glue::crawl"):
             self.control(
                 "/moto-api/state-manager/set-transition",
@@ -157,6 +161,8 @@ class Emulated:
             return self._iam(environ, start_response)
         if target.endswith(".GetQueryExecution"):
             return self._query_state(environ, start_response)
+        if target.endswith((".GetJobRun", ".GetJobRuns")):
+            return self._job_runs(environ, start_response)
         if not target.endswith((".StartQueryExecution", ".StartJobRun")):
             return self.app(environ, start_response)
         body = _body(environ)
@@ -243,6 +249,24 @@ class Emulated:
                 AthenaError={"ErrorCategory": 2, "ErrorMessage": reason, "Retryable": False},
             )
             answered.body = json.dumps(document).encode()
+        return answered.send(start_response)
+
+    # -- Glue: a played run names the log groups it wrote to -------------------------------
+    def _job_runs(self, environ: dict, start_response: Callable) -> Any:
+        """GetJobRun / GetJobRuns with each played run's `LogGroupName` the prefix of the groups
+        its logs went to (`<prefix>/output`, `<prefix>/error`, as Glue 5.0 writes them:
+        https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html)."""
+        emulator = self.emulator()
+        answered = _call(self.app, environ, start_response)
+        if emulator is None or not emulator.run_log_group_names or not answered.status.startswith("200"):
+            return answered.send(start_response)
+        document = json.loads(answered.body)
+        runs = [document["JobRun"]] if "JobRun" in document else document.get("JobRuns", [])
+        for run in runs:
+            named = emulator.run_log_group_names.get(run.get("Id", ""))
+            if named:
+                run["LogGroupName"] = named
+        answered.body = json.dumps(document).encode()
         return answered.send(start_response)
 
     def _prepare_answer(self, body: bytes) -> None:
