@@ -42,6 +42,9 @@ MISSING_CLI = (
     f"the Pulumi CLI is not on PATH: install it ({INSTALL_URL}); without it, the operations verbs work "
     "with --outputs-file FILE (the JSON of `pulumi stack output --json`)"
 )
+# The program declares no provider of its own and uses one package (pulumi_aws): its state holds
+# one default provider, `pulumi:providers:aws::default_<version>` (events.is_default_provider).
+DEFAULT_PROVIDERS = 1
 # --- the workspace and the stack ---------------------------------------------------------
 
 
@@ -236,7 +239,10 @@ def destroy(
         if confirm is not None and not confirm(outputs):
             return None
         count = next((s.resource_count for s in workspace.list_stacks() if s.name == stack), None)
-        events = EngineEvents(count, on_progress)
+        # `stack ls` counts every resource of the state, the default AWS provider included (the
+        # program's only provider); its delete is internal, so neither counted nor shown.
+        total = None if count is None else max(count - DEFAULT_PROVIDERS, 0)
+        events = EngineEvents(total, on_progress)
         with _engine_errors(stack, "destroy", events):
             selected.destroy(on_event=events, color="never")
         return events.summary(stack)

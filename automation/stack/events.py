@@ -97,6 +97,17 @@ def first_line(text: str) -> str:
     return lines[0] if lines else ""
 
 
+def is_default_provider(urn: str) -> bool:
+    """A default provider's step (`pulumi:providers:<pkg>` named `default...`), which the engine
+    treats as internal: the event log carries its events, but the summary's counts leave it out
+    and Pulumi's own display hides it (pulumi/pulumi: sdk/go/common/providers/reference.go
+    `IsDefaultProvider`; pkg/engine/update.go `isInternalStep`, steps counted only when
+    `record && !isInternalStep`; pkg/backend/display/display.go filters `e.Internal()` after the
+    event log is written)."""
+    type_, name = _urn_resource(urn)
+    return type_.startswith("pulumi:providers:") and name.startswith("default")
+
+
 def _urn_resource(urn: str, type_: str = "") -> tuple[str, str]:
     """(type, name) from `urn:pulumi:<stack>::<project>::<parent$...$type>::<name>`."""
     parts = (urn or "").split("::", 3)
@@ -135,6 +146,9 @@ class EngineEvents:
     # `event` is the SDK's `pulumi.automation.EngineEvent`: only `automation_api` imports the SDK.
     def __call__(self, event: Any) -> None:
         with self._lock:
+            step = event.resource_pre_event or event.res_outputs_event or event.res_op_failed_event
+            if step is not None and is_default_provider(step.metadata.urn):
+                return  # an internal step: neither counted by the engine nor shown by its display
             if event.resource_pre_event is not None:
                 meta = event.resource_pre_event.metadata
                 op = op_name(meta.op)

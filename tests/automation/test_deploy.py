@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from automation import stack as deploy
+from automation.cli.stack import PULUMI_OWN_RESOURCES
 from automation.stack import PROJECT_DIR, ChangeSummary, DeployError, StepProgress
 
 # Runs the CLI as a subprocess: in `make test`, not in `make check`.
@@ -33,7 +34,9 @@ HERE = Path(__file__).parent
 FAKE = HERE / "fake_pulumi"
 DEV_RESOURCES = json.loads((FAKE / "fixtures" / "dev_resources.json").read_text())
 DEV_OUTPUTS = json.loads((FAKE / "fixtures" / "dev_outputs.json").read_text())
-STEPS = 34  # the stack, the default aws provider, the component and its 31 resources
+# The stack, the component and its 31 resources: the default aws provider's step is internal
+# (neither counted in the engine's summary nor shown in progress, automation.stack.events).
+STEPS = 33
 BUCKET = "silver-to-gold-dev-20261124abcdef"
 JOB_FAILURE = (
     "creating Glue Job (job-transform-silver-to-gold): operation error Glue: CreateJob, https response error "
@@ -262,7 +265,21 @@ def test_an_existing_stack_is_selected_not_created_and_nothing_changes(fake_pulu
     assert not any(argv[1:2] == ["config"] for argv in commands[1:])  # no --config: config untouched
     assert result.applied is True
     assert result.preview == ChangeSummary("dev", {"same": STEPS}, ())
-    assert result.preview.line() == "0 to create, 0 to update, 0 to replace, 0 to delete, 34 unchanged"
+    assert result.preview.line() == "0 to create, 0 to update, 0 to replace, 0 to delete, 33 unchanged"
+
+
+def test_a_new_stacks_preview_counts_the_stack_but_not_the_default_provider(fake_pulumi):
+    """What synth's count line promises (automation.cli.stack.PULUMI_OWN_RESOURCES): a new stack's
+    preview counts the program's resources plus the stack itself; the default provider's step
+    reaches the event log but is internal to the engine, so neither counted nor listed."""
+    progress: list[StepProgress] = []
+    summary = deploy.preview("dev", on_progress=progress.append)
+
+    assert summary.counts == {"create": len(DEV_RESOURCES) + 1}
+    assert ("create", "pulumi:pulumi:Stack", "silver-to-gold-dev") in summary.steps
+    assert [s for s in summary.steps if s[1].startswith("pulumi:providers:")] == []
+    assert not any("pulumi:providers:" in step.resource for step in progress)
+    assert "counts 1 more to create, the stack itself" in PULUMI_OWN_RESOURCES
 
 
 def test_preview_lists_the_changing_resources_and_runs_no_update(fake_pulumi):
@@ -271,9 +288,9 @@ def test_preview_lists_the_changing_resources_and_runs_no_update(fake_pulumi):
 
     summary = deploy.preview("dev")
 
-    assert summary.counts == {"same": 33, "update": 1}
+    assert summary.counts == {"same": 32, "update": 1}
     assert summary.steps == (("update", "aws:glue/job:Job", "silver-to-gold-job"),)
-    assert summary.line() == "0 to create, 1 to update, 0 to replace, 0 to delete, 33 unchanged"
+    assert summary.line() == "0 to create, 1 to update, 0 to replace, 0 to delete, 32 unchanged"
     assert not any("up" in argv for argv in fake_pulumi.commands())
 
 
@@ -361,7 +378,7 @@ def test_an_engine_failure_is_the_engines_message_in_one_line(fake_pulumi):
 
     assert str(raised.value) == f"deploy of stack 'dev' failed: aws:glue/job:Job silver-to-gold-job: {JOB_FAILURE}"
     assert [step for step in progress if step.failed] == [
-        StepProgress(33, STEPS, "create", "aws:glue/job:Job silver-to-gold-job", finished=True, failed=True)
+        StepProgress(32, STEPS, "create", "aws:glue/job:Job silver-to-gold-job", finished=True, failed=True)
     ]
 
 
@@ -510,12 +527,13 @@ def test_cli_deploy_preview_prints_the_change_summary(fake_pulumi):
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "Preview of stack 'dev': 34 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged"
+    assert lines[0] == "Preview of stack 'dev': 33 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged"
     assert lines[1] == "  create   pulumi:pulumi:Stack silver-to-gold-dev"
-    assert lines[34] == "  create   aws:glue/job:Job silver-to-gold-job"
+    assert lines[33] == "  create   aws:glue/job:Job silver-to-gold-job"
     report = json.loads(lines[-1])
-    assert report["changes"] == {"create": 34}
-    assert report["steps"][3] == {"op": "create", "type": "aws:s3/bucket:Bucket", "name": "silver-to-gold-lake"}
+    assert report["changes"] == {"create": 33}
+    assert report["steps"][2] == {"op": "create", "type": "aws:s3/bucket:Bucket", "name": "silver-to-gold-lake"}
+    assert not any(step["type"].startswith("pulumi:providers:") for step in report["steps"])  # internal
     assert not any(argv[1:2] == ["up"] for argv in fake_pulumi.commands()[1:])
 
 
@@ -524,15 +542,15 @@ def test_cli_deploy_yes_streams_progress_and_ends_with_the_outputs(fake_pulumi):
 
     assert result.returncode == 0, result.stderr
     progress = [line for line in result.stderr.splitlines() if line.startswith("[")]
-    assert progress[0] == "[ 1/34] created  pulumi:pulumi:Stack silver-to-gold-dev"
-    assert progress[3] == "[ 4/34] created  aws:s3/bucket:Bucket silver-to-gold-lake"
-    assert progress[-1] == "[34/34] created  aws:glue/job:Job silver-to-gold-job"
+    assert progress[0] == "[ 1/33] created  pulumi:pulumi:Stack silver-to-gold-dev"
+    assert progress[2] == "[ 3/33] created  aws:s3/bucket:Bucket silver-to-gold-lake"
+    assert progress[-1] == "[33/33] created  aws:glue/job:Job silver-to-gold-job"
     assert len(progress) == STEPS
-    assert "Deployed stack 'dev': 34 created, 0 updated, 0 replaced, 0 deleted, 0 unchanged" in result.stdout
+    assert "Deployed stack 'dev': 33 created, 0 updated, 0 replaced, 0 deleted, 0 unchanged" in result.stdout
     assert re.search(rf"lakeBucket\s+│ {BUCKET}", result.stdout)
     report = json.loads(result.stdout.splitlines()[-1])
     assert report["applied"] is True
-    assert report["changes"] == {"create": 34}
+    assert report["changes"] == {"create": 33}
     assert report["outputs"] == DEV_OUTPUTS
     assert ["--non-interactive", "config", "set-all", "--stack", "dev", "--plaintext", "silver-to-gold:workers=3"] in (
         fake_pulumi.commands()
@@ -546,7 +564,7 @@ def test_cli_deploy_without_yes_and_no_terminal_refuses_after_the_preview(fake_p
     assert result.stderr.splitlines()[-1] == (
         "error: refusing to deploy stack 'dev' without confirmation: stdin is not a terminal; rerun with --yes"
     )
-    assert result.stdout.splitlines()[0].startswith("Preview of stack 'dev': 34 to create")
+    assert result.stdout.splitlines()[0].startswith("Preview of stack 'dev': 33 to create")
     assert fake_pulumi.commands()[-1] == preview_argv()
 
 
@@ -568,7 +586,7 @@ def test_cli_engine_failure_is_one_line_without_traceback(fake_pulumi):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
-    assert lines[-2] == "[33/34] failed   create aws:glue/job:Job silver-to-gold-job"
+    assert lines[-2] == "[32/33] failed   create aws:glue/job:Job silver-to-gold-job"
     assert lines[-1] == f"error: deploy of stack 'dev' failed: aws:glue/job:Job silver-to-gold-job: {JOB_FAILURE}"
 
 
@@ -624,17 +642,17 @@ def test_cli_destroy_yes_deletes_and_reports(fake_pulumi):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[1].startswith(f"The lake bucket s3://{BUCKET} is DELETED with all its data")
-    assert lines[2] == "Destroyed stack 'dev': 34 resources deleted."
+    assert lines[2] == "Destroyed stack 'dev': 33 resources deleted."
     assert json.loads(lines[-1]) == {
         "stack": "dev",
         "destroyed": True,
-        "changes": {"delete": 34},
+        "changes": {"delete": 33},
         "lakeBucket": BUCKET,
         "lakeOnDestroy": "deleted",
     }
     progress = [line for line in result.stderr.splitlines() if line.startswith("[")]
-    assert progress[0] == "[ 1/34] deleted  aws:glue/job:Job silver-to-gold-job"
-    assert progress[-1] == "[34/34] deleted  pulumi:pulumi:Stack silver-to-gold-dev"
+    assert progress[0] == "[ 1/33] deleted  aws:glue/job:Job silver-to-gold-job"
+    assert progress[-1] == "[33/33] deleted  pulumi:pulumi:Stack silver-to-gold-dev"
 
 
 @pytest.mark.parametrize("answer, code", [("dev", 0), ("yes", 1)])

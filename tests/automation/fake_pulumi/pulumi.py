@@ -691,6 +691,12 @@ class _Events:
             self.file.close()
 
 
+def _is_default_provider(resource: dict) -> bool:
+    """As the engine's `isInternalStep` (pulumi/pulumi pkg/engine/update.go): a default provider's
+    step is sent to the event log but not added to the summary's ResourceChanges."""
+    return resource["type"] == AWS_PROVIDER
+
+
 def _event_request(event: str) -> bytes:
     """`pulumirpc.EventRequest{string event = 1}` in protobuf wire format."""
     data = event.encode("utf-8")
@@ -753,7 +759,8 @@ def _run(state: dict, stack: str, args: list[str], kind: str) -> int:
                     print(f"    {meta['type']} {resource['name']} **{op} failed** error: {message}")
                 failed = True
                 break
-            counts[op] = counts.get(op, 0) + 1
+            if not _is_default_provider(resource):  # internal: in the event log, not in the counts
+                counts[op] = counts.get(op, 0) + 1
             events.send(resOutputsEvent={"metadata": meta, "planning": planning})
             print(f"    {meta['type']} {resource.get('name') or ''} {op}")
     except _Interrupted:
