@@ -280,6 +280,13 @@ def test_register_crawler_runs_the_crawler_until_ready(aws_stack, tmp_path):
 
 
 def test_register_crawler_refuses_a_crawler_already_running(aws_stack):
+    # The crawl stays RUNNING until the test ends (moto's state manager, "manual" progression:
+    # a state moves only after that many reads), not STEP_SECONDS: a CLI that starts slowly on a
+    # busy machine would otherwise find it READY. The stack's reset restores the timed steps.
+    aws_stack.emulator.control(
+        "/moto-api/state-manager/set-transition",
+        {"model_name": "glue::crawl", "transition": {"progression": "manual", "times": 1000}},
+    )
     aws_stack.emulator.client("glue").start_crawler(Name=aws_stack[out.CRAWLER_NAME])
     result = cli(aws_stack, "register", "--method", "crawler")
     assert_one_line_error(result, "crawler crawler-gold-data is RUNNING", "wait until it is READY")
