@@ -32,6 +32,7 @@ VERBS: dict[str, str] = {
     "run": "start a job run and follow it",
     "status": "a run's state, report and cost",
     "logs": "a run's log streams",
+    "runs": "the job's recent runs, with their figures and cost",
     "load-silver": "upload silver and register its partitions",
     "register": "make gold's partitions visible (job, crawler or MSCK REPAIR TABLE)",
     "query": "SQL in the stack's workgroup over its tables",
@@ -221,6 +222,8 @@ def verb_access(stack: StackResources) -> dict[str, list[Access]]:
             _job(stack, "GetJobRun", "GetJobRuns"),
             _logs(stack, "GetLogEvents", "FilterLogEvents", "DescribeLogStreams"),
         ],
+        # The newest runs (GetJobRuns) and each one's report.
+        "runs": [_job(stack, "GetJobRuns"), *_run_reports(stack)],
         "load-silver": [
             _access("LakeBucket", ["s3:ListBucket"], [stack.lake]),
             _access("UploadSilver", ["s3:PutObject", "s3:AbortMultipartUpload"], [stack.objects(silver.prefix)]),
@@ -247,6 +250,7 @@ def verb_access(stack: StackResources) -> dict[str, list[Access]]:
         "query": athena_query(stack, silver, gold, rejects),
         "rejects": [
             _job(stack, "GetJob"),  # the gate, when the run report has none
+            _job(stack, "GetJobRuns"),  # the recent runs' reports, to name known ids and the last rejecting run
             *_run_reports(stack),
             *athena_query(stack, rejects),
         ],
