@@ -93,13 +93,6 @@ def aws_stack(aws_emulator: Emulator, dev_rendering: dict[str, Any], tmp_path: P
     assert not undeclared, "not declared for the verb in infra/policies/verbs.py:\n" + "\n".join(undeclared)
 
 
-# Resources only the emulator names: moto's GetJobRun always answers LogGroupName "test/log"
-# (moto/glue/models.py, FakeJobRun.as_dict), so `logs` looks for test/log/error and /output
-# first. On AWS the run names its real groups; a candidate the operator may not read is
-# skipped by `logs` (AccessDenied), so the operator policy need not, and does not, cover it.
-EMULATOR_ONLY_RESOURCES = (":log-group:test/log/",)
-
-
 def verb_documents(outputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each verb's declared accesses (`infra.policies.verbs`) as a policy document the evaluator reads."""
     from automation.aws.needs import stack_resources
@@ -139,8 +132,6 @@ def undeclared_calls(
         if read["query_id"] in verb_of_query
     ]
     for verb, action, resource, how in needed:
-        if any(part in resource for part in EMULATOR_ONLY_RESOURCES):
-            continue
         document = documents.get(verb)
         if document is None or not allows(document, action, resource):
             missing.setdefault((verb, action, resource), f"{verb}: {action} on {resource} ({how})")
@@ -168,8 +159,6 @@ def calls_the_operator_policy_refuses(
     refused: dict[tuple[str, str], str] = {}
     for call in calls:
         for action, resource in iam_requests(call, stack):
-            if any(part in resource for part in EMULATOR_ONLY_RESOURCES):
-                continue
             if not allows(document, action, resource):
                 refused.setdefault(
                     (action, resource), f"{action} on {resource} ({call['service']}:{call['operation']})"
