@@ -202,3 +202,121 @@ def test_the_jobs_gate_is_read_from_its_default_arguments():
     with stubber:
         assert job_max_reject_ratio(stack) == 0.2
         assert job_max_reject_ratio(stack) == 0.05  # the job's default
+
+
+# -- edges mutation testing found unguarded (docs/testing.md) ---------------------------------
+def test_the_json_document_a_script_reads_is_written_out_whole():
+    report = registered("jr_7", rows_read=3, rows_rejected=1, max_reject_ratio=0.05)
+    summary = summarize_rejects(
+        REJECTS, "jr_7", report, FakeCatalog(REASONS, MONTHS, TRACE), dialect="athena", gate=0.05
+    )
+    summary.cost = {"queries": 3, "usd": 0.00015}
+
+    assert summary.to_dict() == {
+        "run_id": "jr_7",
+        "table": "gold_data.sample_data_aggregated_rejects",
+        "queried": True,
+        "note": "",
+        "last_rejecting_run": None,
+        "status": "succeeded",
+        "rows_read": 3,
+        "rows_rejected": 1,
+        "reject_ratio": 0.333333,  # 1 of 3, to six places
+        "max_reject_ratio": 0.05,
+        "quarantine_location": "file:///lake/quarantine/t/run_id=jr_7/",
+        "rows_in_table": 5,
+        "by_reason": [
+            {"reason": "idade is null", "rejected_rows": 3},
+            {"reason": "salario is negative", "rejected_rows": 2},
+        ],
+        "by_month": [
+            {"ano": 2024, "mes": 1, "rejected_rows": 3},
+            {"ano": 2024, "mes": 2, "rejected_rows": 1},
+            {"ano": None, "mes": None, "rejected_rows": 1},
+        ],
+        "trace": [
+            {
+                "id": 7,
+                "silver_file": "file:/s/ano=2024/mes=1/part-0.parquet",
+                "silver_row": 4,
+                "reject_reasons": ["idade is null"],
+            }
+        ],
+        "cost": {"queries": 3, "usd": 0.00015},
+    }
+
+
+def test_a_named_run_with_a_report_is_read_by_its_id():
+    reports = {"jr_1": registered("jr_1")}
+    asked = []
+
+    def read(name):
+        asked.append(name)
+        return reports.get(name)
+
+    assert find_run("jr_1", read, "s3://r/", recent=lambda: []) == ("jr_1", reports["jr_1"])
+    assert asked == ["jr_1"]
+
+
+def test_an_unknown_run_is_refused_naming_the_latest_and_the_location_keeps_its_name():
+    recent = [registered("jr_2"), registered("jr_1")]
+    with pytest.raises(RejectsError) as unknown:
+        find_run("jr_9", lambda name: None, "s3://lake/reports/JOBX/", recent=lambda: recent)
+    assert str(unknown.value) == (
+        "no run jr_9 in s3://lake/reports/JOBX/ (no run report of that id): "
+        "the latest runs are jr_2, jr_1; list them with `runs`"
+    )
+    with pytest.raises(RejectsError) as none_yet:
+        find_run(None, lambda name: None, "s3://lake/reports/JOBX/")
+    assert str(none_yet.value).startswith("no run report at s3://lake/reports/JOBX/latest.json: ")
+
+
+def test_a_run_that_rejected_nothing_names_the_newest_run_that_did():
+    noop = registered("run-3", rows_read=0, rows_rejected=0, partitions_processed=0, rejects_partition="")
+    clean = registered("run-2", rows_rejected=0, rejects_partition="")  # newer than run-1, rejected nothing
+    recent = [noop, clean, registered("run-1")]
+    summary = summarize_rejects(
+        REJECTS, "run-3", noop, nothing_to_ask, dialect="spark", gate=0.05, recent=lambda: recent
+    )
+    assert summary.last_rejecting_run == "run-1"
+    assert summary.note == (
+        "run run-3 rejected nothing: nothing changed in silver since the run before it; "
+        "the last run that rejected rows is run-1"
+    )
+
+    alone = summarize_rejects(
+        REJECTS, "run-3", noop, nothing_to_ask, dialect="spark", gate=0.05, recent=lambda: [noop, clean]
+    )
+    assert alone.last_rejecting_run is None
+    assert alone.note.endswith("; no recent run rejected rows")
+
+
+def test_the_note_for_a_run_the_table_no_longer_holds_says_why_it_may_be_gone():
+    empty = QueryResult(("x",), ())
+    summary = summarize_rejects(REJECTS, "run-0", None, FakeCatalog(empty, empty, empty), dialect="spark", gate=None)
+    assert summary.note == (
+        "gold_data.sample_data_aggregated_rejects holds no rows of run run-0: the run is unknown, or its "
+        "partition was removed (quarantine retention, --keep-runs)"
+    )
+
+
+def test_top_reasons_ask_about_the_run_in_the_backends_dialect():
+    catalog = FakeCatalog(REASONS)
+    top_reasons(REJECTS, registered("jr_3"), catalog, "athena")
+    assert catalog.asked == [
+        "SELECT reason, count(*) AS rejected_rows FROM gold_data.sample_data_aggregated_rejects "
+        "CROSS JOIN UNNEST(reject_reasons) AS reasons (reason) WHERE run_id = 'jr_3' "
+        "GROUP BY reason ORDER BY rejected_rows DESC, reason"
+    ]
+
+
+def test_exactly_the_shown_reasons_say_no_more_and_one_hidden_says_so():
+    reasons = [("a", 4), ("b", 3), ("c", 2), ("d", 1)]
+    assert describe_reasons(reasons[:3], registered()) == "a 4; b 3; c 2"
+    assert describe_reasons(reasons, registered()) == "a 4; b 3; c 2 (+1 more)"
+
+
+def test_rejected_rows_without_a_quarantine_location_are_pointed_at_the_quarantine():
+    report = registered(rejects_partition="", quarantine_location="")
+    note = summarize_rejects(REJECTS, "run-1", report, nothing_to_ask, dialect="spark", gate=None).note
+    assert note.endswith("(the job's log says why): read them in the quarantine location")

@@ -213,3 +213,35 @@ def test_a_failed_run_publishes_its_figures_too():
     }
     # Every metric the stack extracts has its field in the record.
     assert {m.field for m in RUN_METRICS} <= set(record)
+
+
+# -- edges mutation testing found unguarded (docs/testing.md) ---------------------------------
+def test_a_quarantine_location_ending_in_x_keeps_its_name():
+    # Only the trailing "/" goes: a prefix ending in a letter that is also in the stripped set keeps it.
+    assert run_location("s3://b/quarantine/TAX/", "jr_1") == "s3://b/quarantine/TAX/run_id=jr_1/"
+    assert run_location("s3://b/quarantine/TAX", "jr_1") == "s3://b/quarantine/TAX/run_id=jr_1/"
+
+
+def test_a_spec_with_slashes_and_an_id_ending_in_x_is_read_whole():
+    assert run_id_of_spec("/run_id=jr_1/") == "jr_1"
+    assert run_id_of_spec("run_id=jr_X/") == "jr_X"
+
+
+def test_bad_arguments_say_what_was_wrong():
+    with pytest.raises(ValueError) as spec:
+        run_id_of_spec("ano=2024")
+    assert str(spec.value) == "not a partition spec of run_id: 'ano=2024'"
+    with pytest.raises(ValueError) as keep:
+        runs_beyond_last({"a": 1}, -1)
+    assert str(keep.value) == "keep must be 0 or more, got -1"
+    with pytest.raises(ValueError) as dialect:
+        rejects_by_reason_sql(REJECTS, "jr_1", dialect="presto")
+    assert str(dialect.value) == "dialect must be one of spark, athena, got 'presto'"
+    with pytest.raises(ValueError) as limit:
+        rejects_sample_sql(REJECTS, "jr_1", limit=0)
+    assert str(limit.value) == "limit must be at least 1, got 0"
+
+
+def test_rows_to_trace_default_to_five_and_one_is_allowed():
+    assert rejects_sample_sql(REJECTS, "jr_1").endswith(" LIMIT 5")
+    assert rejects_sample_sql(REJECTS, "jr_1", limit=1).endswith(" LIMIT 1")
