@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from automation.stack.synth import read_stack_config
-from tests.infra.conftest import Rendered, dev, prod, stack, synth_config
+from tests.infra.conftest import Rendered, dev, dev_rendered, prod, prod_rendered, stack, synth_config
 
-__all__ = ["dev", "prod", "stack"]  # the stacks as their files declare them, shared with tests/infra
+# The stacks as their files declare them, shared with tests/infra.
+__all__ = ["dev", "dev_rendered", "prod", "prod_rendered", "stack"]
 
 REPOSITORY = "acme/lake"
 

@@ -4,8 +4,11 @@ subprocess: Pulumi's mock runtime keeps global state), and index the resources."
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -31,16 +34,46 @@ def synth_config(stack: str, config: dict, project_root, env) -> dict:
 
 
 def _json_of(argv: list[str], project_root, env) -> dict:
-    """Run `argv` in a subprocess (Pulumi's mock runtime keeps global state); its JSON stdout."""
-    result = subprocess.run(argv, capture_output=True, text=True, cwd=project_root, env=env, timeout=300)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    """Run `argv` in a subprocess (Pulumi's mock runtime keeps global state); its JSON stdout.
+    Under mutmut's recording pass, the functions the subprocess called come back with it
+    (`tests/mutmut_hits`) under the key HITS_KEY."""
+    recording = os.environ.get("MUTANT_UNDER_TEST") == "stats"
+    with tempfile.TemporaryDirectory() as scratch:
+        if recording:
+            hits_file = Path(scratch, "hits")
+            env = {
+                **env,
+                "MUTMUT_HITS_FILE": str(hits_file),
+                "PYTHONPATH": os.pathsep.join([str(MUTMUT_HITS_DIR), env.get("PYTHONPATH", "")]),
+            }
+        result = subprocess.run(argv, capture_output=True, text=True, cwd=project_root, env=env, timeout=300)
+        assert result.returncode == 0, result.stderr
+        rendering = json.loads(result.stdout)
+        if recording and hits_file.exists():
+            rendering[HITS_KEY] = hits_file.read_text().split()
+            note_hits(rendering)
+    return rendering
+
+
+MUTMUT_HITS_DIR = Path(__file__).resolve().parents[1] / "mutmut_hits"
+HITS_KEY = "_mutmut_hits"
+
+
+def note_hits(rendering: dict) -> None:
+    """Add the functions a rendering called to mutmut's record of the running test (its
+    recording pass only), so each test that reads the rendering is run against their mutants."""
+    hits = rendering.get(HITS_KEY)
+    if hits:
+        from mutmut.state import state
+
+        state()._stats.update(hits)
 
 
 class Rendered:
     def __init__(self, rendering: dict):
         self.resources = rendering["resources"]
         self.outputs = rendering["outputs"]
+        note_hits(rendering)
 
     def of_type(self, type_token: str) -> list[dict]:
         return [r["inputs"] for r in self.resources if r["type"] == type_token]
@@ -68,17 +101,29 @@ class Rendered:
         return found
 
 
+# Each stack is rendered once a session; `dev`, `prod` and `stack` are per test so that, under
+# mutmut's recording pass, every test that reads a rendering is recorded as reaching what it called.
 @pytest.fixture(scope="session")
-def dev(project_root, cli_env) -> Rendered:
-    return Rendered(synth("dev", project_root, cli_env))
+def dev_rendered(project_root, cli_env) -> dict:
+    return synth("dev", project_root, cli_env)
 
 
 @pytest.fixture(scope="session")
-def prod(project_root, cli_env) -> Rendered:
-    return Rendered(synth("prod", project_root, cli_env))
+def prod_rendered(project_root, cli_env) -> dict:
+    return synth("prod", project_root, cli_env)
 
 
-@pytest.fixture(scope="session", params=["dev", "prod"])
+@pytest.fixture
+def dev(dev_rendered) -> Rendered:
+    return Rendered(dev_rendered)
+
+
+@pytest.fixture
+def prod(prod_rendered) -> Rendered:
+    return Rendered(prod_rendered)
+
+
+@pytest.fixture(params=["dev", "prod"])
 def stack(request) -> Rendered:
     return request.getfixturevalue(request.param)
 

@@ -47,7 +47,7 @@ def successes(*moments: datetime) -> dict[tuple, dict[int, float]]:
     return {RUNS_SUCCEEDED: points}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def freshness(prod) -> dict:
     (alarm,) = [a for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a["name"].endswith("-freshness")]
     return alarm
