@@ -98,3 +98,64 @@ def test_athena_ddl_and_failed_queries_are_free():
     assert athena_query_cost(10 * 1024**3, state="FAILED").usd == 0
     # A cancelled query is billed for what it scanned.
     assert athena_query_cost(20 * 1024 * 1024, state="CANCELLED").billed_bytes == 20 * 1024 * 1024
+
+
+# -- edges mutation testing found unguarded (docs/testing.md) ---------------------------------
+def test_sizes_are_shown_in_binary_units_whole_bytes_then_one_decimal():
+    from automation.aws.costs import format_bytes
+
+    assert format_bytes(0) == "0 B"
+    assert format_bytes(1023) == "1023 B"
+    assert format_bytes(1024) == "1.0 KB"
+    assert format_bytes(10 * 2**20) == "10.0 MB"
+    assert format_bytes(3 * 2**30) == "3.0 GB"
+    assert format_bytes(5 * 2**40) == "5.0 TB"
+    assert format_bytes(2**50) == "1024.0 TB"  # no unit above TB
+
+
+def test_bad_figures_are_refused_naming_them():
+    with pytest.raises(UnknownWorkerType) as unknown:
+        dpus_for("G.3X", 2)
+    assert str(unknown.value) == (
+        "unknown Glue worker type 'G.3X' (known: G.025X, G.1X, G.2X, G.4X, G.8X, G.12X, G.16X, R.1X, R.2X, "
+        "R.4X, R.8X, Z.2X)"
+    )
+    with pytest.raises(ValueError) as workers:
+        dpus_for("G.1X", 0)
+    assert str(workers.value) == "a run has at least 1 worker, got 0"
+    with pytest.raises(ValueError) as seconds:
+        glue_billed_seconds(-1)
+    assert str(seconds.value) == "execution time cannot be negative, got -1"
+    with pytest.raises(ValueError) as dpu_seconds:
+        glue_run_cost("G.1X", 2, 45, 0.44, dpu_seconds=-1)
+    assert str(dpu_seconds.value) == "DPU-seconds cannot be negative, got -1"
+    with pytest.raises(ValueError) as attempts:
+        total_glue_cost([])
+    assert str(attempts.value) == "no attempts to add up"
+    with pytest.raises(ValueError) as scanned:
+        athena_query_cost(-1)
+    assert str(scanned.value) == "scanned bytes cannot be negative, got -1"
+
+
+def test_one_worker_and_zero_or_fractional_dpu_seconds_are_valid():
+    assert dpus_for("G.1X", 1) == 1
+    assert glue_run_cost("G.1X", 2, 45, 0.44, dpu_seconds=0).usd == 0
+    assert glue_run_cost("G.1X", 2, 45, 0.44, dpu_seconds=0.5).dpu_seconds == 0.5
+
+
+def test_retries_are_billed_on_the_last_attempts_workers_and_say_when_glue_measured():
+    first = glue_run_cost("G.1X", 2, 60, 0.44)
+    second = glue_run_cost("G.1X", 4, 60, 0.44)
+    last = glue_run_cost("G.2X", 3, 60, 0.44, dpu_seconds=360)  # Glue's DPUSeconds for the last
+    total = total_glue_cost([first, second, last])
+    assert (total.worker_type, total.workers, total.dpus) == ("G.2X", 3, 6)
+    assert total.dpu_seconds == 120 + 240 + 360
+    assert total.from_dpu_seconds is True and total.attempts == 3
+
+
+def test_a_query_cost_as_json():
+    assert athena_query_cost(3 * 2**20).to_dict() == {
+        "scanned_bytes": 3 * 2**20,
+        "billed_bytes": 10 * 2**20,  # the 10 MB minimum
+        "usd": 0.00004768,  # 10 MB at $5 per 2**40 B: 5 * 10 / 2**20 = 0.0000476837
+    }
