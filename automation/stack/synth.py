@@ -113,8 +113,15 @@ class Rendering:
 
 
 def render(settings: Settings, config: dict[str, Any]) -> Rendering:
-    """Run the program under mocks; return its resources ({type, name, inputs}) and outputs."""
+    """Run the program under mocks; return its resources ({type, name, urn, inputs}) and outputs.
+
+    A resource's URN holds its parents' types (`urn:pulumi:<stack>::<project>::<parent
+    type>$<type>::<name>`, as the mock monitor makes it from the registration's parent): a change
+    of parent or of a component's type token changes every child's URN, and on a deployed stack
+    Pulumi then replaces those resources ("Resource names", "URNs",
+    https://www.pulumi.com/docs/iac/concepts/resources/names/)."""
     import pulumi
+    from pulumi.runtime.mocks import MockMonitor
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
@@ -141,7 +148,8 @@ def render(settings: Settings, config: dict[str, Any]) -> Rendering:
                 return identity, []
             return {}, []
 
-    pulumi.runtime.set_mocks(RecordingMocks(), project=PROJECT, stack=settings.stack, preview=False)
+    monitor = MockMonitor(RecordingMocks())
+    pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=settings.stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(
         {f"{PROJECT}:{k}": str(v) for k, v in config.items()} | {"aws:region": settings.region}
     )
@@ -153,6 +161,9 @@ def render(settings: Settings, config: dict[str, Any]) -> Rendering:
         pulumi.Output.all(**pipeline.outputs).apply(outputs.update)
 
     _sync_await(run_pulumi_func(program))
+    urns = {(urn.split("::")[2].split("$")[-1], urn.split("::")[3]): urn for urn in monitor.get_registered_resources()}
+    for resource in resources:
+        resource["urn"] = urns[(resource["type"], resource["name"])]
     ordered = sorted(resources, key=lambda r: (r["type"], r["name"]))
     return Rendering(ordered, dict(sorted(outputs.items())))
 

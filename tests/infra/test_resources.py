@@ -442,3 +442,47 @@ def test_prod_outputs_name_the_key_and_the_encrypted_log_groups(prod):
     assert (prod.outputs["jobOutputLogGroup"], prod.outputs["jobErrorLogGroup"]) == PROD_JOB_GROUPS
     assert prod.outputs["crawlerLogGroup"] == PROD_CRAWLER_GROUP
     assert prod.outputs["silverDatabase"] == "silver_data" and prod.outputs["goldDatabase"] == "gold_data_prod"
+
+
+# -- the resource tree (URNs) ------------------------------------------------------------------
+COMPONENTS = {
+    "FailureAlerts",
+    "GlueJob",
+    "GlueRole",
+    "GoldQueries",
+    "HealthAlarms",
+    "JobCode",
+    "JobLogs",
+    "LakeCatalog",
+    "LakeStorage",
+    "OperatorAccess",
+    "PipelineDashboard",
+    "RunMetricFilters",
+}
+
+
+def parent_type(resource: dict) -> str:
+    """The parent's type, from the URN (`...::<parent type>$<type>::<name>`)."""
+    qualified = resource["urn"].split("::")[2]
+    return qualified.rsplit("$", 1)[0] if "$" in qualified else ""
+
+
+def test_every_resource_keeps_its_place_in_the_tree(stack):
+    """A resource's URN holds its parent's type; a renamed component type or a lost `parent=`
+    changes the URNs of everything under it, and on a deployed stack Pulumi replaces those
+    resources. The tree as deployed today, written out: the pipeline under the stack, the
+    components under the pipeline (prod adds the lake's key), every AWS resource under a component,
+    and the log metric filters (the metrics the alarms read) under RunMetricFilters."""
+    top = "silver-to-gold:index:SilverToGoldPipeline"
+    by_type = {r["type"]: r for r in stack.resources if r["type"].startswith("silver-to-gold:")}
+    expected = COMPONENTS | ({"LakeKey"} if "silver-to-gold:index:LakeKey" in by_type else set())
+    assert {t.rsplit(":", 1)[1] for t in by_type} == expected | {"SilverToGoldPipeline"}
+    assert parent_type(by_type[top]) == "pulumi:pulumi:Stack"
+    for name in expected:
+        assert parent_type(by_type[f"silver-to-gold:index:{name}"]) == top, name
+    for resource in stack.resources:
+        if resource["type"].startswith("aws:"):
+            assert parent_type(resource).removeprefix("silver-to-gold:index:") in expected, resource["urn"]
+    filters = [r for r in stack.resources if r["type"] == "aws:cloudwatch/logMetricFilter:LogMetricFilter"]
+    assert len(filters) == 9
+    assert {parent_type(r) for r in filters} == {"silver-to-gold:index:RunMetricFilters"}
