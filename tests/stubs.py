@@ -13,6 +13,28 @@ from botocore.stub import Stubber
 from automation.aws.deployed import Stack
 from automation.aws.session import AwsClients
 from automation.outputs import StackOutputs
+from infra import outputs as out
+
+# A dev stack's outputs, as the stubbed tests read them.
+STUB_OUTPUTS: dict[str, Any] = {
+    out.REGION: "us-east-1",
+    out.JOB_NAME: "job-transform-silver-to-gold",
+    out.REPORTS_URI: "s3://lake/gold/_reports/sample_data_aggregated/",
+    out.GOLD_URI: "s3://lake/gold/sample_data_aggregated/",
+    out.SILVER_URI: "s3://lake/silver/sample_data_partitioned/",
+    out.SILVER_DATABASE: "silver_data",
+    out.SILVER_TABLE: "sample_data_partitioned",
+    out.GOLD_DATABASE: "gold_data",
+    out.GOLD_TABLE: "sample_data_aggregated",
+    out.ATHENA_WORKGROUP: "silver-to-gold-dev",
+    out.PRICE_PER_DPU_HOUR: 0.44,
+    out.JOB_ERROR_LOG_GROUP: "/aws-glue/jobs/silver-to-gold-dev/error",
+    out.JOB_OUTPUT_LOG_GROUP: "/aws-glue/jobs/silver-to-gold-dev/output",
+    out.CRAWLER_NAME: "crawler-gold-data",
+    out.CRAWLER_LOG_GROUP: "/aws-glue/crawlers",
+    out.PREVIEW_SQL: "SELECT * FROM gold_data.sample_data_aggregated LIMIT 10",
+    out.JOB_CONSOLE_URL: "https://us-east-1.console.aws.amazon.com/gluestudio/home?region=us-east-1#/editor/job/j/runs",
+}
 
 
 def stubbed_clients(*services: str) -> tuple[AwsClients, list[Stubber]]:

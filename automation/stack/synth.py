@@ -161,9 +161,12 @@ def render(settings: Settings, config: dict[str, Any]) -> Rendering:
         pulumi.Output.all(**pipeline.outputs).apply(outputs.update)
 
     _sync_await(run_pulumi_func(program))
-    urns = {(urn.split("::")[2].split("$")[-1], urn.split("::")[3]): urn for urn in monitor.get_registered_resources()}
+    urns = {}
+    for urn in monitor.get_registered_resources():  # urn:pulumi:<stack>::<project>::<parent$type>::<name>
+        _, _, qualified_type, name = urn.split("::", 3)
+        urns[qualified_type.split("$")[-1], name] = urn
     for resource in resources:
-        resource["urn"] = urns[(resource["type"], resource["name"])]
+        resource["urn"] = urns[resource["type"], resource["name"]]
     ordered = sorted(resources, key=lambda r: (r["type"], r["name"]))
     return Rendering(ordered, dict(sorted(outputs.items())))
 

@@ -44,27 +44,9 @@ from automation.lake import SilverFile
 from automation.outputs import OutputsError, StackOutputs, load_outputs_file
 from automation.pipeline import run_pipeline
 from infra import outputs as out
-from tests.stubs import stubbed_stack
+from tests.stubs import STUB_OUTPUTS, stubbed_stack
 
-OUTPUTS = {
-    out.REGION: "us-east-1",
-    out.JOB_NAME: "job-transform-silver-to-gold",
-    out.REPORTS_URI: "s3://lake/gold/_reports/sample_data_aggregated/",
-    out.GOLD_URI: "s3://lake/gold/sample_data_aggregated/",
-    out.SILVER_URI: "s3://lake/silver/sample_data_partitioned/",
-    out.SILVER_DATABASE: "silver_data",
-    out.SILVER_TABLE: "sample_data_partitioned",
-    out.GOLD_DATABASE: "gold_data",
-    out.GOLD_TABLE: "sample_data_aggregated",
-    out.ATHENA_WORKGROUP: "silver-to-gold-dev",
-    out.PRICE_PER_DPU_HOUR: 0.44,
-    out.JOB_ERROR_LOG_GROUP: "/aws-glue/jobs/silver-to-gold-dev/error",
-    out.JOB_OUTPUT_LOG_GROUP: "/aws-glue/jobs/silver-to-gold-dev/output",
-    out.CRAWLER_NAME: "crawler-gold-data",
-    out.CRAWLER_LOG_GROUP: "/aws-glue/crawlers",
-    out.PREVIEW_SQL: "SELECT * FROM gold_data.sample_data_aggregated LIMIT 10",
-    out.JOB_CONSOLE_URL: "https://us-east-1.console.aws.amazon.com/gluestudio/home?region=us-east-1#/editor/job/j/runs",
-}
+OUTPUTS = STUB_OUTPUTS
 STARTED = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 
 

@@ -20,29 +20,11 @@ from automation.aws.deployed import Stack
 from automation.aws.job_runs import JobSettings, describe_job_run
 from automation.aws.retries import Attempt, all_attempts, follow_job_run, run_progress_printer, wait_for_job_run
 from automation.aws.session import Poll, WaitTimeout
-from infra import outputs as out
+from tests.stubs import STUB_OUTPUTS
 from tests.stubs import stubbed_stack as stack_with_stubs
 
 JOB = "job-transform-silver-to-gold"
-OUTPUTS = {
-    out.REGION: "us-east-1",
-    out.JOB_NAME: JOB,
-    out.REPORTS_URI: "s3://lake/gold/_reports/sample_data_aggregated/",
-    out.GOLD_URI: "s3://lake/gold/sample_data_aggregated/",
-    out.SILVER_URI: "s3://lake/silver/sample_data_partitioned/",
-    out.SILVER_DATABASE: "silver_data",
-    out.SILVER_TABLE: "sample_data_partitioned",
-    out.GOLD_DATABASE: "gold_data",
-    out.GOLD_TABLE: "sample_data_aggregated",
-    out.ATHENA_WORKGROUP: "silver-to-gold-prod",
-    out.PRICE_PER_DPU_HOUR: 0.44,
-    out.JOB_ERROR_LOG_GROUP: "/aws-glue/jobs/silver-to-gold-prod/error",
-    out.JOB_OUTPUT_LOG_GROUP: "/aws-glue/jobs/silver-to-gold-prod/output",
-    out.CRAWLER_NAME: "crawler-gold-data",
-    out.CRAWLER_LOG_GROUP: "/aws-glue/crawlers",
-    out.PREVIEW_SQL: "SELECT * FROM gold_data.sample_data_aggregated LIMIT 10",
-    out.JOB_CONSOLE_URL: "https://us-east-1.console.aws.amazon.com/gluestudio/home#/editor/job/j/runs",
-}
+OUTPUTS = STUB_OUTPUTS
 STARTED = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 WORKERS = {"WorkerType": "G.1X", "NumberOfWorkers": 2}
 

@@ -94,6 +94,13 @@ def _quote(word: str) -> str:
     return "'" + word.replace("'", "'\\''") + "'"
 
 
+def automation(args: list[str], env: dict, cwd: Path, timeout: int) -> subprocess.CompletedProcess:
+    """`python -m automation ARGS` to the end, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "automation", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
+    )
+
+
 def gold_bytes(lake: Path) -> dict[str, str]:
     """Every file under gold's location, by path, with its content's hash."""
     gold = lake / "gold" / "sample_data_aggregated"
@@ -172,14 +179,7 @@ def test_ctrl_c_is_one_line_gold_stays_and_the_next_runs_go_on(tmp_path, cli_env
 
     # The next run goes on; `--keep-runs 1` leaves the quarantine of this run only (issue 25:
     # a --keep-runs that is not passed on keeps the default 10).
-    after = subprocess.run(
-        [sys.executable, "-m", "automation", "local", *sample, "--mode", "full", "--keep-runs", "1", "--json"],
-        capture_output=True,
-        text=True,
-        env=cli_env,
-        cwd=tmp_path,
-        timeout=900,
-    )
+    after = automation(["local", *sample, "--mode", "full", "--keep-runs", "1", "--json"], cli_env, tmp_path, 900)
     assert after.returncode == 0, after.stderr
     report = json.loads(after.stdout.strip().splitlines()[-1])
     assert report["status"] == "succeeded" and report["rows_read"] == 1_000_000
@@ -187,14 +187,7 @@ def test_ctrl_c_is_one_line_gold_stays_and_the_next_runs_go_on(tmp_path, cli_env
     assert sorted(p.name for p in quarantine.iterdir() if p.is_dir()) == [f"run_id={report['run_id']}"]
     assert report["quarantine_runs_expired"] >= 1
 
-    listed = subprocess.run(
-        [sys.executable, "-m", "automation", "runs", "--lake", str(lake), "--json"],
-        capture_output=True,
-        text=True,
-        env=cli_env,
-        cwd=tmp_path,
-        timeout=120,
-    )
+    listed = automation(["runs", "--lake", str(lake), "--json"], cli_env, tmp_path, 120)
     assert listed.returncode == 0, listed.stderr
     runs = json.loads(listed.stdout.strip().splitlines()[-1])["runs"]
     # The run interrupted while provisioning never reached the job: it wrote no report.
@@ -243,14 +236,7 @@ def test_two_runs_on_one_lake_the_second_is_refused_at_once_and_a_killed_run_blo
     winner.kill()
     winner.finish()
 
-    after = subprocess.run(
-        [sys.executable, "-m", "automation", *sample, "--json"],
-        capture_output=True,
-        text=True,
-        env=cli_env,
-        cwd=tmp_path,
-        timeout=600,
-    )
+    after = automation([*sample, "--json"], cli_env, tmp_path, 600)
     assert after.returncode == 0, after.stderr
     assert json.loads(after.stdout.strip().splitlines()[-1])["status"] == "succeeded"
 
@@ -268,14 +254,7 @@ def test_a_wrong_silver_schema_is_refused_before_any_jvm_starts(tmp_path, cli_en
     )
     for verb in (["local", "--lake", str(tmp_path / "lake")], ["load-silver", "--outputs-file", "none.json"]):
         started = time.monotonic()
-        result = subprocess.run(
-            [sys.executable, "-m", "automation", *verb, "--silver-path", str(silver)],
-            capture_output=True,
-            text=True,
-            env={**cli_env, **env},
-            cwd=tmp_path,
-            timeout=120,
-        )
+        result = automation([*verb, "--silver-path", str(silver)], {**cli_env, **env}, tmp_path, 120)
         assert result.returncode == 1, result.stderr
         assert [line for line in result.stderr.splitlines() if not line.startswith(PROGRESS)] == [expected]
         assert not mark.exists()  # no JVM: the footers alone decided
@@ -322,14 +301,7 @@ def test_keep_runs_is_passed_on(tmp_path, cli_env):
     sample = ["local", "--lake", str(lake), "--rows", "3000", "--months", "2", "--json"]
 
     def run(*extra: str) -> dict:
-        result = subprocess.run(
-            [sys.executable, "-m", "automation", *sample, *extra],
-            capture_output=True,
-            text=True,
-            env=cli_env,
-            cwd=tmp_path,
-            timeout=600,
-        )
+        result = automation([*sample, *extra], cli_env, tmp_path, 600)
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout.strip().splitlines()[-1])
 

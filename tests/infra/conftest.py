@@ -36,7 +36,7 @@ def synth_config(stack: str, config: dict, project_root, env) -> dict:
 def _json_of(argv: list[str], project_root, env) -> dict:
     """Run `argv` in a subprocess (Pulumi's mock runtime keeps global state); its JSON stdout.
     Under mutmut's recording pass, the functions the subprocess called come back with it
-    (`tests/mutmut_hits`) under the key HITS_KEY."""
+    (`tests/mutmut_hits`) under the key HITS_KEY; `Rendered` adds them to the running test's record."""
     recording = os.environ.get("MUTANT_UNDER_TEST") == "stats"
     with tempfile.TemporaryDirectory() as scratch:
         if recording:
@@ -50,8 +50,7 @@ def _json_of(argv: list[str], project_root, env) -> dict:
         assert result.returncode == 0, result.stderr
         rendering = json.loads(result.stdout)
         if recording and hits_file.exists():
-            rendering[HITS_KEY] = hits_file.read_text().split()
-            note_hits(rendering)
+            rendering[HITS_KEY] = hits_file.read_text().split()  # noted by each `Rendered` made of it
     return rendering
 
 
