@@ -115,11 +115,13 @@ class Rendering:
 def render(settings: Settings, config: dict[str, Any]) -> Rendering:
     """Run the program under mocks; return its resources ({type, name, urn, inputs}) and outputs.
 
-    A resource's URN holds its parents' types (`urn:pulumi:<stack>::<project>::<parent
-    type>$<type>::<name>`, as the mock monitor makes it from the registration's parent): a change
-    of parent or of a component's type token changes every child's URN, and on a deployed stack
-    Pulumi then replaces those resources ("Resource names", "URNs",
-    https://www.pulumi.com/docs/iac/concepts/resources/names/)."""
+    A resource's URN holds its parent's type: `urn:pulumi:<stack>::<project>::<parent
+    type>$<type>::<name>` (pulumi/pulumi sdk/go/common/resource/urn; the engine's
+    `generateURN` in pkg/resource/deploy/deployment.go prefixes the parent's qualified type, the
+    root stack's left out). So a change of parent or of a component's type token gives every
+    child a new URN, a resource the engine has never seen, which it creates while deleting the
+    old one. The URNs recorded here are the mock monitor's, which prefix only the immediate
+    parent's type (and `pulumi:pulumi:Stack` on the top component)."""
     import pulumi
     from pulumi.runtime.mocks import MockMonitor
     from pulumi.runtime.stack import run_pulumi_func
