@@ -49,7 +49,8 @@ class LakeLock:
         if self._fd is not None:
             return
         if not self.lake.exists():  # a lake that is a file fails below, naming it
-            self.lake.mkdir(parents=True)
+            # exist_ok: two runs started at once on a new lake both get here; the lock then decides.
+            self.lake.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by Spark's JVM (O_CLOEXEC)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

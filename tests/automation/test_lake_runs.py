@@ -173,3 +173,19 @@ def test_one_process_holds_a_lake_and_a_killed_holder_blocks_nobody(tmp_path):
     lock.acquire()  # refused with LakeBusy if the dead holder still held it
     assert json.loads((lake / "lake.lock").read_text())["pid"] == os.getpid()
     lock.release()
+
+
+def test_a_lake_another_run_creates_at_the_same_moment_is_taken_not_refused(tmp_path):
+    """Two runs started at once on a new lake: both see no lake; the second to create it must
+    go on to the lock (which refuses it, naming the first), not fail on the folder."""
+
+    class CreatedMeanwhile(type(tmp_path)):  # the other run made the folder after this one looked
+        def exists(self, *args, **kwargs):
+            return False if self == lake else super().exists(*args, **kwargs)
+
+    lake = CreatedMeanwhile(tmp_path / "lake")
+    lake.mkdir()
+    lock = LakeLock(lake)
+    lock.acquire("python -m automation local --lake lake")
+    assert json.loads((lake / "lake.lock").read_text())["command"] == "python -m automation local --lake lake"
+    lock.release()
