@@ -61,3 +61,49 @@ def test_the_size_check_finds_a_long_module_at_any_depth(tmp_path):
     (tmp_path / "tools" / "docs" / "long.py").write_text("x = 1\n" * 401)
     (tmp_path / "tools" / "short.py").write_text("x = 1\n" * 400)
     assert _oversized(tmp_path, ("tools",)) == {"tools/docs/long.py": 401}
+
+
+def _pulumi_aws_services(path: Path) -> set[str]:
+    """The pulumi_aws packages a file reaches: `aws.s3.Bucket` after `import pulumi_aws as aws`,
+    and `from pulumi_aws import s3` / `import pulumi_aws.s3`."""
+    import pulumi_aws
+
+    packages = {p.name for p in Path(pulumi_aws.__file__).parent.iterdir() if (p / "__init__.py").exists()}
+    tree = ast.parse(path.read_text())
+    aliases, found = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "pulumi_aws":
+                    aliases.add(alias.asname or alias.name)
+                elif alias.name.startswith("pulumi_aws."):
+                    found.add(alias.name.split(".")[1])
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "pulumi_aws":
+            parts = node.module.split(".")
+            found.update([parts[1]] if len(parts) > 1 else [a.name for a in node.names])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
+            found.add(node.attr)
+    return found & packages
+
+
+def test_the_type_checker_follows_every_pulumi_aws_service_infra_uses():
+    """pyproject.toml has mypy skip pulumi_aws's services but the ones listed (a skipped one is
+    `Any`: a wrong argument to its resources would pass unseen)."""
+    import tomllib
+
+    overrides = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["overrides"]
+    followed = {m for o in overrides if o.get("follow_imports") == "normal" for m in o["module"]}
+    used = set().union(*(_pulumi_aws_services(p) for p in [ROOT / "__main__.py", *(ROOT / "infra").rglob("*.py")]))
+    assert {"s3", "iam", "glue"} <= used  # the scan sees the program's services
+    missing = sorted(s for s in used if not {f"pulumi_aws.{s}", f"pulumi_aws.{s}.*"} <= followed)
+    assert missing == [], f"add to pyproject.toml's followed pulumi_aws modules: {missing}"
+
+
+def test_the_service_scan_sees_each_form_of_import(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import pulumi_aws as aws\nimport pulumi_aws.sqs\nfrom pulumi_aws import ec2\nfrom pulumi_aws.rds import x\n"
+        "aws.lambda_.Function\naws.get_caller_identity_output()\n"
+    )
+    assert _pulumi_aws_services(probe) == {"sqs", "ec2", "rds", "lambda_"}
