@@ -223,7 +223,8 @@ def test_ctrl_c_stops_the_wait_and_never_the_run(aws_stack):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=aws_stack.emulator.env(),
+        # On a hang, the SIGABRT below makes Python print every thread's stack (faulthandler).
+        env={**aws_stack.emulator.env(), "PYTHONFAULTHANDLER": "1"},
         cwd=PROJECT_ROOT,
     )
     seen = []
@@ -239,7 +240,14 @@ def test_ctrl_c_stops_the_wait_and_never_the_run(aws_stack):
                 break
     assert seen and ": STARTING after " in seen[-1], "".join(seen)
     process.send_signal(signal.SIGINT)
-    _, rest = process.communicate(timeout=60)
+    try:
+        _, rest = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        status = Path(f"/proc/{process.pid}/status")  # Linux: the signals it blocks, ignores, has pending
+        signals = [ln for ln in status.read_text().splitlines() if ln.startswith("Sig")] if status.exists() else []
+        process.send_signal(signal.SIGABRT)
+        _, rest = process.communicate(timeout=30)
+        pytest.fail(f"Ctrl-C did not end the wait in 60 s; its signals {signals}; its stacks:\n{''.join(seen)}{rest}")
     stderr = "".join(seen) + rest
 
     assert process.returncode == 130, stderr

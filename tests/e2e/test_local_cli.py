@@ -45,7 +45,9 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) 
         assert fragment in errors[0], errors[0]
 
 
-def test_local_pipeline_end_to_end_then_a_noop_rerun(tmp_path, cli_env):
+def test_local_pipeline_end_to_end_then_query_and_rejects_then_a_noop_rerun(tmp_path, cli_env):
+    """`make demo` as a user runs it; then the rejects table through `query --lake`, and
+    `rejects --json` against DuckDB reading the quarantine files; then a rerun that does nothing."""
     lake = tmp_path / "lake"
     first = run_cli(["--lake", str(lake), "--rows", "20000", "--json"], cli_env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
@@ -72,10 +74,12 @@ def test_local_pipeline_end_to_end_then_a_noop_rerun(tmp_path, cli_env):
     columns = [c[0] for c in described.fetchall()]
     assert columns == ["id", "silver_file", "silver_row", "idade", "ativo", "salario", "ano", "mes", "reject_reasons"]
     # Every step is shown with its time on stderr.
-    for step in ("start", "provision catalog", "load silver", "run job", "register partitions", "verify"):
+    for step in ("start", "provision catalog", "load silver", "run job", "register partitions", "verify", "rejects"):
         assert f"✓ {step}" in first.stderr
     # Nothing lands in the working directory: metastore, derby.log and warehouse are in the lake.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lake"]
+
+    assert_query_and_rejects_answer_from_the_lake(lake, report, cli_env, tmp_path)
 
     second = run_cli(["--lake", str(lake), "--rows", "20000"], cli_env, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
@@ -90,24 +94,19 @@ def automation(args: list[str], env: dict, cwd: Path) -> subprocess.CompletedPro
     )
 
 
-def test_after_a_local_run_query_and_rejects_answer_from_the_lake(tmp_path, cli_env):
-    """The acceptance: `make demo`, then the rejects table through `query --lake`, and `rejects
-    --json` against DuckDB reading the quarantine files."""
-    lake = tmp_path / "lake"
-    run = run_cli(["--lake", str(lake), "--rows", "5000", "--months", "3", "--json"], cli_env, cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
-    report = last_json_line(run.stdout)
+def assert_query_and_rejects_answer_from_the_lake(lake: Path, report: dict, env: dict, cwd: Path) -> None:
+    """After a run: the rejects table through `query --lake`, and `rejects --json` against
+    DuckDB reading the quarantine files."""
     assert report["rows_rejected"] > 0 and report["rejects_partition"] == f"run_id={report['run_id']}"
-    assert "✓ rejects" in run.stderr
 
     sql = "SELECT reject_reasons, count(*) FROM gold_data.sample_data_aggregated_rejects GROUP BY 1"
-    query = automation(["query", "--lake", str(lake), "--sql", sql, "--json"], cli_env, tmp_path)
+    query = automation(["query", "--lake", str(lake), "--sql", sql, "--json"], env, cwd)
     assert query.returncode == 0, query.stderr
     answer = last_json_line(query.stdout)
     assert answer["columns"] == ["reject_reasons", "count(1)"]
     assert sum(row["count(1)"] for row in answer["rows"]) == report["rows_rejected"]
 
-    rejects = automation(["rejects", "--lake", str(lake), "--json"], cli_env, tmp_path)
+    rejects = automation(["rejects", "--lake", str(lake), "--json"], env, cwd)
     assert rejects.returncode == 0, rejects.stderr
     summary = last_json_line(rejects.stdout)
     files = f"read_parquet('{report['quarantine_location'].removeprefix('file://')}*.parquet')"
