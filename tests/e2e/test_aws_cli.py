@@ -211,6 +211,14 @@ def test_timeout_minutes_is_the_runs_own_glue_timeout(aws_stack):
     assert run["JobRun"]["Timeout"] == 7
 
 
+def as_a_terminal_starts_it() -> None:
+    """In the child before exec: SIGINT at its default and unblocked, as a shell's foreground
+    job has it, whatever this test worker was handed (an ignored SIGINT is inherited through
+    exec, and Python then leaves Ctrl-C ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def test_ctrl_c_stops_the_wait_and_never_the_run(aws_stack):
     """Deterministic: the run stays STARTING (a minute a step), and Ctrl-C is sent only once
     the verb has printed its first poll, so it lands in the wait, whatever the load."""
@@ -226,6 +234,7 @@ def test_ctrl_c_stops_the_wait_and_never_the_run(aws_stack):
         # On a hang, the SIGABRT below makes Python print every thread's stack (faulthandler).
         env={**aws_stack.emulator.env(), "PYTHONFAULTHANDLER": "1"},
         cwd=PROJECT_ROOT,
+        preexec_fn=as_a_terminal_starts_it,
     )
     seen = []
     deadline = time.monotonic() + 120
@@ -244,7 +253,8 @@ def test_ctrl_c_stops_the_wait_and_never_the_run(aws_stack):
         _, rest = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         status = Path(f"/proc/{process.pid}/status")  # Linux: the signals it blocks, ignores, has pending
-        signals = [ln for ln in status.read_text().splitlines() if ln.startswith("Sig")] if status.exists() else []
+        lines = status.read_text().splitlines() if status.exists() else []
+        signals = [line for line in lines if line.startswith(("Sig", "ShdPnd"))]
         process.send_signal(signal.SIGABRT)
         _, rest = process.communicate(timeout=30)
         pytest.fail(f"Ctrl-C did not end the wait in 60 s; its signals {signals}; its stacks:\n{''.join(seen)}{rest}")
