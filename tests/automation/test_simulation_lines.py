@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from automation.aws.needs import Need, check_simulation, sample_of
+from automation.aws.needs import Need, check_simulation, job_role_needs, run_log_groups, sample_of
+from automation.outputs import StackOutputs
 
 ALLOWED = "allowed"
 
@@ -79,3 +80,95 @@ def test_a_denied_purpose_is_false_in_the_json_document_not_null():
         "detail": "denied glue:StartJobRun on arn:aws:glue:us-east-1:123456789012:job/j (implicitDeny)",
         "fix": "redeploy",
     }
+
+
+# -- what doctor asks about the job role, written out for the dev stack -----------------------
+
+CATALOG_READ = {
+    "glue:GetDatabase",
+    "glue:GetTable",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+    "glue:BatchGetPartition",
+}
+PARTITION_WRITE = {
+    "glue:CreatePartition",
+    "glue:BatchCreatePartition",
+    "glue:UpdatePartition",
+    "glue:DeletePartition",
+    "glue:BatchDeletePartition",
+}
+SAMPLE = "ano=2024/mes=1/part-00000.snappy.parquet"
+
+
+def by_purpose(needs: list[Need]) -> dict[str, tuple[set[str], set[str]]]:
+    found: dict[str, tuple[set[str], set[str]]] = {}
+    for need in needs:
+        actions, resources = found.setdefault(need.purpose, (set(), set()))
+        actions.add(need.action)
+        resources.add(need.resource)
+    return found
+
+
+def test_the_job_roles_needs_on_the_dev_stack(dev_rendering):
+    """The job's reads and writes as the tutorial's layout puts them (silver/, gold/,
+    quarantine/, temp/, gold/_reports/, gold/_state/ in the lake bucket; the catalog's silver
+    table, gold's and the rejects table), and Glue 5.0's log groups under the prefix the run names."""
+    outputs = StackOutputs.from_values(dev_rendering["outputs"], "test")
+    lake = f"arn:aws:s3:::{outputs.lake_bucket}"
+    job = dev_rendering["outputs"]["stackSettings"]["job"]
+    code = [job["scriptLocation"], job["defaultArguments"]["--extra-py-files"]]
+    catalog = "arn:aws:glue:us-east-1:123456789012"
+    groups, source = run_log_groups({"Id": "jr_7", "LogGroupName": "/aws-glue/jobs-roleX/"}, outputs)
+    assert (groups, source) == (["/aws-glue/jobs-roleX/output", "/aws-glue/jobs-roleX/error"], "GetJobRun jr_7")
+
+    def table(database: str, name: str) -> set[str]:
+        return {f"{catalog}:catalog", f"{catalog}:database/{database}", f"{catalog}:table/{database}/{name}"}
+
+    assert by_purpose(job_role_needs(outputs, groups, source)) == {
+        "read silver": ({"s3:GetObject"}, {f"{lake}/silver/sample_data_partitioned/{SAMPLE}"}),
+        "read the job code": ({"s3:GetObject"}, {uri.replace("s3://", "arn:aws:s3:::") for uri in code}),
+        "write gold, quarantine, temp and the report": (
+            {"s3:PutObject", "s3:DeleteObject"},
+            {
+                f"{lake}/gold/sample_data_aggregated/{SAMPLE}",
+                f"{lake}/quarantine/sample_data_aggregated/{SAMPLE}",
+                f"{lake}/temp/spark/part-0",
+                f"{lake}/gold/_reports/sample_data_aggregated/run.json",
+            },
+        ),
+        "HEAD the missing state file": (
+            {"s3:GetObject", "s3:ListBucket"},
+            {f"{lake}/gold/_state/sample_data_aggregated/fingerprints.json", lake},
+        ),
+        "read the silver table": (CATALOG_READ, table("silver_data_dev", "sample_data_partitioned")),
+        "let Spark check the default database": (
+            {"glue:GetDatabase", "glue:CreateDatabase"},
+            {f"{catalog}:catalog", f"{catalog}:database/default"},
+        ),
+        "maintain gold's partitions": (CATALOG_READ | PARTITION_WRITE, table("gold_data", "sample_data_aggregated")),
+        "maintain the rejects table's partitions": (
+            CATALOG_READ | PARTITION_WRITE,
+            table("gold_data", "sample_data_aggregated_rejects"),
+        ),
+        "write its logs (groups from GetJobRun jr_7)": (
+            {"logs:CreateLogStream", "logs:PutLogEvents"},
+            {
+                "arn:aws:logs:us-east-1:123456789012:log-group:/aws-glue/jobs-roleX/output:log-stream:jr_doctor-driver",
+                "arn:aws:logs:us-east-1:123456789012:log-group:/aws-glue/jobs-roleX/error:log-stream:jr_doctor-driver",
+            },
+        ),
+        "publish Glue metrics": ({"cloudwatch:PutMetricData"}, {"*"}),
+    }
+    (metrics,) = [n for n in job_role_needs(outputs, groups, source) if n.action == "cloudwatch:PutMetricData"]
+    assert metrics.context == (("cloudwatch:namespace", "Glue"),)
+
+
+def test_without_a_run_or_its_group_name_the_logs_are_the_stacks_outputs(dev_rendering):
+    outputs = StackOutputs.from_values(dev_rendering["outputs"], "test")
+    job = "/aws-glue/jobs/job-transform-silver-to-gold"
+    stack_groups = [f"{job}/output", f"{job}/error"]
+    for run in (None, {"Id": "jr_1"}, {"Id": "jr_1", "LogGroupName": ""}):
+        assert run_log_groups(run, outputs) == (stack_groups, "the stack's outputs: no run yet")
+    purposes = {n.purpose for n in job_role_needs(outputs, stack_groups)}
+    assert "write its logs (groups from the stack's outputs)" in purposes
