@@ -3,6 +3,7 @@ simulator is asked about for an IAM pattern, and how its answers read, one line 
 
 from __future__ import annotations
 
+import copy
 import json
 
 from automation.aws.needs import Need, check_simulation, job_role_needs, run_log_groups, sample_of
@@ -172,3 +173,21 @@ def test_without_a_run_or_its_group_name_the_logs_are_the_stacks_outputs(dev_ren
         assert run_log_groups(run, outputs) == (stack_groups, "the stack's outputs: no run yet")
     purposes = {n.purpose for n in job_role_needs(outputs, stack_groups)}
     assert "write its logs (groups from the stack's outputs)" in purposes
+
+
+def test_a_job_with_other_arguments_is_asked_about_where_they_point(dev_rendering):
+    """A job changed behind the stack's back (or deployed by an older version): its own temp
+    folder, no extra files, no state location. doctor asks about what the job would touch."""
+    values = copy.deepcopy(dev_rendering["outputs"])
+    job = values["stackSettings"]["job"]
+    bucket = values["lakeBucket"]
+    del job["defaultArguments"]["--extra-py-files"], job["defaultArguments"]["--state_location"]
+    job["defaultArguments"]["--TempDir"] = f"s3://{bucket}/scratch/tmpX"
+    outputs = StackOutputs.from_values(values, "test")
+    needs = by_purpose(job_role_needs(outputs, ["/g/output"]))
+    assert needs["read the job code"][1] == {job["scriptLocation"].replace("s3://", "arn:aws:s3:::")}
+    assert f"arn:aws:s3:::{bucket}/scratch/tmpX/spark/part-0" in needs["write gold, quarantine, temp and the report"][1]
+    assert needs["HEAD the missing state file"] == ({"s3:ListBucket"}, {f"arn:aws:s3:::{bucket}"})
+    del job["defaultArguments"]["--TempDir"]  # and without one: the lake's temp/ folder
+    needs = by_purpose(job_role_needs(StackOutputs.from_values(values, "test"), ["/g/output"]))
+    assert f"arn:aws:s3:::{bucket}/temp/spark/part-0" in needs["write gold, quarantine, temp and the report"][1]
