@@ -181,10 +181,13 @@ def test_a_job_with_other_arguments_is_asked_about_where_they_point(dev_renderin
     values = copy.deepcopy(dev_rendering["outputs"])
     job = values["stackSettings"]["job"]
     bucket = values["lakeBucket"]
-    del job["defaultArguments"]["--extra-py-files"], job["defaultArguments"]["--state_location"]
+    del job["defaultArguments"]["--extra-py-files"]
     job["defaultArguments"]["--TempDir"] = f"s3://{bucket}/scratch/tmpX"
-    outputs = StackOutputs.from_values(values, "test")
-    needs = by_purpose(job_role_needs(outputs, ["/g/output"]))
+    job["defaultArguments"]["--state_location"] = f"s3://{bucket}/stateX"
+    needs = by_purpose(job_role_needs(StackOutputs.from_values(values, "test"), ["/g/output"]))
+    assert f"arn:aws:s3:::{bucket}/stateX/fingerprints.json" in needs["HEAD the missing state file"][1]
+    del job["defaultArguments"]["--state_location"]
+    needs = by_purpose(job_role_needs(StackOutputs.from_values(values, "test"), ["/g/output"]))
     assert needs["read the job code"][1] == {job["scriptLocation"].replace("s3://", "arn:aws:s3:::")}
     assert f"arn:aws:s3:::{bucket}/scratch/tmpX/spark/part-0" in needs["write gold, quarantine, temp and the report"][1]
     assert needs["HEAD the missing state file"] == ({"s3:ListBucket"}, {f"arn:aws:s3:::{bucket}"})
