@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import json
 
-from automation.aws.needs import Need, check_simulation, job_role_needs, run_log_groups, sample_of
+from automation.aws.needs import Need, check_simulation, job_role_needs, run_log_groups, sample_of, stack_resources
 from automation.outputs import StackOutputs
 
 ALLOWED = "allowed"
@@ -194,3 +194,9 @@ def test_a_job_with_other_arguments_is_asked_about_where_they_point(dev_renderin
     del job["defaultArguments"]["--TempDir"]  # and without one: the lake's temp/ folder
     needs = by_purpose(job_role_needs(StackOutputs.from_values(values, "test"), ["/g/output"]))
     assert f"arn:aws:s3:::{bucket}/temp/spark/part-0" in needs["write gold, quarantine, temp and the report"][1]
+
+
+def test_a_stack_from_before_the_rejects_table_output_names_it_by_the_gold_table(dev_rendering):
+    values = {k: v for k, v in dev_rendering["outputs"].items() if k != "rejectsTable"}
+    resources = stack_resources(StackOutputs.from_values(values, "test"))
+    assert (resources.rejects.database, resources.rejects.name) == ("gold_data", "sample_data_aggregated_rejects")
