@@ -200,3 +200,10 @@ def test_a_stack_from_before_the_rejects_table_output_names_it_by_the_gold_table
     values = {k: v for k, v in dev_rendering["outputs"].items() if k != "rejectsTable"}
     resources = stack_resources(StackOutputs.from_values(values, "test"))
     assert (resources.rejects.database, resources.rejects.name) == ("gold_data", "sample_data_aggregated_rejects")
+
+
+def test_a_policy_under_an_iam_path_is_named_by_its_last_segment(dev_rendering):
+    """IAM ARNs carry a policy's path before its name (`policy/ops/NAME`, "IAM identifiers",
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html)."""
+    values = {**dev_rendering["outputs"], "operatorPolicyArn": "arn:aws:iam::123456789012:policy/ops/team-operator"}
+    assert stack_resources(StackOutputs.from_values(values, "test")).operator_policy == "team-operator"
