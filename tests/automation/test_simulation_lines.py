@@ -207,3 +207,10 @@ def test_a_policy_under_an_iam_path_is_named_by_its_last_segment(dev_rendering):
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html)."""
     values = {**dev_rendering["outputs"], "operatorPolicyArn": "arn:aws:iam::123456789012:policy/ops/team-operator"}
     assert stack_resources(StackOutputs.from_values(values, "test")).operator_policy == "team-operator"
+
+
+def test_a_stack_with_a_key_has_the_job_role_use_it(dev_rendering):
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    values = {**dev_rendering["outputs"], "kmsKeyArn": key}
+    needs = by_purpose(job_role_needs(StackOutputs.from_values(values, "test"), ["/g/output"]))
+    assert needs["use the stack's key"] == ({"kms:Decrypt", "kms:GenerateDataKey"}, {key})
