@@ -111,6 +111,11 @@ def by_purpose(needs: list[Need]) -> dict[str, tuple[set[str], set[str]]]:
     return found
 
 
+def asked_of_the_job_role(outputs: dict) -> dict[str, tuple[set[str], set[str]]]:
+    """doctor's job-role needs, by purpose, for a stack with these outputs (one log group)."""
+    return by_purpose(job_role_needs(StackOutputs.from_values(outputs, "test"), ["/g/output"]))
+
+
 def test_the_job_roles_needs_on_the_dev_stack(dev_rendering):
     """The job's reads and writes as the tutorial's layout puts them (silver/, gold/,
     quarantine/, temp/, gold/_reports/, gold/_state/ in the lake bucket; the catalog's silver
@@ -184,15 +189,15 @@ def test_a_job_with_other_arguments_is_asked_about_where_they_point(dev_renderin
     del job["defaultArguments"]["--extra-py-files"]
     job["defaultArguments"]["--TempDir"] = f"s3://{bucket}/scratch/tmpX"
     job["defaultArguments"]["--state_location"] = f"s3://{bucket}/stateX"
-    needs = by_purpose(job_role_needs(StackOutputs.from_values(values, "test"), ["/g/output"]))
+    needs = asked_of_the_job_role(values)
     assert f"arn:aws:s3:::{bucket}/stateX/fingerprints.json" in needs["HEAD the missing state file"][1]
     del job["defaultArguments"]["--state_location"]
-    needs = by_purpose(job_role_needs(StackOutputs.from_values(values, "test"), ["/g/output"]))
+    needs = asked_of_the_job_role(values)
     assert needs["read the job code"][1] == {job["scriptLocation"].replace("s3://", "arn:aws:s3:::")}
     assert f"arn:aws:s3:::{bucket}/scratch/tmpX/spark/part-0" in needs["write gold, quarantine, temp and the report"][1]
     assert needs["HEAD the missing state file"] == ({"s3:ListBucket"}, {f"arn:aws:s3:::{bucket}"})
     del job["defaultArguments"]["--TempDir"]  # and without one: the lake's temp/ folder
-    needs = by_purpose(job_role_needs(StackOutputs.from_values(values, "test"), ["/g/output"]))
+    needs = asked_of_the_job_role(values)
     assert f"arn:aws:s3:::{bucket}/temp/spark/part-0" in needs["write gold, quarantine, temp and the report"][1]
 
 
@@ -212,5 +217,5 @@ def test_a_policy_under_an_iam_path_is_named_by_its_last_segment(dev_rendering):
 def test_a_stack_with_a_key_has_the_job_role_use_it(dev_rendering):
     key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     values = {**dev_rendering["outputs"], "kmsKeyArn": key}
-    needs = by_purpose(job_role_needs(StackOutputs.from_values(values, "test"), ["/g/output"]))
+    needs = asked_of_the_job_role(values)
     assert needs["use the stack's key"] == ({"kms:Decrypt", "kms:GenerateDataKey"}, {key})
