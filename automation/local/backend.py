@@ -25,11 +25,10 @@ from automation.pipeline import Notify, QueryResult, silent
 from automation.wording import plural
 from etl.arguments import DEFAULT_MAX_REJECT_RATIO, DEFAULT_MODE, LakeLayout, build_job_arguments, to_argv
 from etl.errors import PipelineError
-from etl.files import is_data_file
 from etl.incremental import partition_key_of_folder
 from etl.rejects import runs_beyond_last
 from etl.report import RunReport
-from etl.sample import SampleSpec
+from etl.sample import SampleSpec, write_sample
 from etl.schema import DEFAULT_QUARANTINE_COLUMNS, GOLD, REJECTS, SILVER, create_table_sql
 
 if TYPE_CHECKING:  # imported when a session starts: `--help` and the AWS verbs need no Spark
@@ -204,8 +203,6 @@ class LocalBackend:
 
     # -- helpers -------------------------------------------------------------------
     def _ensure_sample(self, folder: Path) -> str:
-        from etl.sample import generate_silver, write_silver
-
         spec = SampleSpec(
             rows=self.options.rows,
             months=self.options.months,
@@ -216,7 +213,7 @@ class LocalBackend:
         if marker.exists() and json.loads(marker.read_text()) == spec.to_dict():
             return f"sample of {spec.rows:,} rows already in the lake"
         marker.unlink(missing_ok=True)  # an interrupted write must not pass for the sample it replaces
-        write_silver(generate_silver(self.session, spec), local_uri(folder))
+        write_sample(spec, folder)
         marker.write_text(json.dumps(spec.to_dict(), sort_keys=True))
         return f"generated {spec.rows:,} sample rows over {spec.months} months"
 
@@ -249,23 +246,13 @@ def spark_query(spark: SparkSession, sql: str) -> QueryResult:
 
 
 def generate_sample(spec: SampleSpec, folder: Path, progress: Notify = silent) -> list[SilverFile]:
-    """Generate the sample silver rows with the same generator as `make demo` (local Spark).
+    """Generate the sample silver rows with the same generator as `make demo` (no JVM).
 
-    The AWS `load-silver` is handed this function by the CLI. Files are named
-    `sample-NNNNN.snappy.parquet` in each folder, so generating the same sample again gives
-    the same keys and an upload of it adds nothing twice.
+    The AWS `load-silver` is handed this function by the CLI. Each month's file has the same
+    name (`etl.sample.SAMPLE_FILE`), so generating the same sample again gives the same keys
+    and an upload of it adds nothing twice.
     """
-    from etl.sample import generate_silver, write_silver
-
-    progress(f"generating {spec.rows:,} sample rows over {spec.months} months with local Spark")
-    spark = start_spark(folder / "spark", workers=2, app_name="silver-to-gold-sample")
-    try:
-        data = folder / "silver"
-        write_silver(generate_silver(spark, spec), local_uri(data))
-    finally:
-        spark.stop()
-    for partition in data.glob("ano=*/mes=*"):
-        parts = sorted(p for p in partition.iterdir() if p.is_file() and is_data_file(p.name))
-        for index, part in enumerate(parts):
-            part.rename(partition / f"sample-{index:05d}.snappy.parquet")
+    progress(f"generating {spec.rows:,} sample rows over {spec.months} months")
+    data = folder / "silver"
+    write_sample(spec, data)
     return silver_files(data)

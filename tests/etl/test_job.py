@@ -26,8 +26,9 @@ from etl.errors import (
     SchemaContractError,
     SilverReadError,
 )
-from etl.sample import SampleSpec, generate_silver, write_silver
+from etl.sample import SampleSpec
 from etl.schema import QUARANTINE_LEAN_COLUMNS
+from tests.etl.spark_sample import generate_silver, write_silver
 
 
 def people(n: int, seed: int, salary_base: float = 1000.0) -> list[dict]:
@@ -347,40 +348,16 @@ def test_run_report_is_written_as_json(spark, lake):
         assert key in stored
 
 
-def test_sample_generator_is_deterministic_whatever_the_partitioning(spark):
-    spec = SampleSpec(rows=2_000, months=3, invalid_fraction=0.1, seed=3)
-    one = generate_silver(spark, spec, partitions=1).orderBy("id").collect()
-    four = generate_silver(spark, spec, partitions=4).orderBy("id").collect()
-
-    def comparable(rows):  # NaN != NaN, so compare NaN as a marker
-        return [tuple("NaN" if isinstance(v, float) and math.isnan(v) else v for v in r) for r in rows]
-
-    assert comparable(one) == comparable(four)
-    months = {(r["ano"], r["mes"]) for r in one}
-    assert months == {(2023, 1), (2023, 2), (2023, 3)}
-    invalid = sum(
-        1
-        for r in one
-        if r["idade"] is None
-        or r["idade"] > 120
-        or r["ativo"] is None
-        or r["salario"] is None
-        or r["salario"] < 0
-        or math.isnan(r["salario"])
-    )
-    assert 150 <= invalid <= 250  # 10% of 2,000, give or take the hash's spread
-
-
-WITH_ID = pa.schema(
-    [("id", pa.int64()), ("idade", pa.int32()), ("ativo", pa.bool_()), ("salario", pa.float64()), ("nome", pa.string())]
-)
-
-
 def quarantine_rows(lake) -> list[dict]:
     relation = duckdb.sql(
         f"SELECT * FROM read_parquet('{lake.root}/quarantine/*/*/*.parquet', hive_partitioning = false)"
     )
     return [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
+
+
+WITH_ID = pa.schema(
+    [("id", pa.int64()), ("idade", pa.int32()), ("ativo", pa.bool_()), ("salario", pa.float64()), ("nome", pa.string())]
+)
 
 
 def test_a_rejected_row_is_traced_back_to_its_silver_file_and_position_with_pyarrow(spark, lake):
