@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # numpy and pyarrow are imported by the writer only: the job 
 # (`load-silver`); a later upload of other data deletes it (the operator policy grants that delete).
 SAMPLE_MARKER = "_sample.json"
 
+# A seed is a Spark bigint literal in the sample's definition: 64 bits, signed.
+SEED_RANGE = range(-(1 << 63), 1 << 63)
+
 INVALID_KINDS = (
     "idade is null",
     "idade outside 0..120",
@@ -57,7 +60,7 @@ class SampleSpec:
             raise ValueError(f"first_month must be 1..12, got {self.first_month}")
         if not 0.0 <= self.invalid_fraction <= 1.0:
             raise ValueError(f"invalid_fraction must be between 0 and 1, got {self.invalid_fraction}")
-        if not -(1 << 63) <= self.seed < 1 << 63:
+        if self.seed not in SEED_RANGE:
             raise ValueError(f"seed must fit in 64 bits (a Spark bigint), got {self.seed}")
 
     def to_dict(self) -> dict:

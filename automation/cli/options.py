@@ -14,7 +14,7 @@ from automation import aws
 from automation.outputs import OutputsError, StackOutputs, load_outputs
 from automation.stack import stack_outputs as read_stack_outputs
 from etl.arguments import MODES
-from etl.sample import SampleSpec
+from etl.sample import SEED_RANGE, SampleSpec
 
 # What `add_subparsers` returns: each verb module adds its parsers to it.
 Subcommands: TypeAlias = "argparse._SubParsersAction[Any]"
@@ -31,6 +31,15 @@ def non_negative_int(text: str) -> int:
     value = int(text.replace("_", ""))
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def seed(text: str) -> int:
+    value = int(text.replace("_", ""))
+    if value not in SEED_RANGE:
+        raise argparse.ArgumentTypeError(
+            f"must fit in 64 bits ({SEED_RANGE.start} to {SEED_RANGE.stop - 1}), got {value}"
+        )
     return value
 
 
@@ -118,7 +127,7 @@ def add_sample_options(parser: argparse.ArgumentParser, short_help: bool = False
         ),
     )
     parser.add_argument(
-        "--seed", type=int, default=defaults.seed, help=f"sample generator seed (default: {defaults.seed})"
+        "--seed", type=seed, default=defaults.seed, help=f"sample generator seed (default: {defaults.seed})"
     )
 
 

@@ -68,6 +68,10 @@ def _automation(*args: str, **kwargs) -> subprocess.CompletedProcess:
     "args, message",
     [
         (["local", "--rows", "0"], "error: argument --rows: must be at least 1, got 0"),
+        (
+            ["load-silver", "--stack", "dev", "--seed", str(2**63)],
+            f"error: argument --seed: must fit in 64 bits (-{2**63} to {2**63 - 1}), got {2**63}",
+        ),
         (["status"], "error: one of the arguments --stack --outputs-file is required"),
         (["bogus"], "error: argument COMMAND: invalid choice: 'bogus'"),
     ],
