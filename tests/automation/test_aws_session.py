@@ -53,3 +53,84 @@ def test_no_credentials_anywhere_is_one_sentence_saying_where_to_set_them(monkey
         "no AWS credentials found: set AWS_PROFILE (after `aws configure` or `aws sso login`) "
         "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
     )
+
+
+def _without_credentials(monkeypatch, tmp_path) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def test_credentials_sts_refuses_are_named_with_sts_own_words(monkeypatch, tmp_path):
+    import boto3
+    import pytest
+    from botocore.stub import Stubber
+
+    from automation.aws.session import AwsClients, AwsError
+
+    _without_credentials(monkeypatch, tmp_path)
+    session = boto3.Session(aws_access_key_id="AKIAEXPIRED", aws_secret_access_key="s", region_name="us-east-1")
+    clients = AwsClients(session)
+    sts = session.client("sts")
+    with Stubber(sts) as stubbed:  # an expired or revoked key: STS's answer (the emulator accepts any key)
+        stubbed.add_client_error(
+            "get_caller_identity",
+            service_error_code="InvalidClientTokenId",
+            service_message="The security token included in the request is invalid.",
+            http_status_code=403,
+        )
+        clients.use("sts", sts)
+        with pytest.raises(AwsError) as refused:
+            clients.check_credentials()
+    assert str(refused.value) == (
+        "AWS rejected the credentials: InvalidClientTokenId: The security token included in the request is invalid."
+    )
+
+
+def test_credentials_that_vanish_before_the_first_call_are_the_same_one_sentence(monkeypatch, tmp_path):
+    """The session had credentials when asked, the client signing the call finds none (botocore
+    raises NoCredentialsError while signing): the same sentence as having none at all."""
+    import boto3
+    import pytest
+
+    from automation.aws.session import AwsClients, AwsError
+
+    _without_credentials(monkeypatch, tmp_path)
+    clients = AwsClients(boto3.Session(aws_access_key_id="AKIA", aws_secret_access_key="s", region_name="us-east-1"))
+    clients.use("sts", boto3.Session(region_name="us-east-1").client("sts"))
+    with pytest.raises(AwsError) as refused:
+        clients.check_credentials()
+    assert str(refused.value).startswith("no AWS credentials found: set AWS_PROFILE")
+
+
+def test_a_wait_counts_its_looks_and_backs_off_to_20_seconds_between_them():
+    from automation.aws.session import WaitTimeout, wait_for
+
+    now = [0.0]
+    sleeps: list[float] = []
+    polls = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    import pytest
+
+    with pytest.raises(WaitTimeout) as gave_up:
+        wait_for(
+            "crawler c to be ready",
+            lambda: "RUNNING",
+            lambda state: state == "READY",
+            timeout=120,
+            on_poll=polls.append,
+            sleep=sleep,
+            clock=lambda: now[0],
+        )
+    # 1 s, then 1.5 times longer each time, never more than 20 s, never past the deadline (the
+    # first eight add up to 49.2578125 s, then three of 20 s: 120 - 109.2578125 s are left).
+    assert sleeps == [1, 1.5, 2.25, 3.375, 5.0625, 7.59375, 11.390625, 17.0859375, 20, 20, 20, 10.7421875]
+    assert [poll.attempt for poll in polls] == list(range(1, 14))
+    assert polls[-1].elapsed == 120
+    assert str(gave_up.value) == "gave up waiting for crawler c to be ready after 120 s (13 checks)"
