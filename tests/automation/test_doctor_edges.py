@@ -10,8 +10,10 @@ service's client. The simulator's answers are the emulator's, from the policies 
 from __future__ import annotations
 
 import json
+import re
 
 import boto3
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from automation.aws.deployed import Stack
@@ -346,4 +348,36 @@ def test_the_newest_runs_stream_is_looked_for_not_an_earlier_runs(as_operator, t
         found = lines(run_doctor(stack))
     assert found["run metrics"].line() == (
         f"✗ run metrics: AWS refused GetMetricData: AccessDenied: not authorized -- fix: {ATTACH}"
+    )
+
+
+def as_cloudwatch_validates(params: dict, **_: object) -> None:
+    """CloudWatch's rules for a GetMetricData query that moto does not check: an Id whose first
+    character is a lowercase letter (MetricDataQuery, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html)
+    and, for a metric of regular resolution such as the filters publish, a period that is a
+    multiple of 60 (MetricStat, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricStat.html)."""
+    for query in params["MetricDataQueries"]:
+        period = query.get("MetricStat", {}).get("Period", 60)
+        if not re.fullmatch(r"[a-z][a-zA-Z0-9_]*", query["Id"]) or period % 60:
+            error = {"Code": "ValidationError", "Message": f"invalid query {query['Id']!r} (period {period})"}
+            raise ClientError({"Error": error}, "GetMetricData")
+
+
+def test_the_metrics_query_is_one_cloudwatch_accepts(as_operator, tmp_path):
+    silver = write_silver_dataset(tmp_path / "silver", {(2024, 1): [{"idade": 30, "ativo": True, "salario": 1.0}]})
+    outputs_file = str(as_operator.outputs_file)
+    assert main(["load-silver", "--silver-path", str(silver), "--outputs-file", outputs_file]) == 0
+    with GluePlayer(as_operator) as player:
+        assert main(["run", "--outputs-file", outputs_file]) == 0
+    (run_id,) = player.played
+    stack = operator_stack(as_operator)
+    stack.clients.client("cloudwatch").meta.events.register(
+        "provide-client-params.cloudwatch.GetMetricData", as_cloudwatch_validates
+    )
+
+    check = lines(run_doctor(stack))["run metrics"]
+
+    assert check.line() == (
+        f"✓ run metrics: run {run_id}: stream in /aws-glue/jobs/job-transform-silver-to-gold/output, "
+        "RowsRead in SilverToGold (Stack=dev, Job=job-transform-silver-to-gold)"
     )
