@@ -363,7 +363,7 @@ def as_cloudwatch_validates(params: dict, **_: object) -> None:
             raise ClientError({"Error": error}, "GetMetricData")
 
 
-def test_the_metrics_query_is_one_cloudwatch_accepts(as_operator, tmp_path):
+def test_the_metrics_query_is_one_cloudwatch_accepts_and_its_answer_may_leave_out_lists(as_operator, tmp_path):
     silver = write_silver_dataset(tmp_path / "silver", {(2024, 1): [{"idade": 30, "ativo": True, "salario": 1.0}]})
     outputs_file = str(as_operator.outputs_file)
     assert main(["load-silver", "--silver-path", str(silver), "--outputs-file", outputs_file]) == 0
@@ -381,3 +381,19 @@ def test_the_metrics_query_is_one_cloudwatch_accepts(as_operator, tmp_path):
         f"✓ run metrics: run {run_id}: stream in /aws-glue/jobs/job-transform-silver-to-gold/output, "
         "RowsRead in SilverToGold (Stack=dev, Job=job-transform-silver-to-gold)"
     )
+
+    # No member of GetMetricData's answer is required (botocore's model of CloudWatch, which
+    # speaks smithy-rpc-v2-cbor): an answer without the lists is no datapoint, not a failure.
+    group = "/aws-glue/jobs/job-transform-silver-to-gold/output"
+    no_datapoint = (
+        f"✗ run metrics: run {run_id}'s stream is in {group}, but SilverToGold has no RowsRead datapoint for "
+        "Stack=dev, Job=job-transform-silver-to-gold -- fix: the metric filters did not match the run's metrics "
+        f"line: compare its last stdout line with a filter's pattern (aws logs describe-metric-filters "
+        f"--log-group-name {group}; aws logs test-metric-filter)"
+    )
+    for answer in ({"MetricDataResults": [{"Id": "run", "StatusCode": "Complete"}]}, {}):
+        cloudwatch, stubber = stubbed("cloudwatch")
+        stubber.add_response("get_metric_data", answer)
+        stack.clients.use("cloudwatch", cloudwatch)
+        with stubber:
+            assert lines(run_doctor(stack))["run metrics"].line() == no_datapoint
