@@ -1,10 +1,12 @@
 """`doctor`'s edges that mutation testing found unguarded (issue 25): a lake bucket gone, refused
-or not the stack's own, the job script missing beside a look-alike, saved queries and a key that
-are gone, reads AWS refuses, each line written out.
+or not the stack's own; the job script by its exact key; a saved query and a key the account
+lacks; every read AWS refuses; a stack with a KMS key; the run's own log stream; a metrics query
+CloudWatch accepts and an answer without its lists. Each line is written out.
 
 The stack is the emulator's dev stack, run as the operator (the fixtures and helpers of
-`test_doctor.py`); what the emulator cannot produce (a refused read) is botocore's Stubber on one
-service's client. The simulator's answers are the emulator's, from the policies in its IAM.
+`test_doctor.py`); what the emulator cannot produce (a refusal, an unknown saved query, an answer
+without lists) is botocore's Stubber on that one service's client. The simulator's answers are
+the emulator's, from the policies in its IAM, never from the needs under test.
 """
 
 from __future__ import annotations
