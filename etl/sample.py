@@ -105,7 +105,7 @@ def _hash_long(values: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     """XXH64.hashLong of int64 `values` (as uint64) with per-row `seeds`."""
     import numpy as np
 
-    hashed = seeds + np.uint64((_PRIME5 + 8) % (1 << 64))
+    hashed = seeds + np.uint64(_PRIME5 + 8)
     hashed = hashed ^ (_rotate_left(values * np.uint64(_PRIME2), 31) * np.uint64(_PRIME1))
     return _fmix(_rotate_left(hashed, 27) * np.uint64(_PRIME1) + np.uint64(_PRIME4))
 
@@ -119,19 +119,31 @@ def _hash_int(value: int, seeds: np.ndarray) -> np.ndarray:
     return _fmix(_rotate_left(hashed, 23) * np.uint64(_PRIME2) + np.uint64(_PRIME3))
 
 
-def _uniform(ids: np.ndarray, seed: int, salt: int, modulus: int) -> np.ndarray:
-    """A deterministic integer in [0, modulus) for each row id: Spark's
-    `pmod(xxhash64(id, seed, salt), modulus)`, where a literal that fits 32 bits is an int
-    and a larger one a bigint."""
+def _hash_literal(literal: int, seeds: np.ndarray) -> np.ndarray:
+    """XXH64 of a literal as Spark types it: an int when it fits 32 bits, else a bigint."""
+    import numpy as np
+
+    if literal in _INT32:
+        return _hash_int(literal, seeds)
+    return _hash_long(np.full(seeds.shape, literal, dtype=np.int64).view(np.uint64), seeds)
+
+
+def _id_and_seed(ids: np.ndarray, seed: int) -> np.ndarray:
+    """Spark's `xxhash64(id, seed, ...)` folded up to the seed: the part every column shares."""
     import numpy as np
 
     with np.errstate(over="ignore"):  # XXH64 is arithmetic modulo 2**64
         hashed = _hash_long(ids.view(np.uint64), np.full(ids.shape, _SPARK_XXHASH64_SEED, dtype=np.uint64))
-        for literal in (seed, salt):
-            if literal in _INT32:
-                hashed = _hash_int(literal, hashed)
-            else:
-                hashed = _hash_long(np.full(ids.shape, literal, dtype=np.int64).view(np.uint64), hashed)
+        return _hash_literal(seed, hashed)
+
+
+def _uniform(id_and_seed: np.ndarray, salt: int, modulus: int) -> np.ndarray:
+    """A deterministic integer in [0, modulus) for each row: Spark's
+    `pmod(xxhash64(id, seed, salt), modulus)`, from `_id_and_seed`'s hashes."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        hashed = _hash_literal(salt, id_and_seed)
     return np.mod(hashed.view(np.int64), modulus)  # pmod: numpy's mod is never negative here
 
 
@@ -141,15 +153,16 @@ def _sample_batch(spec: SampleSpec, ids: np.ndarray) -> pa.RecordBatch:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    invalid = _uniform(ids, spec.seed, 4, 1_000_000) < int(round(spec.invalid_fraction * 1_000_000))
-    kind = _uniform(ids, spec.seed, 5, len(INVALID_KINDS))
+    hashed = _id_and_seed(ids, spec.seed)
+    invalid = _uniform(hashed, 4, 1_000_000) < int(round(spec.invalid_fraction * 1_000_000))
+    kind = _uniform(hashed, 5, len(INVALID_KINDS))
 
     def broken(kind_name: str) -> np.ndarray:
         return invalid & (kind == INVALID_KINDS.index(kind_name))
 
-    idade = np.where(broken("idade outside 0..120"), 130, 18 + _uniform(ids, spec.seed, 1, 63)).astype(np.int32)
-    ativo = _uniform(ids, spec.seed, 2, 4) != 0  # three in four active
-    salario = 1_412 + _uniform(ids, spec.seed, 3, 2_000_000) / 100.0
+    idade = np.where(broken("idade outside 0..120"), 130, 18 + _uniform(hashed, 1, 63)).astype(np.int32)
+    ativo = _uniform(hashed, 2, 4) != 0  # three in four active
+    salario = 1_412 + _uniform(hashed, 3, 2_000_000) / 100.0
     salario = np.where(broken("salario is negative"), -salario, salario)
     salario = np.where(broken("salario is NaN"), np.nan, salario)
     id_column = pa.array(ids, type=pa.int64())

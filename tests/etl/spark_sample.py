@@ -15,15 +15,10 @@ def _uniform(seed: int, salt: int, modulus: int) -> Column:
     return F.pmod(F.xxhash64(F.col("id"), F.lit(seed), F.lit(salt)), F.lit(modulus))
 
 
-def generate_silver(spark: SparkSession, spec: SampleSpec, partitions: int | None = None) -> DataFrame:
-    """Build the sample silver rows: id, nome, idade, ativo, salario, ano, mes.
-
-    Args:
-        spark: the session.
-        spec: what to generate.
-        partitions: Spark partitions of the id range (does not change the rows).
-    """
-    partitions = partitions or max(1, spark.sparkContext.defaultParallelism)
+def generate_silver(spark: SparkSession, spec: SampleSpec) -> DataFrame:
+    """Build the sample silver rows: id, nome, idade, ativo, salario, ano, mes, over one Spark
+    partition of the id range per core (so written, several files per month)."""
+    partitions = max(1, spark.sparkContext.defaultParallelism)
     month_index = F.col("id") % spec.months + (spec.first_month - 1)
     invalid = _uniform(spec.seed, 4, 1_000_000) < int(round(spec.invalid_fraction * 1_000_000))
     kind = _uniform(spec.seed, 5, len(INVALID_KINDS))
