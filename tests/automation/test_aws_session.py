@@ -3,9 +3,32 @@ error reads when AWS's answer lacks its code or message, and the upload's concur
 
 from __future__ import annotations
 
+import boto3
+import pytest
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 
-from automation.aws.session import error_code, error_message, transfer_config
+from automation.aws.session import (
+    AwsClients,
+    AwsError,
+    WaitTimeout,
+    error_code,
+    error_message,
+    transfer_config,
+    wait_for,
+)
+
+
+@pytest.fixture
+def without_credentials(monkeypatch, tmp_path) -> None:
+    """No key in the environment, no profile files, no instance or container role to find."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
 
 
 def test_an_answer_without_an_error_code_has_the_empty_code():
@@ -34,19 +57,7 @@ def test_uploads_go_multipart_from_the_threshold_four_parts_at_a_time():
     assert (default.multipart_threshold, default.max_concurrency) == (64 * 2**20, 4)
 
 
-def test_no_credentials_anywhere_is_one_sentence_saying_where_to_set_them(monkeypatch, tmp_path):
-    import boto3
-    import pytest
-
-    from automation.aws.session import AwsClients, AwsError
-
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role to find either
-    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
-    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+def test_no_credentials_anywhere_is_one_sentence_saying_where_to_set_them(without_credentials):
     with pytest.raises(AwsError) as refused:
         AwsClients(boto3.Session(region_name="us-east-1")).check_credentials()
     assert str(refused.value) == (
@@ -55,22 +66,7 @@ def test_no_credentials_anywhere_is_one_sentence_saying_where_to_set_them(monkey
     )
 
 
-def _without_credentials(monkeypatch, tmp_path) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-
-def test_credentials_sts_refuses_are_named_with_sts_own_words(monkeypatch, tmp_path):
-    import boto3
-    import pytest
-    from botocore.stub import Stubber
-
-    from automation.aws.session import AwsClients, AwsError
-
-    _without_credentials(monkeypatch, tmp_path)
+def test_credentials_sts_refuses_are_named_with_sts_own_words(without_credentials):
     session = boto3.Session(aws_access_key_id="AKIAEXPIRED", aws_secret_access_key="s", region_name="us-east-1")
     clients = AwsClients(session)
     sts = session.client("sts")
@@ -89,15 +85,9 @@ def test_credentials_sts_refuses_are_named_with_sts_own_words(monkeypatch, tmp_p
     )
 
 
-def test_credentials_that_vanish_before_the_first_call_are_the_same_one_sentence(monkeypatch, tmp_path):
+def test_credentials_that_vanish_before_the_first_call_are_the_same_one_sentence(without_credentials):
     """The session had credentials when asked, the client signing the call finds none (botocore
     raises NoCredentialsError while signing): the same sentence as having none at all."""
-    import boto3
-    import pytest
-
-    from automation.aws.session import AwsClients, AwsError
-
-    _without_credentials(monkeypatch, tmp_path)
     clients = AwsClients(boto3.Session(aws_access_key_id="AKIA", aws_secret_access_key="s", region_name="us-east-1"))
     clients.use("sts", boto3.Session(region_name="us-east-1").client("sts"))
     with pytest.raises(AwsError) as refused:
@@ -106,8 +96,6 @@ def test_credentials_that_vanish_before_the_first_call_are_the_same_one_sentence
 
 
 def test_a_wait_counts_its_looks_and_backs_off_to_20_seconds_between_them():
-    from automation.aws.session import WaitTimeout, wait_for
-
     now = [0.0]
     sleeps: list[float] = []
     polls = []
@@ -115,8 +103,6 @@ def test_a_wait_counts_its_looks_and_backs_off_to_20_seconds_between_them():
     def sleep(seconds: float) -> None:
         sleeps.append(seconds)
         now[0] += seconds
-
-    import pytest
 
     with pytest.raises(WaitTimeout) as gave_up:
         wait_for(
