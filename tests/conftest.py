@@ -38,6 +38,20 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.spark)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_home(tmp_path_factory):
+    """The CLI keeps its last traceback under $XDG_CACHE_HOME (automation.cli.error_log_path):
+    the tests' failing commands write theirs in the session's temporary folder, never in the
+    user's ~/.cache (nor, under `make mutate`, in the cache of whoever runs the mutants)."""
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
+
+
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
     """One local[2] session with Hive support, metastore in a temporary folder."""
