@@ -282,6 +282,27 @@ def test_a_resource_named_with_colons_keeps_its_whole_name():
     assert events.summary("dev").steps == (("create", BUCKET, "lake::archive"),)
 
 
+def test_a_resource_two_components_deep_is_named_by_its_own_type():
+    """A child's URN qualifies its type with every ancestor component's, each before a `$`
+    (pulumi/pulumi sdk/go/common/resource/urn/urn.go, `New` and `URN.Type`: the part after the
+    last `$`): the Glue job sits in the pipeline's GlueJob component."""
+    seen: list[StepProgress] = []
+    events = EngineEvents(1, seen.append)
+    engine = Engine()
+    nested = f"urn:pulumi:dev::{PROJECT}::{PIPELINE}$silver-to-gold:index:GlueJob${JOB}::silver-to-gold-job-job"
+
+    feed(
+        events,
+        engine.pre("update", nested, JOB),
+        engine.diagnostic("error: updating Glue Job: ValidationException\n", resource_urn=nested),
+        engine.failed("update", nested, JOB),
+    )
+
+    assert [step.resource for step in seen] == [f"{JOB} silver-to-gold-job-job"] * 2
+    assert events.errors == [f"{JOB} silver-to-gold-job-job: updating Glue Job: ValidationException"]
+    assert events.summary("dev").steps == (("update", JOB, "silver-to-gold-job-job"),)
+
+
 def test_a_step_without_a_urn_is_named_by_its_type():
     """The SDK reads a step's missing `urn` as "" (StepEventMetadata.from_json): the step still
     reads as its type, for each kind of step event."""
