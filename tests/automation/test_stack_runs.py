@@ -24,6 +24,7 @@ from automation.aws.runs import recent_reports, stack_runs
 from automation.cli import main
 from automation.outputs import OutputsError
 from automation.runs import RunRow
+from etl.report import RunReport
 from infra import outputs as out
 from tests.automation import test_doctor
 from tests.automation.test_doctor import operator_stack
@@ -226,3 +227,37 @@ def test_runs_glue_ended_before_the_job_wrote_a_report_show_glues_own_view():
             error="ResourceNumberLimitExceededException: not enough IPs in the subnet",
         ),
     ]
+
+
+def test_the_last_run_that_rejected_rows_is_looked_for_among_the_twenty_newest_runs(as_operator, tmp_path, capsys):
+    """`rejects` of a run that rejected nothing names the newest run that did, reading the
+    reports of the job's 20 newest runs (each a GetObject): one further back is not looked for."""
+    silver = write_silver_dataset(tmp_path / "silver", SILVER)
+    assert main(["load-silver", "--silver-path", str(silver), "--outputs-file", str(as_operator.outputs_file)]) == 0
+    glue, s3, job = as_operator.emulator.client("glue"), as_operator.emulator.client("s3"), as_operator[out.JOB_NAME]
+    bucket, prefix = as_operator[out.REPORTS_URI].removeprefix("s3://").split("/", 1)
+    progression(as_operator, {"progression": "immediate"})
+    with GluePlayer(as_operator) as player:
+        rejecting = glue.start_job_run(JobName=job)["JobRunId"]
+    assert player.played[rejecting].rows_rejected == 1
+
+    def no_op_run() -> str:
+        """A run that found nothing new in silver, its report written as the job writes it."""
+        run_id = glue.start_job_run(JobName=job)["JobRunId"]
+        report = RunReport(run_id, "incremental", "succeeded", seconds={"total": 1.0}, plan="incremental")
+        for name in (f"{run_id}.json", "latest.json"):
+            s3.put_object(Bucket=bucket, Key=f"{prefix}{name}", Body=report.to_json().encode())
+        return run_id
+
+    def last_rejecting_run() -> str | None:
+        assert main(["rejects", "--outputs-file", str(as_operator.outputs_file), "--json"]) == 0
+        return json.loads(capsys.readouterr().out.strip().splitlines()[-1])["last_rejecting_run"]
+
+    for _ in range(18):  # runs that wrote no report: they count among the 20 all the same
+        glue.start_job_run(JobName=job)
+    no_op_run()
+    assert len(glue.get_job_runs(JobName=job)["JobRuns"]) == 20
+    assert last_rejecting_run() == rejecting
+
+    no_op_run()  # the 21st: the rejecting run is now the 21st newest
+    assert last_rejecting_run() is None
