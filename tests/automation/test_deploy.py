@@ -119,8 +119,10 @@ class FakePulumi:
 
 
 @pytest.fixture
-def fake_pulumi(tmp_path, monkeypatch) -> FakePulumi:
+def fake_pulumi(tmp_path, tmp_path_factory, monkeypatch) -> FakePulumi:
     fake = FakePulumi(tmp_path)
+    # The project files that passed the stand-in's schema check, remembered for the session (per worker).
+    monkeypatch.setenv("FAKE_PULUMI_MEMO", str(tmp_path_factory.getbasetemp() / "fake-pulumi-valid-projects"))
     # The stand-in's `#!/usr/bin/env python3` finds this venv's python (it has grpcio) next.
     monkeypatch.setenv("PATH", os.pathsep.join([str(fake.bin), str(Path(sys.executable).parent), os.environ["PATH"]]))
     monkeypatch.setenv("FAKE_PULUMI_STATE", str(fake.state_file))

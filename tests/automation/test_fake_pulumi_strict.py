@@ -232,6 +232,22 @@ def test_the_project_schema_refuses_an_unknown_attribute_naming_where(cli):
     assert result.stderr.startswith(f"error: could not validate '{cli.project / 'Pulumi.yaml'}': #/config/workers: ")
 
 
+def test_a_project_that_failed_the_schema_is_refused_again_and_an_edit_is_checked_afresh(cli):
+    """The stand-in remembers project files that passed (a digest of their bytes); one that
+    failed is checked every time, and the same file made valid, then invalid again, is judged
+    on its bytes each time."""
+    invalid = project_yaml("  workers:\n    type: integer\n    defualt: 2\n")
+    valid = project_yaml("  workers:\n    type: integer\n    default: 2\n")
+    cli.files(pulumi_yaml=invalid)
+    for _ in range(2):
+        assert cli.run("stack", "ls", "--json").stderr.startswith("error: could not validate ")
+    cli.files(pulumi_yaml=valid)
+    assert cli.run("stack", "ls", "--json").returncode == 0
+    assert cli.run("stack", "ls", "--json").returncode == 0
+    cli.files(pulumi_yaml=invalid)
+    assert cli.run("stack", "ls", "--json").stderr.startswith("error: could not validate ")
+
+
 def test_a_folder_without_a_project_is_refused(cli):
     result = cli.run("stack", "select", "--stack", "dev")
     refused(

@@ -195,13 +195,17 @@ def load_project(cwd: Path) -> dict:
     import yaml
 
     path = _find_project(cwd)
+    text = path.read_text(encoding="utf-8-sig")
     try:
-        raw = _Yaml12Loader.load(path.read_text(encoding="utf-8-sig"))
+        raw = _Yaml12Loader.load(text)
     except yaml.YAMLError as error:
         raise CliError(f"could not unmarshal '{path}': {str(error).splitlines()[0]}") from None
-    problem = _validate_project_document(raw)
-    if problem:
-        raise CliError(f"could not validate '{path}': {problem}")
+    digest = _document_digest(text)
+    if not _validated_before(digest):
+        problem = _validate_project_document(raw)
+        if problem:
+            raise CliError(f"could not validate '{path}': {problem}")
+        _remember_valid(digest)
     project = dict(raw)
     config = project.get("config")
     if isinstance(config, str):  # RewriteConfigPathIntoStackConfigDir
@@ -217,6 +221,37 @@ def load_project(cwd: Path) -> dict:
         raise CliError(f"could not unmarshal '{path}': {problem}")
     project["_path"] = path
     return project
+
+
+# Project files that passed `_validate_project_document`, one digest a line: importing jsonschema and
+# checking cost about 0.15 CPU-s of every command, and the tests send hundreds. A file with the same
+# bytes under the same schema passes again; a failing one is never remembered, so it is checked (and
+# refused) every time. FAKE_PULUMI_MEMO names the file; else it sits beside the state file.
+def _memo_file() -> Path | None:
+    named = os.environ.get("FAKE_PULUMI_MEMO")
+    if named:
+        return Path(named)
+    state = os.environ.get("FAKE_PULUMI_STATE")
+    return Path(state).with_name("fake-pulumi-valid-projects") if state else None
+
+
+def _document_digest(text: str) -> str:
+    import hashlib
+
+    schema = Path(__file__).with_name("project.json").read_bytes()
+    return hashlib.sha256(schema + b"\0" + text.encode("utf-8")).hexdigest()
+
+
+def _validated_before(digest: str) -> bool:
+    memo = _memo_file()
+    return memo is not None and memo.is_file() and digest in memo.read_text(encoding="utf-8").split()
+
+
+def _remember_valid(digest: str) -> None:
+    memo = _memo_file()
+    if memo is not None:
+        with open(memo, "a", encoding="utf-8") as f:  # one short append: safe beside another process's
+            f.write(digest + "\n")
 
 
 def _validate_project_document(raw) -> str:
