@@ -1,8 +1,11 @@
-"""One benchmark case per process: `python -m benchmarks.cases CASE --data DIR --work DIR`.
+"""The benchmark cases: `python -m benchmarks.cases CASE [CASE ...] --data DIR --work DIR`.
 
-Prints one JSON line: the job phase in seconds, bytes read from silver (Spark's input
-metrics), gold files per partition, bytes written and the driver's peak memory. The parent
-(`benchmarks.harness`) times the whole process.
+`make bench` runs each case in a process of its own (cold, as a Glue job starts); several cases
+named run in turn in one process and one JVM (`python -m benchmarks --one-process`: a check of the
+harness, not figures). Prints one JSON line per case: the job phase in seconds, bytes read from
+silver (Spark's input metrics), gold files per partition, bytes written and the driver's peak
+memory (the JVM's so far, so cumulative when cases share one). The parent (`benchmarks.harness`)
+times the whole process.
 
 Cases:
     generate      write the cached silver dataset (36 months) and the 37th month
@@ -229,14 +232,19 @@ CASES = {
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.cases")
-    parser.add_argument("case", choices=sorted(CASES))
+    parser.add_argument(
+        "case", nargs="+", choices=sorted(CASES), help="one case (a cold process), or several run in turn in this one"
+    )
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--rows", type=int, default=0)
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
-    result = CASES[args.case](args)
-    print(json.dumps(result))
+    for case in args.case:  # one JSON line each, in order; a later Spark case reuses this process's JVM
+        started = perf_counter()
+        result = CASES[case](args)
+        result["case_seconds"] = perf_counter() - started
+        print(json.dumps(result), flush=True)
     return 0
 
 

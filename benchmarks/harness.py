@@ -41,11 +41,27 @@ def target(name: str, rows: int) -> float | None:
     return TARGETS.get(name, {}).get(rows)
 
 
-def _run_case(case: str, data: Path, work: Path, rows: int) -> dict:
+def _run_cases(cases: list[str], data: Path, work: Path, rows: int) -> list[dict]:
+    """Run `cases` in turn in one fresh process; what each measured, in order.
+
+    `process_seconds` is the whole process's wall time for a case run alone (JVM start
+    included), and the case's own time in the process when several share it.
+    """
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     started = perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.cases", case, "--data", str(data), "--work", str(work), "--rows", str(rows)],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.cases",
+            *cases,
+            "--data",
+            str(data),
+            "--work",
+            str(work),
+            "--rows",
+            str(rows),
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -53,11 +69,17 @@ def _run_case(case: str, data: Path, work: Path, rows: int) -> dict:
     )
     wall = perf_counter() - started
     if result.returncode != 0:
-        raise RuntimeError(f"benchmark case {case} failed: {result.stderr.strip().splitlines()[-1:]}")
-    measured = json.loads(result.stdout.strip().splitlines()[-1])
-    measured["process_seconds"] = wall
-    measured["rows_per_second"] = rows / measured["job_seconds"] if measured["job_seconds"] else None
+        raise RuntimeError(f"benchmark case {' '.join(cases)} failed: {result.stderr.strip().splitlines()[-1:]}")
+    lines = result.stdout.strip().splitlines()[-len(cases) :]
+    measured = [json.loads(line) for line in lines]
+    for figures in measured:
+        figures["process_seconds"] = wall if len(cases) == 1 else figures["case_seconds"]
+        figures["rows_per_second"] = rows / figures["job_seconds"] if figures["job_seconds"] else None
     return measured
+
+
+def _run_case(case: str, data: Path, work: Path, rows: int) -> dict:
+    return _run_cases([case], data, work, rows)[0]
 
 
 def dataset(cache: Path, rows: int) -> Path:
@@ -99,10 +121,14 @@ def _median_run(runs: list[dict]) -> dict:
     return chosen
 
 
-def run(sizes: list[int], cache: Path, demo: bool, repeat: int = 1) -> dict:
+def run(sizes: list[int], cache: Path, demo: bool, repeat: int = 1, one_process: bool = False) -> dict:
+    """Every case `repeat` times per size, each in a cold process of its own, or, with
+    `one_process`, a round's cases in turn in one process (one JVM): quicker, and a check of
+    the harness and the results, not figures to compare."""
     results: dict = {
         "machine": {"cores": os.cpu_count(), "memory_gib": _memory_gib()},
         "repeat": repeat,
+        "one_process": one_process,
         "sizes": {},
     }
     for rows in sizes:
@@ -111,8 +137,12 @@ def run(sizes: list[int], cache: Path, demo: bool, repeat: int = 1) -> dict:
         runs: dict[str, list[dict]] = {case: [] for case in CASE_ORDER}
         for attempt in range(repeat):  # every case once per round, so drift hits all alike
             work = cache / "work" / f"rows={rows}" / f"round-{attempt}"
-            for case in CASE_ORDER:
-                runs[case].append(_run_case(case, data, work, rows))
+            if one_process:
+                for case, figures in zip(CASE_ORDER, _run_cases(list(CASE_ORDER), data, work, rows), strict=True):
+                    runs[case].append(figures)
+            else:
+                for case in CASE_ORDER:
+                    runs[case].append(_run_case(case, data, work, rows))
         cases = {case: _median_run(case_runs) for case, case_runs in runs.items()}
         full, incr = cases["ours_full"]["job_seconds"], cases["ours_incr"]["job_seconds"]
         cases["ratios"] = {
@@ -125,7 +155,7 @@ def run(sizes: list[int], cache: Path, demo: bool, repeat: int = 1) -> dict:
         cases["checks"] = verify(data, cache / "work" / f"rows={rows}" / "round-0", runs["ours_full"][0])
         results["sizes"][str(rows)] = cases
     peaks = {rows: cases["ours_full"]["peak_driver_mb"] for rows, cases in results["sizes"].items()}
-    if "10000000" in peaks and "50000000" in peaks:
+    if "10000000" in peaks and "50000000" in peaks and not one_process:  # one JVM's peak is every case's
         results["peak_memory_5e7_over_1e7"] = peaks["50000000"] / peaks["10000000"]
     if demo:
         results["demo_1e6_wall_seconds"] = demo_wall_seconds(cache, 1_000_000)
@@ -221,7 +251,7 @@ def print_table(results: dict) -> None:
                 f"{files:>10} {c['bytes_written'] / 1e6:>10.2f} {c['peak_driver_mb']:>8.0f}"
             )
         for name, value in cases["ratios"].items():
-            limit = target(name, int(rows))
+            limit = None if results.get("one_process") else target(name, int(rows))
             if limit is None:
                 print(f"{'':>11} {name}: {value:.2f} (reference)")
             else:
@@ -232,6 +262,8 @@ def print_table(results: dict) -> None:
             f"quarantine exactly once ({checks['quarantine_rows']:,} of {checks['rejected_rows_duckdb']:,} "
             f"rejected rows): {checks['quarantine_exactly_once']}"
         )
+    if results.get("one_process"):
+        print("--one-process: every round's cases shared one JVM, so its times are warm: no target is judged")
     if "peak_memory_5e7_over_1e7" in results:
         value = results["peak_memory_5e7_over_1e7"]
         verdict = "met" if value <= MEMORY_TARGET else "MISSED"
@@ -287,6 +319,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rows", type=int, nargs="+", help="dataset sizes (default 1e6 1e7 5e7; 2e5 with --quick)")
     parser.add_argument("--quick", action="store_true", help="a smoke run of a few minutes on one small dataset")
+    parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="run a round's cases in one process and JVM: a check of the harness, not figures (the tests use it)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
         "--repeat",
@@ -300,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = args.rows or ([200_000] if args.quick else DEFAULT_SIZES)
     repeat = args.repeat or (1 if args.quick else DEFAULT_REPEAT)
-    results = run(sizes, args.cache, demo=not args.quick, repeat=repeat)
+    results = run(sizes, args.cache, demo=not args.quick, repeat=repeat, one_process=args.one_process)
     out = args.out or args.cache / "benchmarks.png"
     plot(results, out)
     if args.json:
