@@ -173,12 +173,12 @@ def render(settings: Settings, config: dict[str, Any]) -> Rendering:
     return Rendering(ordered, dict(sorted(outputs.items())))
 
 
-def synth(stack: str) -> tuple[Settings, Rendering]:
-    """The stack's validated settings and its rendering under mocks.
+def synth(stack: str, root: Path = PROJECT_DIR) -> tuple[Settings, Rendering]:
+    """The stack's validated settings and its rendering under mocks, from `root`'s stack file.
 
     Raises:
         PipelineError: an unknown stack, unreadable config or a bad setting, in one line.
     """
-    config, region = read_stack_config(stack)
+    config, region = read_stack_config(stack, root)
     settings = settings_from_config(stack, config, region)
     return settings, render(settings, config)

@@ -9,10 +9,13 @@ us-east-1). `read_stack_config` is synth's reader; it takes a folder, so odd fil
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from automation.stack.config import DeployError, check_config
-from automation.stack.synth import read_stack_config
+from automation.stack.synth import SynthError, read_stack_config
 
 KEY_IN = "arn:aws:kms:{region}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
@@ -78,3 +81,50 @@ def test_a_stack_file_that_is_not_a_mapping_holds_no_config(tmp_path):
     (tmp_path / "Pulumi.list.yaml").write_text("- workers\n- 3\n")
 
     assert read_stack_config("list", tmp_path) == ({}, None)
+
+
+# --- edges mutation testing found (docs/testing.md: automation/stack/synth.py) ------------------
+
+
+def test_an_unknown_stack_is_one_line_naming_the_stacks_there_are(tmp_path):
+    for name in ("prod", "dev"):
+        (tmp_path / f"Pulumi.{name}.yaml").write_text("config: {}\n")
+    (tmp_path / "Pulumi.yaml").write_text("name: silver-to-gold\n")
+
+    with pytest.raises(SynthError) as raised:
+        read_stack_config("staging", tmp_path)
+
+    assert str(raised.value) == "unknown stack 'staging': no Pulumi.staging.yaml (known stacks: dev, prod)"
+
+
+def test_a_file_asset_shows_its_path_in_the_project_or_whole_outside_it_and_its_bytes_digest(tmp_path):
+    import pulumi
+
+    from automation.stack.synth import plain
+
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    (project / "etl").mkdir(parents=True)
+    elsewhere.mkdir()
+    for folder in (project / "etl", elsewhere):
+        (folder / "job.py").write_bytes(b"print(1)\n")
+    digest = "cc42155088fca5730758db72b2a5bca33112a941dfaa2d43098ec422ce4ea213"  # sha256sum of print(1)
+    inside = plain({"script": pulumi.FileAsset(str(project / "etl" / "job.py"))}, project)
+    outside = plain([pulumi.FileAsset(str(elsewhere / "job.py"))], project)
+    assert inside == {"script": {"asset": "etl/job.py", "sha256": digest}}
+    assert outside == [{"asset": str(elsewhere / "job.py"), "sha256": digest}]
+
+
+def test_synth_renders_the_stack_in_the_region_its_file_names(tmp_path, project_root, cli_env):
+    """A stack file's `aws:region` reaches the rendering (the repository's stacks are both in
+    us-east-1, the default, so only another stack file shows it)."""
+    (tmp_path / "Pulumi.eu.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom automation.stack.synth import synth\n"
+        "settings, rendering = synth('eu', Path(sys.argv[1]))\n"
+        "print(rendering.to_dict()['outputs']['region'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, cwd=project_root, env=cli_env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["eu-west-1"]
