@@ -116,10 +116,13 @@ def test_a_principal_iam_does_not_know_is_told_to_give_a_roles_full_arn(aws_stac
     with stubber:
         checks = simulate_principal(operator_clients, principal, principal, NEEDS, "fix")
 
-    assert [c.line() for c in checks] == [
-        f"✗ {principal}'s permissions: the policy simulator refused {principal}: NoSuchEntity: The role with name "
-        f"{principal} cannot be found. -- fix: a role with a path (an SSO role) needs its full ARN: "
-        "arn:aws:iam::ACCOUNT:role/PATH/NAME"
+    assert [(c.name, c.ok, c.detail, c.fix) for c in checks] == [
+        (
+            f"{principal}'s permissions",
+            False,
+            f"the policy simulator refused {principal}: NoSuchEntity: The role with name {principal} cannot be found.",
+            "a role with a path (an SSO role) needs its full ARN: arn:aws:iam::ACCOUNT:role/PATH/NAME",
+        )
     ]
 
 
@@ -139,9 +142,30 @@ def test_a_simulator_that_refuses_the_deployed_policy_says_what_to_allow(aws_sta
     with stubber:
         checks = simulate_operator_policy(operator_clients, arn, NEEDS)
 
-    assert [c.line() for c in checks] == [
-        "✗ operator policy: the policy simulator refused: AccessDenied: not authorized to perform: "
-        "iam:SimulateCustomPolicy -- fix: allow iam:SimulateCustomPolicy on * (the operator policy allows it)"
+    assert [(c.name, c.ok, c.detail, c.fix) for c in checks] == [
+        (
+            "operator policy",
+            False,
+            "the policy simulator refused: AccessDenied: not authorized to perform: iam:SimulateCustomPolicy",
+            "allow iam:SimulateCustomPolicy on * (the operator policy allows it)",
+        )
+    ]
+
+
+def test_a_refused_read_of_the_deployed_policy_names_the_call_and_what_to_allow(aws_stack, operator_clients):
+    arn = aws_stack[out.OPERATOR_POLICY_ARN]
+    stubber = stubbed_iam(operator_clients)
+    stubber.add_client_error("get_policy", "AccessDenied", f"not authorized to perform: iam:GetPolicy on {arn}")
+    with stubber:
+        checks = simulate_operator_policy(operator_clients, arn, NEEDS)
+
+    assert [(c.name, c.ok, c.detail, c.fix) for c in checks] == [
+        (
+            "operator policy",
+            False,
+            f"AWS refused GetPolicy: AccessDenied: not authorized to perform: iam:GetPolicy on {arn}",
+            f"allow iam:GetPolicy and iam:GetPolicyVersion on {arn} (the operator policy allows them)",
+        )
     ]
 
 
