@@ -13,7 +13,10 @@ import pytest
 from botocore.stub import Stubber
 
 from automation.aws.athena import QueryFailed, run_query
+from automation.aws.deployed import Stack
 from automation.aws.session import AwsError
+from automation.outputs import StackOutputs
+from infra import outputs as out
 from tests.stubs import STUB_OUTPUTS, stubbed_stack
 
 
@@ -138,4 +141,22 @@ def test_a_failed_query_gives_the_state_change_reason_or_says_there_was_none():
     # https://aws.amazon.com/athena/pricing/): the bytes are named.
     assert str(cancelled.value) == (
         "Athena query q-10 CANCELLED: no reason given (scanned 0 B, billed 10.0 MB: $0.00004768)"
+    )
+
+
+def test_a_query_in_a_workgroup_deleted_behind_the_stacks_back_asks_for_a_deploy(aws_stack, monkeypatch):
+    """On the emulator: moto refuses the query and answers GetWorkGroup with no workgroup."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws_stack.emulator.url)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    for name, value in aws_stack.emulator.extra_env.items():
+        if name.startswith("AWS_"):
+            monkeypatch.setenv(name, value)
+    aws_stack.emulator.client("athena").delete_work_group(WorkGroup=aws_stack[out.ATHENA_WORKGROUP])
+    stack = Stack.connect(StackOutputs.from_values(aws_stack.outputs, "outputs.json"))
+
+    with pytest.raises(AwsError) as missing:
+        run_query(stack, "SELECT 1")
+
+    assert str(missing.value) == (
+        "the Athena workgroup 'silver-to-gold-dev' does not exist in region us-east-1: deploy the stack first"
     )
