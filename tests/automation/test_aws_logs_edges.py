@@ -155,16 +155,21 @@ def test_following_a_group_refused_otherwise_names_it_and_a_missing_one_is_skipp
 
 
 def test_following_stops_at_the_deadline_while_the_run_is_still_going(monkeypatch):
-    """A fake clock: one poll, then the deadline (1 minute) has passed; the run is still RUNNING."""
+    """A fake clock: the run is RUNNING throughout; a timeout of 1 minute from 1000.0 s ends the
+    following at the first look past 1060.0 s, not at or before it."""
     stack, (glue, logs) = stubbed_stack(STUB_OUTPUTS, "glue", "logs")
     job = STUB_OUTPUTS[out.JOB_NAME]
     running = {"Id": "jr_3", "JobRunState": "RUNNING"}
-    glue.add_response("get_job_run", {"JobRun": running}, {"JobName": job, "RunId": "jr_3"})
     event = {"logStreamName": "jr_3-driver", "message": "INFO still going\n", "eventId": "1", "timestamp": STUBBED_T0}
-    read = {"logStreamNames": ["jr_3-driver"], "startTime": 0}
-    logs.add_response("filter_log_events", {"events": [event]}, {"logGroupName": ERROR_GROUP, **read})
-    logs.add_response("filter_log_events", {"events": []}, {"logGroupName": OUTPUT_GROUP, **read})
-    clock = iter([1000.0, 1060.5])  # the start, then the first look after the poll: 60.5 s later
+    stream = {"logStreamNames": ["jr_3-driver"]}
+    for poll in range(3):
+        glue.add_response("get_job_run", {"JobRun": running}, {"JobName": job, "RunId": "jr_3"})
+        after = STUBBED_T0 if poll else 0  # each poll reads on from the newest event printed
+        logs.add_response(
+            "filter_log_events", {"events": [event]}, {"logGroupName": ERROR_GROUP, **stream, "startTime": after}
+        )
+        logs.add_response("filter_log_events", {"events": []}, {"logGroupName": OUTPUT_GROUP, **stream, "startTime": 0})
+    clock = iter([1000.0, 1030.0, 1060.0, 1060.5])  # the start, then one look after each poll
     monkeypatch.setattr("automation.aws.logs.time.monotonic", lambda: next(clock))
     lines: list[str] = []
     slept: list[float] = []
@@ -173,6 +178,6 @@ def test_following_stops_at_the_deadline_while_the_run_is_still_going(monkeypatc
         run = follow_driver_log(stack, "jr_3", lines.append, poll_seconds=5, timeout_minutes=1, sleep=slept.append)
 
     assert run == running
-    assert lines == ["2025-11-26T10:00:00.000+00:00 INFO still going"]
-    assert slept == []  # given up at the deadline, not after another poll
+    assert lines == ["2025-11-26T10:00:00.000+00:00 INFO still going"]  # the same event, printed once
+    assert slept == [5, 5]  # two polls slept after, the third gave up at the deadline
     logs.assert_no_pending_responses()
