@@ -181,3 +181,33 @@ def test_following_stops_at_the_deadline_while_the_run_is_still_going(monkeypatc
     assert lines == ["2025-11-26T10:00:00.000+00:00 INFO still going"]  # the same event, printed once
     assert slept == [5, 5]  # two polls slept after, the third gave up at the deadline
     logs.assert_no_pending_responses()
+
+
+def test_following_reads_the_groups_getjobrun_names_and_keeps_same_millisecond_lines_in_order():
+    """A run whose logs go to the encrypted form of the group (`LogGroupName`, "Logging for AWS Glue
+    jobs", https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html); a traceback's
+    lines often share their millisecond, and print in the order CloudWatch Logs gave them."""
+    stack, (glue, logs) = stubbed_stack(STUB_OUTPUTS, "glue", "logs")
+    job = STUB_OUTPUTS[out.JOB_NAME]
+    ended = {"Id": "jr_4", "JobRunState": "FAILED", "LogGroupName": "/aws-glue/jobs-role-sc/"}
+    stream = {"logStreamNames": ["jr_4-driver"]}
+    lines_logged = ["Traceback (most recent call last):", '  File "job.py", line 1', "ValueError: bad"]
+    events = [
+        {"logStreamName": "jr_4-driver", "message": m, "eventId": str(n), "timestamp": STUBBED_T0}
+        for n, m in enumerate(lines_logged)
+    ]
+    groups = ["/aws-glue/jobs-role-sc/error", "/aws-glue/jobs-role-sc/output", ERROR_GROUP, OUTPUT_GROUP]
+    for poll in range(2):  # the run has ended: one read, then one more for late lines
+        glue.add_response("get_job_run", {"JobRun": ended}, {"JobName": job, "RunId": "jr_4"})
+        for group in groups:
+            first = group == groups[0]
+            after = STUBBED_T0 if first and poll else 0
+            answer = {"events": events if first and not poll else []}
+            logs.add_response("filter_log_events", answer, {"logGroupName": group, **stream, "startTime": after})
+    lines: list[str] = []
+
+    with glue, logs:
+        follow_driver_log(stack, "jr_4", lines.append, sleep=lambda _: None)
+
+    assert lines == [f"2025-11-26T10:00:00.000+00:00 {m}" for m in lines_logged]
+    logs.assert_no_pending_responses()
