@@ -211,3 +211,14 @@ def test_following_reads_the_groups_getjobrun_names_and_keeps_same_millisecond_l
 
     assert lines == [f"2025-11-26T10:00:00.000+00:00 {m}" for m in lines_logged]
     logs.assert_no_pending_responses()
+
+
+def test_a_stream_that_logged_nothing_yet_has_no_first_or_last_event(aws_stack):
+    """CreateLogStream makes a stream with no event: it has no first or last event time yet."""
+    aws_stack.emulator.client("logs").create_log_stream(
+        logGroupName=aws_stack[out.JOB_ERROR_LOG_GROUP], logStreamName="jr_new-driver"
+    )
+
+    [driver] = run_logs(emulated_stack(aws_stack), {"Id": "jr_new"}).streams
+
+    assert (driver.stream, driver.first_event, driver.last_event, driver.error_count) == ("jr_new-driver", "", "", 0)
