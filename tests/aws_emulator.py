@@ -93,6 +93,19 @@ def aws_stack(aws_emulator: Emulator, dev_rendering: dict[str, Any], tmp_path: P
     assert not undeclared, "not declared for the verb in infra/policies/verbs.py:\n" + "\n".join(undeclared)
 
 
+@pytest.fixture
+def as_operator(aws_stack: SeededStack, monkeypatch: pytest.MonkeyPatch) -> SeededStack:
+    """The CLI's environment in this process: the emulator's endpoint, the operator's credentials,
+    no profile or region of this machine's."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws_stack.emulator.url)
+    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in aws_stack.emulator.extra_env.items():
+        if name.startswith("AWS_"):
+            monkeypatch.setenv(name, value)
+    return aws_stack
+
+
 def verb_documents(outputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each verb's declared accesses (`infra.policies.verbs`) as a policy document the evaluator reads."""
     from automation.aws.needs import stack_resources

@@ -36,18 +36,6 @@ CLEAN_ROWS = {(2024, 1): [{"idade": 31, "ativo": True, "salario": 1000.0, "nome"
 TEN_MB = 10_485_760
 
 
-@pytest.fixture
-def operator(aws_stack, monkeypatch):
-    """This process as the CLI runs: the emulator's endpoint, the operator's credentials."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", aws_stack.emulator.url)
-    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in aws_stack.emulator.extra_env.items():
-        if name.startswith("AWS_"):
-            monkeypatch.setenv(name, value)
-    return aws_stack
-
-
 def stack_of(seeded) -> Stack:
     return Stack.connect(StackOutputs.from_values(seeded.outputs, "outputs.json"))
 
@@ -62,13 +50,13 @@ def load_and_run(seeded, silver_path) -> str:
     return run_id
 
 
-def test_the_latest_runs_rejects_are_asked_of_athena_in_the_stacks_workgroup_with_their_cost(operator, tmp_path):
-    run_id = load_and_run(operator, write_silver_dataset(tmp_path / "silver", SILVER_ROWS))
+def test_the_latest_runs_rejects_are_asked_of_athena_in_the_stacks_workgroup_with_their_cost(as_operator, tmp_path):
+    run_id = load_and_run(as_operator, write_silver_dataset(tmp_path / "silver", SILVER_ROWS))
     said: list[str] = []
 
-    document = stack_rejects(stack_of(operator), progress=said.append).to_dict()
+    document = stack_rejects(stack_of(as_operator), progress=said.append).to_dict()
 
-    silver_file = f"{operator[out.SILVER_URI]}ano=2024/mes=1/part-0.parquet"
+    silver_file = f"{as_operator[out.SILVER_URI]}ano=2024/mes=1/part-0.parquet"
     cost = document.pop("cost")
     assert document == {
         "run_id": run_id,
@@ -81,7 +69,7 @@ def test_the_latest_runs_rejects_are_asked_of_athena_in_the_stacks_workgroup_wit
         "rows_rejected": 1,
         "reject_ratio": 0.333333,
         "max_reject_ratio": 0.05,  # the job's --max_reject_ratio: the played report records none
-        "quarantine_location": f"{operator[out.QUARANTINE_URI]}run_id={run_id}/",
+        "quarantine_location": f"{as_operator[out.QUARANTINE_URI]}run_id={run_id}/",
         "rows_in_table": 1,
         "by_reason": [{"reason": "idade is null", "rejected_rows": 1}],
         "by_month": [{"ano": 2024, "mes": 1, "rejected_rows": 1}],
@@ -97,17 +85,17 @@ def test_the_latest_runs_rejects_are_asked_of_athena_in_the_stacks_workgroup_wit
         "cost_usd": 0.00014304,
     }
     assert said == [f"query {q} started in workgroup silver-to-gold-dev" for q in cost["query_ids"]]
-    athena = operator.emulator.client("athena")
+    athena = as_operator.emulator.client("athena")
     sqls = [athena.get_query_execution(QueryExecutionId=q)["QueryExecution"]["Query"] for q in cost["query_ids"]]
     assert all(f"WHERE run_id = '{run_id}'" in sql for sql in sqls)
     assert "CROSS JOIN UNNEST(reject_reasons)" in sqls[0]  # Athena's dialect, not Spark's
 
 
-def test_a_named_run_is_described_and_a_clean_latest_run_names_the_last_that_rejected_rows(operator, tmp_path):
-    first = load_and_run(operator, write_silver_dataset(tmp_path / "silver", SILVER_ROWS))
+def test_a_named_run_is_described_and_a_clean_latest_run_names_the_last_that_rejected_rows(as_operator, tmp_path):
+    first = load_and_run(as_operator, write_silver_dataset(tmp_path / "silver", SILVER_ROWS))
     # The month with the bad row replaced by a clean file: the next run rejects nothing.
-    second = load_and_run(operator, write_silver_dataset(tmp_path / "clean", CLEAN_ROWS))
-    stack = stack_of(operator)
+    second = load_and_run(as_operator, write_silver_dataset(tmp_path / "clean", CLEAN_ROWS))
+    stack = stack_of(as_operator)
 
     latest = stack_rejects(stack).to_dict()
     named = stack_rejects(stack, first).to_dict()
@@ -124,43 +112,43 @@ def test_a_named_run_is_described_and_a_clean_latest_run_names_the_last_that_rej
     assert named["cost"]["athena_queries"] == 3
 
 
-def test_a_run_id_with_no_report_is_refused_naming_the_latest_runs(operator, tmp_path):
-    run_id = load_and_run(operator, write_silver_dataset(tmp_path / "silver", SILVER_ROWS))
+def test_a_run_id_with_no_report_is_refused_naming_the_latest_runs(as_operator, tmp_path):
+    run_id = load_and_run(as_operator, write_silver_dataset(tmp_path / "silver", SILVER_ROWS))
 
     with pytest.raises(RejectsError) as refused:
-        stack_rejects(stack_of(operator), "jr_0123456789abcdef")
+        stack_rejects(stack_of(as_operator), "jr_0123456789abcdef")
 
-    reports = operator[out.REPORTS_URI].rstrip("/")
+    reports = as_operator[out.REPORTS_URI].rstrip("/")
     assert str(refused.value) == (
         f"no run jr_0123456789abcdef in {reports}/ (no run report of that id): the latest runs are {run_id}; "
         "list them with `runs`"
     )
 
 
-def test_before_any_run_the_reports_location_is_named(operator):
+def test_before_any_run_the_reports_location_is_named(as_operator):
     with pytest.raises(RejectsError) as refused:
-        stack_rejects(stack_of(operator))
+        stack_rejects(stack_of(as_operator))
 
     assert str(refused.value) == (
-        f"no run report at {operator[out.REPORTS_URI].rstrip('/')}/latest.json: run the job first, "
+        f"no run report at {as_operator[out.REPORTS_URI].rstrip('/')}/latest.json: run the job first, "
         "or name a run with --run-id"
     )
 
 
-def test_the_gate_the_run_recorded_is_its_own_and_the_jobs_is_read_when_it_recorded_none(operator, tmp_path):
+def test_the_gate_the_run_recorded_is_its_own_and_the_jobs_is_read_when_it_recorded_none(as_operator, tmp_path):
     """The job records its `--max_reject_ratio` in the report (`etl.report.RunReport`); the
     player does not, so the report is rewritten here as a job that records it would write it."""
-    run_id = load_and_run(operator, write_silver_dataset(tmp_path / "silver", SILVER_ROWS))
-    glue, s3 = operator.emulator.client("glue"), operator.emulator.client("s3")
+    run_id = load_and_run(as_operator, write_silver_dataset(tmp_path / "silver", SILVER_ROWS))
+    glue, s3 = as_operator.emulator.client("glue"), as_operator.emulator.client("s3")
     # The job redeployed with a gate of 0.4 (moto has no UpdateJob: deleted and created again).
-    job = glue.get_job(JobName=operator[out.JOB_NAME])["Job"]
+    job = glue.get_job(JobName=as_operator[out.JOB_NAME])["Job"]
     glue.delete_job(JobName=job["Name"])
     arguments = {**job["DefaultArguments"], "--max_reject_ratio": "0.4"}
     glue.create_job(Name=job["Name"], Role=job["Role"], Command=job["Command"], DefaultArguments=arguments)
-    stack = stack_of(operator)
+    stack = stack_of(as_operator)
     assert stack_rejects(stack).gate == 0.4  # the job's, read from its DefaultArguments
 
-    bucket, prefix = operator.bucket_and_prefix(out.REPORTS_URI)
+    bucket, prefix = as_operator.bucket_and_prefix(out.REPORTS_URI)
     key = f"{prefix}{run_id}.json"
     report = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     s3.put_object(Bucket=bucket, Key=key, Body=json.dumps({**report, "max_reject_ratio": 0.25}).encode())

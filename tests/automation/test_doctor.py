@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 
 import boto3
-import pytest
 from botocore.stub import Stubber
 
 from automation.aws.deployed import Stack
@@ -45,18 +44,6 @@ REDEPLOY_POLICY = (
     "the deployed operator policy lacks it: redeploy (`python -m automation deploy --stack NAME`, or "
     "`pulumi up`) to put the stack's policy back"
 )
-
-
-@pytest.fixture
-def as_operator(aws_stack, monkeypatch):
-    """The CLI's environment in this process: the emulator's endpoint, the operator's credentials."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", aws_stack.emulator.url)
-    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in aws_stack.emulator.extra_env.items():
-        if name.startswith("AWS_"):
-            monkeypatch.setenv(name, value)
-    return aws_stack
 
 
 def operator_stack(stack, iam=None) -> Stack:

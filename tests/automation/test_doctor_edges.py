@@ -23,12 +23,8 @@ from automation.aws.doctor import run_doctor
 from automation.cli import main
 from automation.outputs import StackOutputs
 from infra import outputs as out
-from tests.automation import test_doctor
 from tests.automation.test_doctor import OPERATOR, lines, operator_stack, replace_operator_policy
 from tests.aws_emulator import GluePlayer, write_silver_dataset
-
-# The emulator's dev stack, its CLI environment the operator's: test_doctor's fixture, shared.
-as_operator = test_doctor.as_operator
 
 ATTACH = "attach the stack's operator policy (output operatorPolicyArn) to the role or user running doctor"
 REDEPLOY = "redeploy to put the stack's settings back (`python -m automation deploy --stack NAME`, or `pulumi up`)"

@@ -17,25 +17,13 @@ from automation.outputs import StackOutputs
 from infra import outputs as out
 
 
-@pytest.fixture
-def operator_env(aws_stack, monkeypatch):
-    """This process as the CLI runs: the emulator's endpoint, the operator's credentials, no profile."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", aws_stack.emulator.url)
-    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in aws_stack.emulator.extra_env.items():
-        if name.startswith("AWS_"):
-            monkeypatch.setenv(name, value)
-    return aws_stack
-
-
-def test_a_job_looked_for_in_another_region_than_the_stacks_names_both(operator_env, monkeypatch):
+def test_a_job_looked_for_in_another_region_than_the_stacks_names_both(as_operator, monkeypatch):
     """The emulator holds the dev stack in us-east-1; AWS_REGION points the session elsewhere,
     where Glue answers GetJobRuns with EntityNotFoundException
     (https://docs.aws.amazon.com/glue/latest/webapi/API_GetJobRuns.html)."""
-    assert operator_env[out.REGION] == "us-east-1"
+    assert as_operator[out.REGION] == "us-east-1"
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    stack = Stack.connect(StackOutputs.from_values(operator_env.outputs, "outputs.json"), out.JOB_NAME)
+    stack = Stack.connect(StackOutputs.from_values(as_operator.outputs, "outputs.json"), out.JOB_NAME)
 
     with pytest.raises(AwsError) as raised:
         latest_job_run(stack)
@@ -46,8 +34,8 @@ def test_a_job_looked_for_in_another_region_than_the_stacks_names_both(operator_
     )
 
 
-def test_the_same_stack_in_its_own_region_is_found(operator_env):
-    stack = Stack.connect(StackOutputs.from_values(operator_env.outputs, "outputs.json"), out.JOB_NAME)
+def test_the_same_stack_in_its_own_region_is_found(as_operator):
+    stack = Stack.connect(StackOutputs.from_values(as_operator.outputs, "outputs.json"), out.JOB_NAME)
 
     with pytest.raises(AwsError) as raised:  # the job is there, it never ran
         latest_job_run(stack)

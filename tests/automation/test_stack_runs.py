@@ -26,13 +26,9 @@ from automation.outputs import OutputsError
 from automation.runs import RunRow
 from etl.report import RunReport
 from infra import outputs as out
-from tests.automation import test_doctor
 from tests.automation.test_doctor import operator_stack
 from tests.aws_emulator import GluePlayer, write_silver_dataset
 from tests.stubs import STUB_OUTPUTS, stubbed_stack
-
-# The emulator's dev stack, its CLI environment the operator's: test_doctor's fixture, shared.
-as_operator = test_doctor.as_operator
 
 # Three silver rows, one rejected (idade is null): a played run reads 3, rejects 1, writes 2 rows
 # in 2 partitions (the two months).

@@ -294,4 +294,3 @@ def test_on_a_terminal_a_step_is_a_spinner_not_log_lines(tmp_path, cli_env):
     assert "error: schema contract violated by silver_data.sample_data_partitioned" in text
     assert "salario is missing" in text
     assert "→ start" not in text and "still running" not in text
-
