@@ -96,7 +96,15 @@ def aws_stack(aws_emulator: Emulator, dev_rendering: dict[str, Any], tmp_path: P
 @pytest.fixture
 def as_operator(aws_stack: SeededStack, monkeypatch: pytest.MonkeyPatch) -> SeededStack:
     """The CLI's environment in this process: the emulator's endpoint, the operator's credentials,
-    no profile or region of this machine's."""
+    no profile or region of this machine's. Job runs and crawls end at their first look (moto's
+    "immediate" progression): these tests read what a run leaves, and with a state every
+    STEP_SECONDS each run's wait slept about 5 s for real. How a run is waited for and shown is
+    tested where the states matter: tests/automation/test_waits.py, test_stack_runs.py (which set
+    their own progression) and the CLI tests of tests/e2e/."""
+    for model in ("glue::job_run", "glue::crawl"):
+        aws_stack.emulator.control(
+            "/moto-api/state-manager/set-transition", {"model_name": model, "transition": {"progression": "immediate"}}
+        )
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_stack.emulator.url)
     for name in ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(name, raising=False)
