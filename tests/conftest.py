@@ -11,6 +11,8 @@ os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")  # pyspark.testing imports
 from pathlib import Path
 from typing import Iterable, Mapping
 
+import botocore.loaders
+import botocore.session
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -36,6 +38,38 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "spark" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.spark)
+
+
+class _DistinctPaths(list):
+    """A loader's search paths where a path already there is not added again: boto3 appends its
+    own data folder to the loader of every session it builds."""
+
+    def append(self, path):
+        if path not in self:
+            super().append(path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_botocore_loader():
+    """One botocore loader for every session this test process builds. The CLI builds one boto3
+    session a process (`automation.aws.session.build_session`); the in-process tests call
+    `main()` and `Stack.connect` hundreds of times in one worker, and each new session parsed
+    botocore's service models again (about 0.2 CPU-s for the five services a verb uses). A
+    loader only reads the packaged models and keeps what it read, so sharing it changes no
+    answer: the in-process emulator tests went from 78 to 53 CPU-s. Subprocesses are untouched."""
+    original = botocore.session.create_loader
+    loaders: dict[str | None, botocore.loaders.Loader] = {}
+
+    def shared_loader(search_path_string=None):
+        if search_path_string not in loaders:
+            loader = original(search_path_string)
+            loader._search_paths = _DistinctPaths(loader.search_paths)
+            loaders[search_path_string] = loader
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = shared_loader
+    yield
+    botocore.session.create_loader = original
 
 
 @pytest.fixture(scope="session", autouse=True)
