@@ -46,3 +46,29 @@ def test_every_document_is_in_the_current_policy_language(stack):
     assert {name: document.get("Version") for name, document in documents.items()} == {
         name: "2012-10-17" for name in documents
     }
+
+
+def test_the_resource_policies_statements_by_sid(dev, prod):
+    def sids(stack) -> dict[str, list]:
+        return {
+            name: [statement.get("Sid") for statement in document["Statement"]]
+            for name, document in stack.policies().items()
+            if not name.startswith(("silver-to-gold-glue-role", "silver-to-gold-operator-policy"))
+        }
+
+    common = {
+        "silver-to-gold-lake-tls-only.policy": ["DenyInsecureTransport"],
+        "silver-to-gold-access-logs-policy.policy": ["DenyInsecureTransport", "S3ServerAccessLogsFromTheLake"],
+        "silver-to-gold-alerts-policy.policy": ["EventBridgePublish", "CloudWatchAlarmsPublish"],
+    }
+    assert sids(dev) == common
+    assert sids(prod) == {
+        **common,
+        "silver-to-gold-key.policy": [
+            "AccountAdministrators",
+            "CloudWatchLogsForStackLogGroups",
+            "GlueJobAndCrawlerRole",
+            "EventBridgeForAlertsTopic",
+            "CloudWatchAlarmsForAlertsTopic",
+        ],
+    }
