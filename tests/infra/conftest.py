@@ -49,6 +49,7 @@ def _json_of(argv: list[str], project_root, env) -> dict:
         result = subprocess.run(argv, capture_output=True, text=True, cwd=project_root, env=env, timeout=300)
         assert result.returncode == 0, result.stderr
         rendering = json.loads(result.stdout)
+        rendering[STDERR_KEY] = result.stderr  # what `pulumi preview` would show: the program's warnings
         if recording and hits_file.exists():
             rendering[HITS_KEY] = hits_file.read_text().split()  # noted by each `Rendered` made of it
     return rendering
@@ -56,6 +57,7 @@ def _json_of(argv: list[str], project_root, env) -> dict:
 
 MUTMUT_HITS_DIR = Path(__file__).resolve().parents[1] / "mutmut_hits"
 HITS_KEY = "_mutmut_hits"
+STDERR_KEY = "_stderr"
 
 
 def note_hits(rendering: dict) -> None:
@@ -72,6 +74,7 @@ class Rendered:
     def __init__(self, rendering: dict):
         self.resources = rendering["resources"]
         self.outputs = rendering["outputs"]
+        self.stderr = rendering.get(STDERR_KEY, "")
         note_hits(rendering)
 
     def of_type(self, type_token: str) -> list[dict]:
