@@ -99,3 +99,29 @@ def test_a_query_athena_reports_no_statement_type_or_scan_for_is_a_dml_query_tha
         "billed_bytes": 10_485_760,
         "cost_usd": 0.00004768,
     }
+
+
+def test_a_querys_json_document_gives_each_row_by_column_name(clock):
+    stack, (athena,) = stubbed_stack(STUB_OUTPUTS, "athena")
+    athena.add_response("start_query_execution", {"QueryExecutionId": "q-4"}, None)
+    athena.add_response(
+        "get_query_execution", execution("q-4", Statistics={"DataScannedInBytes": 2048}), {"QueryExecutionId": "q-4"}
+    )
+    info = [{"Name": "ano", "Type": "integer"}, {"Name": "nome", "Type": "varchar"}]
+    rows = [["ano", "nome"], ["2024", "a"], ["2025", None]]
+    athena.add_response(
+        "get_query_results",
+        {
+            "ResultSet": {
+                "ResultSetMetadata": {"ColumnInfo": info},
+                "Rows": [{"Data": [{"VarCharValue": v} if v is not None else {} for v in row]} for row in rows],
+            }
+        },
+        {"QueryExecutionId": "q-4"},
+    )
+    with athena:
+        document = run_query(stack, "SELECT ano, nome FROM t").to_dict()
+
+    assert document["columns"] == ["ano", "nome"]
+    assert document["rows"] == [{"ano": 2024, "nome": "a"}, {"ano": 2025, "nome": None}]
+    assert (document["data_scanned_bytes"], document["billed_bytes"]) == (2048, 10_485_760)
