@@ -395,3 +395,21 @@ def test_a_crawl_summary_reads_what_it_can_and_leaves_out_the_rest(summary, expe
 def test_a_crawl_without_a_summary_reports_no_partition_changes():
     assert crawl_partition_changes(None) == {}
     assert crawl_partition_changes("not json") == {}
+
+
+def test_a_refused_gold_listing_or_catalog_read_names_what_was_refused():
+    stack, (glue, s3) = stubbed_stack(STUB_OUTPUTS, "glue", "s3")
+    glue.add_response("get_partitions", {"Partitions": []}, GOLD_TABLE)
+    s3.add_client_error("list_objects_v2", "AccessDenied", "Access Denied")
+    glue.add_client_error("get_partitions", "AccessDeniedException", "not authorized to perform glue:GetPartitions")
+    with glue, s3:
+        with pytest.raises(Exception) as unlisted:
+            register(stack, "job")
+        with pytest.raises(Exception) as unread:
+            register(stack, "job")
+
+    assert str(unlisted.value) == ("cannot list s3://lake/gold/sample_data_aggregated/: AccessDenied: Access Denied")
+    assert str(unread.value) == (
+        "the Glue catalog refused a request on gold_data.sample_data_aggregated: AccessDeniedException: "
+        "not authorized to perform glue:GetPartitions"
+    )
