@@ -256,3 +256,21 @@ def test_a_partition_glue_refuses_is_named_and_one_already_there_is_not_an_error
     assert str(refused.value) == (
         "registering silver partition ['2024', '2'] failed: ResourceNumberLimitExceededException: too many"
     )
+
+
+def test_the_byte_progress_is_told_the_bytes_to_send_and_each_part_sent_and_not_made_for_nothing(as_operator, tmp_path):
+    stack = operator_stack(as_operator)
+    sizes = sizes_of_a_made_sample(tmp_path)
+    silver = write_silver_dataset(tmp_path / "silver", {(2023, 11): ROWS, (2023, 12): ROWS * 2})
+    asked: list[int] = []
+    sent: list[int] = []
+
+    def bytes_progress(total: int):
+        asked.append(total)
+        return sent.append
+
+    load_silver(stack, silver_path=silver, bytes_progress=bytes_progress)
+    load_silver(stack, silver_path=silver, bytes_progress=bytes_progress)  # all there: no bar
+
+    assert asked == [sum(sizes.values())]
+    assert sum(sent) == sum(sizes.values())
