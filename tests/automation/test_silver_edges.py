@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from automation.aws.session import AwsError
-from automation.aws.silver import load_silver, register_silver_partitions, silver_objects
+from automation.aws.silver import load_silver, register_silver_partitions, silver_objects, upload_silver
 from automation.lake import SilverFile, silver_files
 from etl.errors import PipelineError
 from etl.sample import SampleSpec
@@ -274,3 +274,19 @@ def test_the_byte_progress_is_told_the_bytes_to_send_and_each_part_sent_and_not_
 
     assert asked == [sum(sizes.values())]
     assert sum(sent) == sum(sizes.values())
+
+
+def test_a_refused_upload_names_the_file_and_where_it_was_going(tmp_path):
+    silver = write_silver_dataset(tmp_path / "silver", {(2024, 1): ROWS})
+    stack, (s3,) = stubbed_stack(STUB_OUTPUTS, "s3")
+    s3.add_client_error("put_object", "AccessDenied", "Access Denied")
+    (file,) = silver_files(silver)
+    with s3, pytest.raises(AwsError) as refused:
+        upload_silver(stack, [file], existing={})
+
+    key = "silver/sample_data_partitioned/ano=2024/mes=1/part-0.parquet"
+    # boto3 wraps the refusal in S3UploadFailedError, whose text names the bucket and key too.
+    assert str(refused.value) == (
+        f"uploading {file.path} to s3://lake/{key} failed: Failed to upload {file.path} to lake/{key}: "
+        "An error occurred (AccessDenied) when calling the PutObject operation: Access Denied"
+    )
