@@ -16,6 +16,7 @@ import json
 import pytest
 
 from automation.aws.catalog import CrawlerBusy, CrawlFailed, crawl_partition_changes, last_crawl_summary, register
+from automation.aws.session import WaitTimeout
 from automation.cli import main
 from etl.errors import PipelineError
 from infra import outputs as out
@@ -412,4 +413,26 @@ def test_a_refused_gold_listing_or_catalog_read_names_what_was_refused():
     assert str(unread.value) == (
         "the Glue catalog refused a request on gold_data.sample_data_aggregated: AccessDeniedException: "
         "not authorized to perform glue:GetPartitions"
+    )
+
+
+def test_a_crawl_still_running_after_thirty_minutes_is_given_up_naming_the_crawler(monkeypatch):
+    """`register` passes no timeout: 30 minutes. Looks come 2 s apart, then 1.5 times longer each
+    time up to 30 s: 2 + 3 + 4.5 + 6.75 + 10.125 + 15.1875 + 22.78125 = 64.34375 s in 7 sleeps,
+    then 57 of 30 s (1774.34 s), then the 25.66 s left: the 66th look is at 1800 s and the last."""
+    now = [0.0]
+    monkeypatch.setattr("automation.aws.session.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("automation.aws.session.time.sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    stack, (glue,) = stubbed_stack(STUB_OUTPUTS, "glue")
+    name = {"Name": "crawler-gold-data"}
+    glue.add_response("get_crawler", crawler("READY"), name)
+    glue.add_response("start_crawler", {}, name)
+    for _ in range(66):
+        glue.add_response("get_crawler", crawler("RUNNING"), name)
+    with glue, pytest.raises(WaitTimeout) as gave_up:
+        register(stack, "crawler")
+    glue.assert_no_pending_responses()
+
+    assert str(gave_up.value) == (
+        "gave up waiting for crawler crawler-gold-data to finish its crawl and be READY after 1800 s (66 checks)"
     )
