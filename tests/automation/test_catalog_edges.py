@@ -436,3 +436,21 @@ def test_a_crawl_still_running_after_thirty_minutes_is_given_up_naming_the_crawl
     assert str(gave_up.value) == (
         "gave up waiting for crawler crawler-gold-data to finish its crawl and be READY after 1800 s (66 checks)"
     )
+
+
+def test_a_crawl_without_a_status_is_not_taken_for_a_success_and_names_its_own_log():
+    """LastCrawlInfo's members are all optional in botocore's model of Glue; a crawler with a
+    security configuration logs to a group of its own, not the stack's `/aws-glue/crawlers`."""
+    stack, (glue,) = stubbed_stack(STUB_OUTPUTS, "glue")
+    name = {"Name": "crawler-gold-data"}
+    last = {"StartTime": NEW_CRAWL, "LogGroup": "/aws-glue/crawlers-role-secconf", "LogStream": "crawler-gold-data-1"}
+    glue.add_response("get_crawler", crawler("READY"), name)
+    glue.add_response("start_crawler", {}, name)
+    glue.add_response("get_crawler", crawler("READY", last), name)
+    with glue, pytest.raises(CrawlFailed) as failed:
+        register(stack, "crawler")
+
+    assert str(failed.value) == (
+        "crawler crawler-gold-data's crawl ended UNKNOWN: no error message "
+        "(log: /aws-glue/crawlers-role-secconf stream crawler-gold-data-1)"
+    )
