@@ -456,16 +456,23 @@ def test_a_crawl_without_a_status_is_not_taken_for_a_success_and_names_its_own_l
     )
 
 
-def test_a_crawl_that_only_updated_partitions_says_none_were_added():
+@pytest.mark.parametrize(
+    ("partitions", "changes"),
+    [
+        ({"UPDATE": {"Count": 3}}, "0 partitions added, 3 updated"),
+        ({"ADD": {"Count": 2}}, "2 partitions added, 0 updated"),
+    ],
+)
+def test_a_crawl_that_only_updated_or_only_added_partitions_says_none_of_the_other(partitions, changes):
     stack, (glue,) = stubbed_stack(STUB_OUTPUTS, "glue")
     name = {"Name": "crawler-gold-data"}
     glue.add_response("get_crawler", crawler("READY"), name)
     glue.add_response("start_crawler", {}, name)
     glue.add_response("get_crawler", crawler("READY", {"Status": "SUCCEEDED", "StartTime": NEW_CRAWL}), name)
-    crawl = {"CrawlId": "c-3", "StartTime": NEW_CRAWL, "Summary": json.dumps({"PARTITION": {"UPDATE": {"Count": 3}}})}
+    crawl = {"CrawlId": "c-3", "StartTime": NEW_CRAWL, "Summary": json.dumps({"PARTITION": partitions})}
     glue.add_response("list_crawls", {"Crawls": [crawl]}, None)
     glue.add_response("get_partitions", {"Partitions": [{"Values": ["2024", "1"]}]}, GOLD_TABLE)
     with glue:
         outcome = register(stack, "crawler")
 
-    assert outcome.detail == "crawl SUCCEEDED: 0 partitions added, 3 updated; 1 partition in the catalog"
+    assert outcome.detail == f"crawl SUCCEEDED: {changes}; 1 partition in the catalog"
