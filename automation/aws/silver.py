@@ -123,7 +123,9 @@ def _uploaded_sample(stack: Stack, sample: SampleSpec, existing: dict[str, int])
         document = json.loads(stack.clients.s3.get_object(Bucket=bucket, Key=prefix + SAMPLE_MARKER)["Body"].read())
     except (ClientError, ValueError):
         return None
-    files = document.get("files") if isinstance(document, dict) else None
+    if not isinstance(document, dict):  # a marker written by hand, or by something else: not ours
+        return None
+    files = document.get("files")
     if document.get("sample") != sample.to_dict() or not isinstance(files, dict) or not files:
         return None
     if any(existing.get(prefix + key) != size for key, size in files.items()):

@@ -1,0 +1,292 @@
+"""`load-silver` on a deployed stack (`automation.aws.silver.load_silver`), in process: the edges
+mutmut found no fast-tier test reaching or guarding (issue 25, docs/testing.md): the sample's
+marker (`_sample.json` under silverUri) written, read and trusted only when it names the same
+sample and every file it lists is there with its size; a local dataset uploaded over a sample
+forgets the marker; the refusals' messages.
+
+On the emulator (moto) as the operator. The sample maker handed in is a small pyarrow writer
+(the CLI hands in the local backend's Spark generator, which these fast tests do not start); it
+counts its calls, so a sample generated again is seen. What moto cannot answer (a refused
+listing, a partition Glue refuses) is botocore's Stubber. Every expected value is written out
+or read from the files themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from automation.aws.session import AwsError
+from automation.aws.silver import load_silver, register_silver_partitions, silver_objects, upload_silver
+from automation.lake import SilverFile, silver_files
+from etl.errors import PipelineError
+from etl.sample import SampleSpec
+from infra import outputs as out
+from tests.automation.test_doctor import operator_stack
+from tests.aws_emulator import write_silver_dataset
+from tests.stubs import STUB_OUTPUTS, stubbed_stack
+
+SAMPLE = SampleSpec(rows=4, months=2, first_year=2023, first_month=11)
+ROWS = [{"idade": 30, "ativo": True, "salario": 1000.0, "nome": "a"}]
+
+
+class Maker:
+    """Writes a two-month dataset where the sample would be, counting its calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[SampleSpec] = []
+
+    def __call__(self, sample: SampleSpec, folder: Path, progress) -> list[SilverFile]:
+        self.calls.append(sample)
+        write_silver_dataset(folder, {(2023, 11): ROWS, (2023, 12): ROWS * 2})
+        return silver_files(folder)
+
+
+def marker(seeded) -> dict:
+    bucket, prefix = seeded.bucket_and_prefix(out.SILVER_URI)
+    body = seeded.emulator.client("s3").get_object(Bucket=bucket, Key=prefix + "_sample.json")["Body"].read()
+    return json.loads(body)
+
+
+def silver_keys(seeded) -> dict[str, int]:
+    bucket, prefix = seeded.bucket_and_prefix(out.SILVER_URI)
+    listing = seeded.emulator.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix)
+    return {item["Key"][len(prefix) :]: item["Size"] for item in listing.get("Contents", [])}
+
+
+def sizes_of_a_made_sample(tmp_path: Path) -> dict[str, int]:
+    """The sizes of the files the maker writes, from the files themselves."""
+    folder = write_silver_dataset(tmp_path / "reference", {(2023, 11): ROWS, (2023, 12): ROWS * 2})
+    return {
+        f"ano=2023/mes={mes}/part-0.parquet": (folder / f"ano=2023/mes={mes}/part-0.parquet").stat().st_size
+        for mes in (11, 12)
+    }
+
+
+def test_a_sample_is_uploaded_with_its_marker_then_found_whole_and_not_generated_again(as_operator, tmp_path):
+    stack, maker, location = operator_stack(as_operator), Maker(), as_operator[out.SILVER_URI]
+    sizes = sizes_of_a_made_sample(tmp_path)
+    total = sum(sizes.values())
+    first_progress: list[str] = []
+
+    first = load_silver(stack, sample=SAMPLE, make_sample=maker, progress=first_progress.append)
+
+    assert first.to_dict() == {
+        "source": "sample of 4 rows over 2 months",
+        "files": 2,
+        "uploaded": 2,
+        "skipped": 0,
+        "bytes_uploaded": total,
+        "partitions": 2,
+        "partitions_added": 2,
+        "location": location,
+        "generated": True,
+    }
+    assert first_progress == [
+        f"uploading 2 of 2 files ({math.ceil(total / 1024):,} KiB) to {location}; 0 already there"
+    ]
+    assert marker(as_operator) == {
+        "sample": {
+            "rows": 4,
+            "months": 2,
+            "first_year": 2023,
+            "first_month": 11,
+            "invalid_fraction": 0.01,
+            "seed": 42,
+        },
+        "files": sizes,
+    }
+    assert silver_keys(as_operator) == {**sizes, "_sample.json": silver_keys(as_operator)["_sample.json"]}
+
+    again_progress: list[str] = []
+    again = load_silver(stack, sample=SAMPLE, make_sample=maker, progress=again_progress.append)
+
+    assert len(maker.calls) == 1
+    assert again_progress == [f"the sample of 4 rows over 2 months is already in {location}: not generated again"]
+    assert again.to_dict() == {
+        "source": "sample of 4 rows over 2 months",
+        "files": 2,
+        "uploaded": 0,
+        "skipped": 2,
+        "bytes_uploaded": 0,
+        "partitions": 2,
+        "partitions_added": 0,
+        "location": location,
+        "generated": False,
+    }
+    assert again.describe() == (
+        "sample of 4 rows over 2 months: 0 of 2 files uploaded (2 already there), "
+        "0 of 2 partitions added to the silver table"
+    )
+
+
+def put_marker(seeded, body: bytes) -> None:
+    bucket, prefix = seeded.bucket_and_prefix(out.SILVER_URI)
+    seeded.emulator.client("s3").put_object(Bucket=bucket, Key=prefix + "_sample.json", Body=body)
+
+
+def delete_silver(seeded, key: str) -> None:
+    bucket, prefix = seeded.bucket_and_prefix(out.SILVER_URI)
+    seeded.emulator.client("s3").delete_object(Bucket=bucket, Key=prefix + key)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "another seed",
+        "a file gone",
+        "a file of another size",
+        "a marker listing no files",
+        "a marker that is not JSON",
+        "a marker that is not an object",
+    ],
+)
+def test_a_sample_is_generated_again_unless_the_marker_names_it_and_every_file_is_there(as_operator, change):
+    stack, maker = operator_stack(as_operator), Maker()
+    load_silver(stack, sample=SAMPLE, make_sample=maker)
+    sample = SAMPLE
+    sample_dict = marker(as_operator)["sample"]
+    if change == "another seed":
+        sample = SampleSpec(rows=4, months=2, first_year=2023, first_month=11, seed=7)
+    elif change == "a file gone":
+        delete_silver(as_operator, "ano=2023/mes=12/part-0.parquet")
+    elif change == "a file of another size":
+        bucket, prefix = as_operator.bucket_and_prefix(out.SILVER_URI)
+        as_operator.emulator.client("s3").put_object(
+            Bucket=bucket, Key=prefix + "ano=2023/mes=12/part-0.parquet", Body=b"PAR1"
+        )
+    elif change == "a marker listing no files":
+        put_marker(as_operator, json.dumps({"sample": sample_dict, "files": {}}).encode())
+    elif change == "a marker that is not JSON":
+        put_marker(as_operator, b"{not json")
+    elif change == "a marker that is not an object":
+        put_marker(as_operator, b"[1, 2]")
+
+    outcome = load_silver(stack, sample=sample, make_sample=maker)
+
+    assert len(maker.calls) == 2
+    assert outcome.generated is True
+    assert marker(as_operator)["sample"]["seed"] == (7 if change == "another seed" else 42)
+
+
+def test_a_local_dataset_uploaded_over_a_sample_forgets_the_marker_unless_nothing_was_uploaded(as_operator, tmp_path):
+    stack = operator_stack(as_operator)
+    load_silver(stack, sample=SAMPLE, make_sample=Maker())
+    # The same files as the sample: nothing to upload, the location still holds exactly the sample.
+    same = write_silver_dataset(tmp_path / "same", {(2023, 11): ROWS, (2023, 12): ROWS * 2})
+    progress: list[str] = []
+    kept = load_silver(stack, silver_path=same, progress=progress.append)
+
+    assert (kept.source, kept.uploaded, kept.skipped, kept.generated) == (str(same), 0, 2, False)
+    assert progress == [f"all 2 files are already in {as_operator[out.SILVER_URI]}: nothing to upload"]
+    assert "_sample.json" in silver_keys(as_operator)
+
+    more = write_silver_dataset(tmp_path / "more", {(2024, 1): ROWS})
+    added = load_silver(stack, silver_path=more)
+
+    assert (added.uploaded, added.partitions, added.partitions_added) == (1, 1, 1)
+    assert sorted(silver_keys(as_operator)) == [
+        "ano=2023/mes=11/part-0.parquet",
+        "ano=2023/mes=12/part-0.parquet",
+        "ano=2024/mes=1/part-0.parquet",
+    ]
+
+
+def test_a_sample_without_a_generator_is_refused_before_anything_is_uploaded(as_operator):
+    stack = operator_stack(as_operator)
+
+    with pytest.raises(PipelineError) as refused:
+        load_silver(stack, sample=SAMPLE)
+
+    assert str(refused.value) == "no sample generator was handed in: pass --silver-path DIR"
+    assert silver_keys(as_operator) == {}
+
+
+def test_a_refused_listing_of_silver_names_the_location():
+    stack, (s3,) = stubbed_stack(STUB_OUTPUTS, "s3")
+    s3.add_client_error("list_objects_v2", "AccessDenied", "Access Denied")
+    with s3, pytest.raises(AwsError) as refused:
+        silver_objects(stack)
+
+    assert str(refused.value) == ("cannot list s3://lake/silver/sample_data_partitioned/: AccessDenied: Access Denied")
+
+
+def test_a_partition_glue_refuses_is_named_and_one_already_there_is_not_an_error():
+    stack, (glue,) = stubbed_stack(STUB_OUTPUTS, "glue")
+    table = {"DatabaseName": "silver_data", "Name": "sample_data_partitioned"}
+    descriptor = {"Location": "s3://lake/silver/sample_data_partitioned/", "Columns": [{"Name": "idade"}]}
+    glue.add_response(
+        "get_table", {"Table": {"Name": "sample_data_partitioned", "StorageDescriptor": descriptor}}, table
+    )
+    glue.add_response(
+        "get_partitions", {"Partitions": []}, {"DatabaseName": "silver_data", "TableName": "sample_data_partitioned"}
+    )
+    glue.add_response(
+        "batch_create_partition",
+        {
+            "Errors": [
+                {"PartitionValues": ["2024", "1"], "ErrorDetail": {"ErrorCode": "AlreadyExistsException"}},
+                {
+                    "PartitionValues": ["2024", "2"],
+                    "ErrorDetail": {"ErrorCode": "ResourceNumberLimitExceededException", "ErrorMessage": "too many"},
+                },
+            ]
+        },
+        {
+            "DatabaseName": "silver_data",
+            "TableName": "sample_data_partitioned",
+            "PartitionInputList": [
+                {
+                    "Values": [str(ano), str(mes)],
+                    "StorageDescriptor": {
+                        "Columns": [{"Name": "idade"}],
+                        "Location": f"s3://lake/silver/sample_data_partitioned/ano={ano}/mes={mes}/",
+                    },
+                }
+                for ano, mes in ((2024, 1), (2024, 2))
+            ],
+        },
+    )
+    with glue, pytest.raises(AwsError) as refused:
+        register_silver_partitions(stack, ["ano=2024/mes=2", "ano=2024/mes=1", "ano=2024/mes=2"])
+
+    assert str(refused.value) == (
+        "registering silver partition ['2024', '2'] failed: ResourceNumberLimitExceededException: too many"
+    )
+
+
+def test_the_byte_progress_is_told_the_bytes_to_send_and_each_part_sent_and_not_made_for_nothing(as_operator, tmp_path):
+    stack = operator_stack(as_operator)
+    sizes = sizes_of_a_made_sample(tmp_path)
+    silver = write_silver_dataset(tmp_path / "silver", {(2023, 11): ROWS, (2023, 12): ROWS * 2})
+    asked: list[int] = []
+    sent: list[int] = []
+
+    def bytes_progress(total: int):
+        asked.append(total)
+        return sent.append
+
+    load_silver(stack, silver_path=silver, bytes_progress=bytes_progress)
+    load_silver(stack, silver_path=silver, bytes_progress=bytes_progress)  # all there: no bar
+
+    assert asked == [sum(sizes.values())]
+    assert sum(sent) == sum(sizes.values())
+
+
+def test_a_refused_upload_names_the_file_and_where_it_was_going(tmp_path):
+    silver = write_silver_dataset(tmp_path / "silver", {(2024, 1): ROWS})
+    stack, (s3,) = stubbed_stack(STUB_OUTPUTS, "s3")
+    s3.add_client_error("put_object", "AccessDenied", "Access Denied")
+    (file,) = silver_files(silver)
+    with s3, pytest.raises(AwsError) as refused:
+        upload_silver(stack, [file], existing={})
+
+    key = "silver/sample_data_partitioned/ano=2024/mes=1/part-0.parquet"
+    # boto3 wraps the refusal in S3UploadFailedError, whose text names the bucket and key too.
+    assert str(refused.value) == (
+        f"uploading {file.path} to s3://lake/{key} failed: Failed to upload {file.path} to lake/{key}: "
+        "An error occurred (AccessDenied) when calling the PutObject operation: Access Denied"
+    )
