@@ -152,11 +152,14 @@ config: venv
 # process has ended and the pid went to another (mutmut/workers/timeout.py): a `make test` beside it lost
 # a CLI process that way. So it runs in a PID namespace of its own where the kernel lets a user make one
 # (`unshare`, util-linux), whose pids are mutmut's only; elsewhere it says so and runs as it is. The CLI's
-# error log (the tests' failing commands write one) goes under mutants/, not ~/.cache.
+# error log (the tests' failing commands write one) goes under mutants/, not ~/.cache. In the namespace a
+# shell is process 1, not mutmut: process 1 inherits every orphaned process, and mutmut's `os.wait()` took
+# one (a killed mutant's subprocess) for a mutant it never started and stopped on a KeyError.
 .PHONY: mutate
 MUTANTS ?=
-OWN_PIDS = $(shell unshare --pid --fork --map-root-user --mount-proc true 2>/dev/null && echo unshare --pid --fork --map-root-user --mount-proc)
+PID_NAMESPACE = $(shell unshare --pid --fork --map-root-user --mount-proc true 2>/dev/null && echo yes)
+OWN_PIDS = $(if $(PID_NAMESPACE),unshare --pid --fork --map-root-user --mount-proc sh -c '"$$0" "$$@"; exit $$?')
 mutate: venv
-	@test -n "$(OWN_PIDS)" || echo "make: no PID namespace here (unshare): run make mutate alone, nothing else beside it (docs/testing.md)"
+	@test -n "$(PID_NAMESPACE)" || echo "make: no PID namespace here (unshare): run make mutate alone, nothing else beside it (docs/testing.md)"
 	XDG_CACHE_HOME=$(CURDIR)/mutants/.cache $(OWN_PIDS) $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
 	$(VENV)/bin/mutmut results
