@@ -206,3 +206,22 @@ def test_paging_reads_every_page_and_a_page_without_the_list_as_empty():
         ]
         stubber.add_response("list_objects_v2", {"IsTruncated": False, "KeyCount": 0}, {"Bucket": "b", "Prefix": "q/"})
         assert list(paginate(s3, "list_objects_v2", "Contents", Bucket="b", Prefix="q/")) == []
+
+
+def test_a_wait_looks_once_more_at_its_deadline_however_little_time_is_left():
+    """1.5 s to wait: looks at 0 s and 1 s, then the last 0.5 s is slept and a third look made."""
+    now = [0.0]
+    looks: list[float] = []
+
+    def look() -> str:
+        looks.append(now[0])
+        return "READY" if len(looks) == 3 else "RUNNING"
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    state = wait_for(
+        "crawler c to be ready", look, lambda s: s == "READY", timeout=1.5, sleep=sleep, clock=lambda: now[0]
+    )
+
+    assert (state, looks) == ("READY", [0, 1, 1.5])
