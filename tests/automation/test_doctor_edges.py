@@ -395,3 +395,36 @@ def test_the_metrics_query_is_one_cloudwatch_accepts_and_its_answer_may_leave_ou
         stack.clients.use("cloudwatch", cloudwatch)
         with stubber:
             assert lines(run_doctor(stack))["run metrics"].line() == no_datapoint
+
+
+def test_a_workgroup_athena_says_is_not_found_is_not_found(as_operator):
+    """Athena answers GetWorkGroup for a workgroup it does not hold with InvalidRequestException,
+    "WorkGroup is not found." (seen on AWS: https://github.com/uber/athenadriver/pull/70); moto
+    answers with `WorkGroup` null instead, so the Stubber plays Athena. Another
+    InvalidRequestException is a refusal, named."""
+    workgroup = as_operator[out.ATHENA_WORKGROUP]
+    emulator = as_operator.emulator.client("athena")
+    queries = [
+        emulator.get_named_query(NamedQueryId=as_operator[o]) for o in (out.PREVIEW_QUERY_ID, out.REPAIR_QUERY_ID)
+    ]
+    for answer in queries:
+        answer.pop("ResponseMetadata")
+    for message, expected in (
+        (f"WorkGroup {workgroup} is not found.", f"✗ workgroup {workgroup}: not found -- fix: {RECREATE}"),
+        (
+            "Rate of requests is too high",
+            f"✗ workgroup {workgroup}: AWS refused GetWorkGroup: InvalidRequestException: Rate of requests is too "
+            f"high -- fix: {ATTACH}",
+        ),
+    ):
+        athena, stubber = stubbed("athena")
+        stubber.add_client_error("get_work_group", "InvalidRequestException", message)
+        for answer in queries:
+            stubber.add_response("get_named_query", answer)
+        stack = operator_stack(as_operator)
+        stack.clients.use("athena", athena)
+
+        with stubber:
+            report = run_doctor(stack)
+
+        assert [c.line() for c in report.failed] == [expected]
