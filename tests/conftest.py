@@ -56,7 +56,7 @@ def _one_botocore_loader():
     `main()` and `Stack.connect` hundreds of times in one worker, and each new session parsed
     botocore's service models again (about 0.2 CPU-s for the five services a verb uses). A
     loader only reads the packaged models and keeps what it read, so sharing it changes no
-    answer: the in-process emulator tests went from 78 to 53 CPU-s. Subprocesses are untouched."""
+    answer: the in-process emulator tests went from 78 to 45 CPU-s. Subprocesses are untouched."""
     original = botocore.session.create_loader
     loaders: dict[str | None, botocore.loaders.Loader] = {}
 
