@@ -102,9 +102,7 @@ def as_operator(aws_stack: SeededStack, monkeypatch: pytest.MonkeyPatch) -> Seed
     tested where the states matter: tests/automation/test_waits.py, test_stack_runs.py (which set
     their own progression) and the CLI tests of tests/e2e/."""
     for model in ("glue::job_run", "glue::crawl"):
-        aws_stack.emulator.control(
-            "/moto-api/state-manager/set-transition", {"model_name": model, "transition": {"progression": "immediate"}}
-        )
+        aws_stack.emulator.set_progression(model, {"progression": "immediate"})
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_stack.emulator.url)
     for name in ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(name, raising=False)

@@ -4,8 +4,8 @@ tests in `tests/e2e/test_runs_cli.py` start the CLI as a subprocess, out of mutm
 The stack is the emulator's dev stack, read as the operator (`test_doctor`'s fixture); runs are
 played by `GluePlayer` (which writes each run's report) or started without it (a run that wrote
 no report, as one Glue ended before the job's code ran). moto ends a run at once here
-("immediate" progression) or keeps it STARTING ("manual"); what moto cannot answer (a failed run
-and its message, a run with no start) is botocore's Stubber.
+("immediate" progression, as `as_operator` sets it) or keeps it STARTING ("manual"); what moto
+cannot answer (a failed run and its message, a run with no start) is botocore's Stubber.
 
 Expected figures are worked out by hand: moto reports every run with ExecutionTime 123 s on the
 job's G.1X x 2 workers, so 2 DPU x 123 s = 246 DPU-s, 246 / 3600 x $0.44 = $0.030067. The order
@@ -39,12 +39,6 @@ SILVER = {
 COST = 0.030067
 
 
-def progression(seeded, transition: dict) -> None:
-    seeded.emulator.control(
-        "/moto-api/state-manager/set-transition", {"model_name": "glue::job_run", "transition": transition}
-    )
-
-
 def started_utc(seeded, run_id: str) -> str:
     """The run's StartedOn as Glue answers it, in ISO 8601 UTC to the second."""
     run = seeded.emulator.client("glue").get_job_run(JobName=seeded[out.JOB_NAME], RunId=run_id)["JobRun"]
@@ -58,14 +52,13 @@ def four_runs(as_operator, tmp_path):
     silver = write_silver_dataset(tmp_path / "silver", SILVER)
     assert main(["load-silver", "--silver-path", str(silver), "--outputs-file", str(as_operator.outputs_file)]) == 0
     glue, job = as_operator.emulator.client("glue"), as_operator[out.JOB_NAME]
-    progression(as_operator, {"progression": "immediate"})
     with GluePlayer(as_operator) as player:
         played = [glue.start_job_run(JobName=job)["JobRunId"]]
         played.append(glue.start_job_run(JobName=job, Arguments={"--mode": "full"})["JobRunId"])
     assert list(player.played) == played
     unreported = glue.start_job_run(JobName=job)["JobRunId"]
     assert {run["JobRunState"] for run in glue.get_job_runs(JobName=job)["JobRuns"]} == {"SUCCEEDED"}
-    progression(as_operator, {"progression": "manual", "times": 1000})
+    as_operator.emulator.set_progression("glue::job_run", {"progression": "manual", "times": 1000})
     starting = glue.start_job_run(JobName=job, Arguments={"--mode": "full"})["JobRunId"]
     return [*played, unreported, starting]
 
@@ -232,7 +225,6 @@ def test_the_last_run_that_rejected_rows_is_looked_for_among_the_twenty_newest_r
     assert main(["load-silver", "--silver-path", str(silver), "--outputs-file", str(as_operator.outputs_file)]) == 0
     glue, s3, job = as_operator.emulator.client("glue"), as_operator.emulator.client("s3"), as_operator[out.JOB_NAME]
     bucket, prefix = as_operator[out.REPORTS_URI].removeprefix("s3://").split("/", 1)
-    progression(as_operator, {"progression": "immediate"})
     with GluePlayer(as_operator) as player:
         rejecting = glue.start_job_run(JobName=job)["JobRunId"]
     assert player.played[rejecting].rows_rejected == 1

@@ -222,10 +222,7 @@ def as_a_terminal_starts_it() -> None:
 def test_ctrl_c_stops_the_wait_and_never_the_run(aws_stack):
     """Deterministic: the run stays STARTING (a minute a step), and Ctrl-C is sent only once
     the verb has printed its first poll, so it lands in the wait, whatever the load."""
-    aws_stack.emulator.control(
-        "/moto-api/state-manager/set-transition",
-        {"model_name": "glue::job_run", "transition": {"progression": "time", "seconds": 60}},
-    )
+    aws_stack.emulator.set_progression("glue::job_run", {"progression": "time", "seconds": 60})
     process = subprocess.Popen(
         [sys.executable, "-m", "automation", "run", "--outputs-file", str(aws_stack.outputs_file)],
         stdout=subprocess.PIPE,
@@ -301,10 +298,7 @@ def test_register_crawler_refuses_a_crawler_already_running(aws_stack):
     # The crawl stays RUNNING until the test ends (moto's state manager, "manual" progression:
     # a state moves only after that many reads), not STEP_SECONDS: a CLI that starts slowly on a
     # busy machine would otherwise find it READY. The stack's reset restores the timed steps.
-    aws_stack.emulator.control(
-        "/moto-api/state-manager/set-transition",
-        {"model_name": "glue::crawl", "transition": {"progression": "manual", "times": 1000}},
-    )
+    aws_stack.emulator.set_progression("glue::crawl", {"progression": "manual", "times": 1000})
     aws_stack.emulator.client("glue").start_crawler(Name=aws_stack[out.CRAWLER_NAME])
     result = cli(aws_stack, "register", "--method", "crawler")
     assert_one_line_error(result, "crawler crawler-gold-data is RUNNING", "wait until it is READY")

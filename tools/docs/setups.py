@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -32,7 +31,7 @@ def capture_run_id(scenario: EmulatorScenario, ran: Ran) -> None:
 
 def hold_runs(scenario: EmulatorScenario) -> None:
     """Runs stay in their state until `release_runs` (a run in progress, for the refusal)."""
-    _transition(scenario, "glue::job_run", {"progression": "manual", "times": 10**6})
+    scenario.control.set_progression("glue::job_run", {"progression": "manual", "times": 10**6})
 
 
 def release_runs(scenario: EmulatorScenario) -> None:
@@ -41,21 +40,17 @@ def release_runs(scenario: EmulatorScenario) -> None:
     finds the held run RUNNING: STARTING is never shown, however loaded the machine is (a
     first poll within 2 s of the start, on a quick machine, would show it)."""
     time.sleep(3)
-    _transition(scenario, "glue::job_run", {"progression": "time", "seconds": 2})
+    scenario.control.set_progression("glue::job_run", {"progression": "time", "seconds": 2})
 
 
 def start_a_crawl(scenario: EmulatorScenario) -> None:
-    _transition(scenario, "glue::crawl", {"progression": "manual", "times": 10**6})
+    scenario.control.set_progression("glue::crawl", {"progression": "manual", "times": 10**6})
     outputs = json.loads((scenario.cwd / ".emulator" / "outputs.json").read_text())
     scenario.control.client("glue").start_crawler(Name=outputs[out.CRAWLER_NAME])
 
 
 def finish_crawls(scenario: EmulatorScenario, _: Ran) -> None:
-    _transition(scenario, "glue::crawl", {"progression": "time", "seconds": 2})
-
-
-def _transition(scenario: EmulatorScenario, model: str, transition: dict[str, Any]) -> None:
-    scenario.control.control("/moto-api/state-manager/set-transition", {"model_name": model, "transition": transition})
+    scenario.control.set_progression("glue::crawl", {"progression": "time", "seconds": 2})
 
 
 def remove_a_log_retention(scenario: EmulatorScenario) -> None:

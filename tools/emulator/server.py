@@ -88,10 +88,13 @@ class Emulator:
         self.athena_reads, self.pending_reads, self.refused_queries = [], [], {}
         self.run_log_group_names = {}
         for model in ("glue::job_run", "glue::crawl"):
-            self.control(
-                "/moto-api/state-manager/set-transition",
-                {"model_name": model, "transition": {"progression": "time", "seconds": STEP_SECONDS}},
-            )
+            self.set_progression(model, {"progression": "time", "seconds": STEP_SECONDS})
+
+    def set_progression(self, model: str, transition: dict[str, Any]) -> None:
+        """How moto's state manager moves `model`'s states (`glue::job_run`, `glue::crawl`):
+        `{"progression": "immediate"}` (the last state at the first look), `"manual"` with `times`
+        (a state every that many looks) or `"time"` with `seconds`; `reset` restores the timed steps."""
+        self.control("/moto-api/state-manager/set-transition", {"model_name": model, "transition": transition})
 
     def seed_athena_results(self, columns: list[tuple[str, str]], rows: list[list[Any]]) -> None:
         """Queue one query result (header row first, as Athena returns a SELECT's)."""
