@@ -72,6 +72,13 @@ def _one_botocore_loader():
     botocore.session.create_loader = original
 
 
+@pytest.fixture
+def instant_waits(monkeypatch):
+    """The waits of `automation.aws.session` take no time: for tests whose polls answer from stubs
+    or from a run that has already ended (`wait_for` looks `time.sleep` up at each call)."""
+    monkeypatch.setattr("automation.aws.session.time.sleep", lambda _: None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _own_cache_home(tmp_path_factory):
     """The CLI keeps its last traceback under $XDG_CACHE_HOME (automation.cli.error_log_path):

@@ -19,10 +19,7 @@ from automation.outputs import StackOutputs
 from infra import outputs as out
 from tests.stubs import STUB_OUTPUTS, stubbed_stack
 
-
-@pytest.fixture(autouse=True)
-def instant_waits(monkeypatch):
-    monkeypatch.setattr("automation.aws.session.time.sleep", lambda _: None)
+pytestmark = pytest.mark.usefixtures("instant_waits")
 
 
 def finished(athena: Stubber, query_id: str, state: str = "SUCCEEDED", **execution: object) -> None:

@@ -80,10 +80,8 @@ def no_sleep(_: float) -> None:
     pass
 
 
-@pytest.fixture(autouse=True)
-def instant_waits(monkeypatch):
-    """Polls in these tests answer from stubs: no need to sleep between them."""
-    monkeypatch.setattr("automation.aws.session.time.sleep", no_sleep)
+# Polls in these tests answer from stubs: no need to sleep between them.
+pytestmark = pytest.mark.usefixtures("instant_waits")
 
 
 # -- job runs -------------------------------------------------------------------------------

@@ -23,9 +23,7 @@ from tests.stubs import STUB_OUTPUTS, stubbed_stack
 GOLD_TABLE = {"DatabaseName": "gold_data", "TableName": "sample_data_aggregated"}
 
 
-@pytest.fixture(autouse=True)
-def instant_waits(monkeypatch):
-    monkeypatch.setattr("automation.aws.session.time.sleep", lambda _: None)
+pytestmark = pytest.mark.usefixtures("instant_waits")
 
 
 def gold_files(seeded, *specs: str) -> None:

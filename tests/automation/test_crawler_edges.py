@@ -20,9 +20,7 @@ OLD_CRAWL = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
 NEW_CRAWL = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def instant_waits(monkeypatch):
-    monkeypatch.setattr("automation.aws.session.time.sleep", lambda _: None)
+pytestmark = pytest.mark.usefixtures("instant_waits")
 
 
 def crawler(state: str, last: dict | None = None) -> dict:

@@ -1,5 +1,5 @@
 """The waits sleep through `time.sleep` looked up when they run, so a test that patches it (the
-`instant_waits` fixtures) really takes the sleeping out; and the retry grace reads the clock it is
+`instant_waits` fixture, tests/conftest.py) really takes the sleeping out; and the retry grace reads the clock it is
 handed. A default bound when the function is defined (`sleep=time.sleep`) would make every stubbed
 wait sleep for real, and these tests fail."""
 
