@@ -67,9 +67,14 @@ demo: venv check-java
 # the tests' JVMs get it (`make demo` keeps the default); the JVM's "Picked up" notice goes to the
 # Spark log with the rest of its stderr. They also map an archive of Spark's classes, made once per
 # Java and pyspark by a small run (tools/jvm_archive.py: `local --rows 3000` 12.9 s -> 8.8 s).
+# C1 only also shrinks the JIT's code cache from 240 MB to 48 MB (HotSpot multiplies it by five only
+# for tiered compilation; `java -XX:TieredStopAtLevel=1 -XX:+PrintFlagsFinal -version` shows 50331648),
+# and a test worker's Spark session fills 48 MB: its code-cache sweeper thread then threw compiled
+# methods away for C1 to compile again. The default's 240 MB back took tests/etl/test_job.py from 78.5
+# to 62.2 CPU-seconds (sweeper 4.7 -> 0, C1 13.4 -> 7.4); a short `local` run never fills it.
 DOCS_LOG := .docs-check.log
 JVM_ARCHIVE := $(VENV)/spark-classes.jsa
-TEST_JVM := export JAVA_TOOL_OPTIONS="$${JAVA_TOOL_OPTIONS:+$$JAVA_TOOL_OPTIONS }-XX:TieredStopAtLevel=1 -XX:ParallelGCThreads=1"; \
+TEST_JVM := export JAVA_TOOL_OPTIONS="$${JAVA_TOOL_OPTIONS:+$$JAVA_TOOL_OPTIONS }-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m -XX:ParallelGCThreads=1"; \
   export JAVA_TOOL_OPTIONS="$$JAVA_TOOL_OPTIONS $$($(PY) -m tools.jvm_archive $(JVM_ARCHIVE))";
 test: install check-java lint
 	@$(TEST_JVM) \

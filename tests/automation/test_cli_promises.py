@@ -5,13 +5,19 @@ say `1 row`, a run's mode is said once, a missing outputs file says how to make 
 
 from __future__ import annotations
 
+import inspect
+import io
 import json
+import re
+import time
 
 import pytest
 from botocore.stub import Stubber
+from rich.console import Console
 
 from automation.aws.logs import follow_driver_log
 from automation.cli import build_parser, main, pasteable
+from automation.cli.console import HEARTBEAT_SECONDS, heartbeat
 from automation.wording import mode_text, plural
 from etl.report import RunReport
 from infra import outputs as out
@@ -138,3 +144,33 @@ def test_follow_prints_each_poll_in_time_order_across_the_groups():
         "INFO gold written",
     ]
     assert json.loads(lines[1].split(" ", 1)[1]) == {"metric": "rows_read"}
+
+
+def test_a_long_step_in_a_log_keeps_talking_until_it_ends_then_says_nothing_more():
+    """In a log or a pipe a step says when it starts and then beats every `every` seconds until
+    it ends (issue 23: a log hears from a long piece of work at least every 10 s). The step here
+    ends only once the log holds three beats, so no wall-clock bound decides the test."""
+    log = io.StringIO()
+    console = Console(file=log, width=200)  # a file: not a terminal, so no spinner
+    deadline = time.monotonic() + 60  # generous: a busy machine's threads wake up late
+
+    def beats() -> list[str]:
+        return [line for line in log.getvalue().splitlines() if line.startswith("· ")]
+
+    with heartbeat(console, "run job", every=0.01):
+        while len(beats()) < 3:
+            assert time.monotonic() < deadline, log.getvalue()
+            time.sleep(0.01)
+    ended = log.getvalue()
+    time.sleep(0.05)  # five intervals more: a beat thread still running would add a line
+    assert log.getvalue() == ended
+    lines = ended.splitlines()
+    assert lines[0] == "→ run job"
+    assert all(re.fullmatch(r"· run job: still running after \d+ s", line) for line in lines[1:]), lines
+    assert len(lines) >= 4
+
+
+def test_a_step_in_a_log_beats_every_eight_seconds_at_most():
+    """The promise's figure: a heartbeat at most every 10 s, from a beat every 8 s."""
+    assert HEARTBEAT_SECONDS <= 8.0
+    assert inspect.signature(heartbeat).parameters["every"].default == HEARTBEAT_SECONDS
