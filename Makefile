@@ -76,13 +76,19 @@ DOCS_LOG := .docs-check.log
 JVM_ARCHIVE := $(VENV)/spark-classes.jsa
 TEST_JVM := export JAVA_TOOL_OPTIONS="$${JAVA_TOOL_OPTIONS:+$$JAVA_TOOL_OPTIONS }-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m -XX:ParallelGCThreads=1"; \
   export JAVA_TOOL_OPTIONS="$$JAVA_TOOL_OPTIONS $$($(PY) -m tools.jvm_archive $(JVM_ARCHIVE))";
-test: install check-java lint
+# The type checker (single-threaded, 17 s on a fresh clone) runs beside them too, its lines after the
+# tests': lint-static's second on its own first still stops a style or import-rule slip at once.
+TYPES_LOG := .typecheck.log
+test: install check-java lint-static
 	@$(TEST_JVM) \
 	$(PY) -m tools.docs --check > $(DOCS_LOG) 2>&1 & docs=$$!; \
+	$(PY) -m mypy > $(TYPES_LOG) 2>&1 & types=$$!; \
 	$(PY) -m pytest -n 3 --dist worksteal; tests=$$?; \
+	wait $$types; types=$$?; \
+	echo "== make typecheck (ran beside the tests)"; cat $(TYPES_LOG); \
 	wait $$docs; docs=$$?; \
 	echo "== make docs-check (ran beside the tests)"; cat $(DOCS_LOG); \
-	test $$tests = 0 && test $$docs = 0
+	test $$tests = 0 && test $$types = 0 && test $$docs = 0
 
 # The inner loop, in about a minute: lint, then the tests that need neither Spark nor the CLI as a
 # subprocess (markers `spark`, `cli`, `e2e`: tests/conftest.py, pyproject.toml). `make test` runs them all.
@@ -141,7 +147,7 @@ checkov: install
 	done
 
 clean:
-	rm -rf .lake .bench .pytest_cache .ruff_cache .mypy_cache .checkov dist .emulator $(DOCS_LOG)
+	rm -rf .lake .bench .pytest_cache .ruff_cache .mypy_cache .checkov dist .emulator $(DOCS_LOG) $(TYPES_LOG)
 
 # Pulumi.yaml's config: block and docs/infrastructure.md's config table, made from the settings schema
 # (infra/settings/schema.py); tests/infra/test_config_schema.py fails when either differs from it.
