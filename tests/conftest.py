@@ -79,6 +79,31 @@ def instant_waits(monkeypatch):
     monkeypatch.setattr("automation.aws.session.time.sleep", lambda _: None)
 
 
+class FakeClock:
+    """`time.monotonic` and `time.sleep` of a wait: sleeping moves the clock, nothing sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    """The waits of `automation.aws.session` on a fake clock: a test can say how long a verb waits
+    before giving up (`wait_for` looks both up at each call)."""
+    fake = FakeClock()
+    monkeypatch.setattr("automation.aws.session.time.monotonic", fake.monotonic)
+    monkeypatch.setattr("automation.aws.session.time.sleep", fake.sleep)
+    return fake
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _own_cache_home(tmp_path_factory):
     """The CLI keeps its last traceback under $XDG_CACHE_HOME (automation.cli.error_log_path):

@@ -15,29 +15,6 @@ from automation.aws.session import WaitTimeout
 from tests.stubs import STUB_OUTPUTS, stubbed_stack
 
 
-class FakeClock:
-    """`time.monotonic` and `time.sleep` of a wait: sleeping moves the clock, nothing sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr("automation.aws.session.time.monotonic", fake.monotonic)
-    monkeypatch.setattr("automation.aws.session.time.sleep", fake.sleep)
-    return fake
-
-
 def execution(query_id: str, state: str = "SUCCEEDED", **more: object) -> dict:
     return {"QueryExecution": {"QueryExecutionId": query_id, "Status": {"State": state}, **more}}
 

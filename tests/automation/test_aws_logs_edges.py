@@ -222,3 +222,27 @@ def test_a_stream_that_logged_nothing_yet_has_no_first_or_last_event(aws_stack):
     [driver] = run_logs(emulated_stack(aws_stack), {"Id": "jr_new"}).streams
 
     assert (driver.stream, driver.first_event, driver.last_event, driver.error_count) == ("jr_new-driver", "", "", 0)
+
+
+def test_following_looks_for_new_lines_every_two_seconds_and_once_more_after_the_end(monkeypatch):
+    """`logs --follow` passes no pace: a line the driver logs shows on screen at most 2 s after it
+    reaches CloudWatch Logs. A run RUNNING at the first look and SUCCEEDED at the second is read
+    a third time for its late lines."""
+    stack, (glue, logs) = stubbed_stack(STUB_OUTPUTS, "glue", "logs")
+    job = STUB_OUTPUTS[out.JOB_NAME]
+    stream = {"logStreamNames": ["jr_5-driver"]}
+    for state in ("RUNNING", "SUCCEEDED", "SUCCEEDED"):
+        glue.add_response(
+            "get_job_run", {"JobRun": {"Id": "jr_5", "JobRunState": state}}, {"JobName": job, "RunId": "jr_5"}
+        )
+        for group in (ERROR_GROUP, OUTPUT_GROUP):
+            logs.add_response("filter_log_events", {"events": []}, {"logGroupName": group, **stream, "startTime": 0})
+    slept: list[float] = []
+    monkeypatch.setattr("automation.aws.logs.time.sleep", slept.append)
+
+    with glue, logs:
+        run = follow_driver_log(stack, "jr_5", print)
+        logs.assert_no_pending_responses()
+
+    assert run == {"Id": "jr_5", "JobRunState": "SUCCEEDED"}
+    assert slept == [2.0, 2.0]

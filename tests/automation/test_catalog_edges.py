@@ -15,6 +15,7 @@ import json
 import pytest
 
 from automation.aws.catalog import register
+from automation.aws.session import WaitTimeout
 from automation.cli import main
 from etl.errors import PipelineError
 from infra import outputs as out
@@ -107,6 +108,36 @@ def test_register_job_names_catalog_partitions_without_files_alone(as_operator, 
     )
 
 
+def test_register_job_names_s3_folders_the_catalog_lacks_in_partition_order(as_operator, capsys):
+    # In S3 only, none in the catalog: 2024 months 9 to 12, then 2025/1 and 2025/2 (as text,
+    # mes=10, mes=11 and mes=12 would come before mes=9).
+    gold_files(as_operator, "ano=2025/mes=2", "ano=2024/mes=12", "ano=2025/mes=1")
+    gold_files(as_operator, "ano=2024/mes=10", "ano=2024/mes=9", "ano=2024/mes=11")
+
+    code = main(["register", "--method", "job", "--outputs-file", str(as_operator.outputs_file)])
+
+    assert code == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: gold partitions do not match: S3 folders the catalog lacks: ano=2024/mes=9, ano=2024/mes=10, "
+        "ano=2024/mes=11, ano=2024/mes=12, ano=2025/mes=1 (register them with --method crawler or msck)"
+    )
+
+
+def test_register_on_a_stack_whose_gold_table_is_gone_asks_for_a_deploy(as_operator, capsys):
+    """GetPartitions on a table the catalog does not have: EntityNotFoundException."""
+    as_operator.emulator.client("glue").delete_table(
+        DatabaseName=as_operator[out.GOLD_DATABASE], Name=as_operator[out.GOLD_TABLE]
+    )
+
+    code = main(["register", "--method", "job", "--outputs-file", str(as_operator.outputs_file)])
+
+    assert code == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: the table gold_data.sample_data_aggregated is not in the Glue catalog: deploy the stack "
+        "(`python -m automation deploy --stack NAME`) before this step"
+    )
+
+
 # -- register --method msck ----------------------------------------------------------------------
 def test_register_msck_runs_the_saved_query_where_it_was_saved_and_reports_the_partitions(as_operator, capsys):
     """The dev stack's saved query: `MSCK REPAIR TABLE gold_data.sample_data_aggregated` in the
@@ -171,6 +202,62 @@ def test_register_msck_of_a_saved_query_without_workgroup_or_database_uses_the_s
 
     assert progress == ["query q-1 started in workgroup silver-to-gold-dev"]
     assert outcome.detail == "MSCK REPAIR TABLE gold_data.t succeeded (query q-1); 1 partition in the catalog"
+
+
+def test_register_msck_runs_a_saved_query_in_the_workgroup_and_database_it_was_saved_with(capsys):
+    """A saved query edited (or saved) outside the stack's workgroup and gold database runs where it
+    was saved, not where the stack's outputs point."""
+    stack, (athena, glue) = stubbed_stack(STUB_OUTPUTS | {out.REPAIR_QUERY_ID: "nq-2"}, "athena", "glue")
+    saved = {
+        "Name": "repair",
+        "Database": "gold_archive",
+        "WorkGroup": "analysts",
+        "QueryString": "MSCK REPAIR TABLE gold_archive.t",
+    }
+    athena.add_response("get_named_query", {"NamedQuery": saved}, {"NamedQueryId": "nq-2"})
+    athena.add_response(
+        "start_query_execution",
+        {"QueryExecutionId": "q-2"},
+        {
+            "QueryString": "MSCK REPAIR TABLE gold_archive.t",
+            "WorkGroup": "analysts",
+            "QueryExecutionContext": {"Database": "gold_archive"},
+        },
+    )
+    athena.add_response(
+        "get_query_execution",
+        {"QueryExecution": {"QueryExecutionId": "q-2", "Status": {"State": "SUCCEEDED"}, "StatementType": "DDL"}},
+        {"QueryExecutionId": "q-2"},
+    )
+    athena.add_response("get_query_results", {}, {"QueryExecutionId": "q-2"})
+    glue.add_response("get_partitions", {"Partitions": []}, GOLD_TABLE)
+    progress: list[str] = []
+    with athena, glue:
+        outcome = register(stack, "msck", progress.append)
+        athena.assert_no_pending_responses()
+
+    assert progress == ["query q-2 started in workgroup analysts"]
+    assert outcome.query["workgroup"] == "analysts"
+
+
+def test_register_msck_gives_up_on_a_repair_still_running_after_thirty_minutes(clock):
+    """`register` passes no timeout: 30 minutes. Athena's looks come 0.5 s apart, then 1.5 times
+    longer each time up to 10 s: 8 sleeps make 24.63 s, 177 of 10 s make 1794.63 s, the last
+    sleeps the 5.37 s left: the 187th look is at 1800 s and the last."""
+    stack, (athena,) = stubbed_stack(STUB_OUTPUTS | {out.REPAIR_QUERY_ID: "nq-3"}, "athena")
+    saved = {"Name": "repair", "Database": "gold_data", "QueryString": "MSCK REPAIR TABLE gold_data.t"}
+    athena.add_response("get_named_query", {"NamedQuery": saved}, {"NamedQueryId": "nq-3"})
+    athena.add_response("start_query_execution", {"QueryExecutionId": "q-3"}, None)
+    running = {"QueryExecution": {"QueryExecutionId": "q-3", "Status": {"State": "RUNNING"}}}
+    for _ in range(187):
+        athena.add_response("get_query_execution", running, {"QueryExecutionId": "q-3"})
+    with athena:
+        with pytest.raises(WaitTimeout) as gave_up:
+            register(stack, "msck")
+        athena.assert_no_pending_responses()
+
+    assert str(gave_up.value) == "gave up waiting for Athena query q-3 to finish after 1800 s (187 checks)"
+    assert clock.now == 1800
 
 
 def test_register_msck_of_a_saved_query_athena_does_not_know_asks_for_a_deploy():
