@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from automation.aws.backend import AwsBackend, AwsOptions
+from automation.aws.deployed import Stack
 from automation.cli import main
+from automation.outputs import StackOutputs
+from etl.errors import PipelineError
 from infra import outputs as out
 from tests.automation.test_doctor import operator_stack
 from tests.aws_emulator import GluePlayer, write_silver_dataset
-from tests.stubs import STUB_OUTPUTS, stubbed_stack
+from tests.stubs import STUB_OUTPUTS, stubbed_clients, stubbed_stack
 
 # Three silver rows in two months; the second breaks a quality rule (idade is null).
 SILVER = {
@@ -101,3 +106,38 @@ def test_a_link_the_stack_has_no_url_for_is_left_out():
     stack, _ = stubbed_stack({**STUB_OUTPUTS, out.JOB_CONSOLE_URL: "", out.ATHENA_CONSOLE_URL: athena})
 
     assert AwsBackend(AwsOptions(), stack).links() == {"athena": athena}
+
+
+# -- start: what the first step's line says ---------------------------------------------------
+def stubbed_caller(account: str = "123456789012"):
+    """A stack of `STUB_OUTPUTS` (read from `outputs.json`) whose STS answers as `account`."""
+    clients, (sts,) = stubbed_clients("sts")
+    stack = Stack(StackOutputs.from_values(STUB_OUTPUTS, "outputs.json"), clients)
+    caller = {"Account": account, "Arn": f"arn:aws:iam::{account}:user/operator", "UserId": "AIDAOPERATOR"}
+    sts.add_response("get_caller_identity", caller)
+    return stack, sts
+
+
+def test_the_start_line_names_the_account_the_region_and_that_the_verb_deployed():
+    stack, sts = stubbed_caller()
+    with sts:
+        line = AwsBackend(AwsOptions(deployed=True), stack).start()
+    assert line == "account 123456789012, region us-east-1; deployed"
+
+
+def test_the_start_line_of_skip_deploy_names_where_the_outputs_came_from():
+    stack, sts = stubbed_caller()
+    with sts:
+        line = AwsBackend(AwsOptions(deployed=False), stack).start()
+    assert line == "account 123456789012, region us-east-1; outputs from outputs.json"
+
+
+# -- load silver: a silver table with nothing in it ---------------------------------------------
+def test_a_pipeline_over_an_empty_silver_table_says_to_load_silver(as_operator):
+    backend = AwsBackend(AwsOptions(), operator_stack(as_operator))
+    with pytest.raises(PipelineError) as failure:
+        backend.load_silver()
+    assert str(failure.value) == (
+        "the silver table silver_data_dev.sample_data_partitioned has no partitions: add --load-silver "
+        "(or run `load-silver`) so the job has something to read"
+    )
