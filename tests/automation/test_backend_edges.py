@@ -12,14 +12,17 @@ $0.44 = $0.030067; every query scans 0 bytes, a SELECT is billed the 10 MB minim
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from automation.aws.backend import AwsBackend, AwsOptions
 from automation.aws.deployed import Stack
 from automation.cli import main
+from automation.lake import silver_files
 from automation.outputs import StackOutputs
 from etl.errors import PipelineError
+from etl.sample import SampleSpec
 from infra import outputs as out
 from tests.automation.test_doctor import operator_stack
 from tests.aws_emulator import GluePlayer, write_silver_dataset
@@ -141,3 +144,29 @@ def test_a_pipeline_over_an_empty_silver_table_says_to_load_silver(as_operator):
         "the silver table silver_data_dev.sample_data_partitioned has no partitions: add --load-silver "
         "(or run `load-silver`) so the job has something to read"
     )
+
+
+# -- load silver: a generated sample ---------------------------------------------------------------
+def test_load_silver_generates_the_sample_asked_for_with_the_maker_handed_in(as_operator, tmp_path):
+    """`pipeline --load-silver --sample-rows 3 --sample-months 2`: the backend hands the
+    sample's size to the generator it was given, and says what it uploaded as it goes."""
+    asked = []
+
+    def make_sample(spec: SampleSpec, scratch: Path, progress) -> list:
+        asked.append(spec)
+        return silver_files(write_silver_dataset(scratch, SILVER))
+
+    lines: list[str] = []
+    options = AwsOptions(load_silver=True, sample=SampleSpec(rows=3, months=2))
+    backend = AwsBackend(options, operator_stack(as_operator), lines.append, make_sample=make_sample)
+
+    described = backend.load_silver()
+
+    assert asked == [SampleSpec(rows=3, months=2)]
+    assert described == (
+        "sample of 3 rows over 2 months: 2 of 2 files uploaded (0 already there), "
+        "2 of 2 partitions added to the silver table"
+    )
+    uploading = [line for line in lines if line.startswith("uploading 2 of 2 files (")]
+    assert len(uploading) == 1
+    assert uploading[0].endswith(f"to {as_operator[out.SILVER_URI]}; 0 already there")
