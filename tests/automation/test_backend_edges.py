@@ -303,9 +303,10 @@ def test_a_cancelled_repair_fails_with_athenas_reason_and_stays_counted(instant_
 
 
 def test_what_athena_billed_for_the_repair_is_in_the_pipelines_cost(instant_waits):
-    """The summary counts every Athena query the pipeline ran, the registration's too. Athena
-    reports MSCK REPAIR TABLE as DDL, which it does not bill; here it reports the repair as a
-    billed statement that scanned 1 GiB (1024 MB billed at $5 per 2**40 B: $0.0048828125)."""
+    """The summary counts every Athena query the pipeline ran, the registration's too. MSCK
+    REPAIR TABLE is DDL, which Athena does not bill; here Athena reports the repair as a billed
+    statement that scanned 1 GiB (1024 MB billed at $5 per 2**40 B: $0.0048828125), so a
+    registration query left out of the sums shows."""
     stack, (athena, glue) = stubbed_stack(MSCK_OUTPUTS, "athena", "glue")
     stub_repair(athena, "SUCCEEDED", "DML", 1_073_741_824)
     athena.add_response("get_query_results", {"ResultSet": {"Rows": []}}, {"QueryExecutionId": "q-1"})
