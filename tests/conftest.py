@@ -22,6 +22,7 @@ from etl import job
 from etl.arguments import LakeLayout, build_job_arguments, to_argv
 from etl.report import RunReport
 from etl.schema import GOLD, REJECTS, SILVER, create_table_sql
+from tests.stubs import FakeClock
 
 # The AWS API emulator fixtures (moto server seeded from the Pulumi program).
 pytest_plugins = ["tests.aws_emulator"]
@@ -77,21 +78,6 @@ def instant_waits(monkeypatch):
     """The waits of `automation.aws.session` take no time: for tests whose polls answer from stubs
     or from a run that has already ended (`wait_for` looks `time.sleep` up at each call)."""
     monkeypatch.setattr("automation.aws.session.time.sleep", lambda _: None)
-
-
-class FakeClock:
-    """`time.monotonic` and `time.sleep` of a wait: sleeping moves the clock, nothing sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ fails the test."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import boto3
 from botocore.stub import Stubber
@@ -53,3 +53,31 @@ def stubbed_stack(outputs: Mapping[str, Any], *services: str) -> tuple[Stack, li
     """The stack of these outputs, its `services` clients stubbed (one Stubber each, in order)."""
     clients, stubbers = stubbed_clients(*services)
     return Stack(StackOutputs.from_values(dict(outputs), "test"), clients), stubbers
+
+
+class FakeClock:
+    """`time.monotonic` and `time.sleep` of a wait in one: calling it reads the clock, sleeping moves
+    it (and is recorded in `slept`, and told to `on_sleep`, which may change what AWS answers next);
+    nothing really sleeps. `start` is where it begins (an arbitrary monotonic reading)."""
+
+    def __init__(self, start: float = 0.0, on_sleep: Callable[[FakeClock], None] | None = None) -> None:
+        self.now = start
+        self.start = start
+        self.on_sleep = on_sleep
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    @property
+    def elapsed(self) -> float:
+        return self.now - self.start
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        if self.on_sleep is not None:
+            self.on_sleep(self)

@@ -28,9 +28,9 @@ from etl.errors import PipelineError
 from etl.sample import SampleSpec
 from infra import outputs as out
 from tests.automation.test_doctor import operator_stack
-from tests.automation.test_run_attempts import FakeClock, long_run
+from tests.automation.test_run_attempts import long_run
 from tests.aws_emulator import GluePlayer, write_silver_dataset
-from tests.stubs import STUB_OUTPUTS, stubbed_clients, stubbed_stack
+from tests.stubs import STUB_OUTPUTS, FakeClock, stubbed_clients, stubbed_stack
 
 # Three silver rows in two months; the second breaks a quality rule (idade is null).
 SILVER = {
@@ -195,7 +195,7 @@ def test_a_full_run_with_its_own_timeout_is_started_so_and_waited_for_that_long(
     stack, (glue,) = stubbed_stack(STUB_OUTPUTS, "glue")
     stub_start(glue, {"JobName": JOB, "Arguments": {"--mode": "full"}, "Timeout": 5})
     answer = long_run(glue, running_for_seconds=24 * 3600)
-    clock = FakeClock(on_sleep=answer)
+    clock = FakeClock(start=5000.0, on_sleep=answer)
     answer(clock)  # the first look
     monkeypatch.setattr("automation.aws.session.time.sleep", clock.sleep)
     monkeypatch.setattr("automation.aws.session.time.monotonic", clock)

@@ -20,7 +20,7 @@ from automation.aws.deployed import Stack
 from automation.aws.job_runs import JobSettings, describe_job_run
 from automation.aws.retries import Attempt, all_attempts, follow_job_run, run_progress_printer, wait_for_job_run
 from automation.aws.session import Poll, WaitTimeout
-from tests.stubs import STUB_OUTPUTS
+from tests.stubs import STUB_OUTPUTS, FakeClock
 from tests.stubs import stubbed_stack as stack_with_stubs
 
 JOB = "job-transform-silver-to-gold"
@@ -33,27 +33,6 @@ def stubbed_stack() -> tuple[Stack, Stubber, Stubber]:
     """The stack of `OUTPUTS` with its Glue and S3 clients wrapped in Stubbers."""
     stack, (glue, s3) = stack_with_stubs(OUTPUTS, "glue", "s3")
     return stack, glue, s3
-
-
-class FakeClock:
-    """`time.monotonic` and `time.sleep` in one: sleeping moves the clock, and tells `on_sleep`."""
-
-    def __init__(self, on_sleep=None) -> None:
-        self.now = 5000.0
-        self.start = self.now
-        self.on_sleep = on_sleep
-
-    def __call__(self) -> float:
-        return self.now
-
-    @property
-    def elapsed(self) -> float:
-        return self.now - self.start
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        if self.on_sleep is not None:
-            self.on_sleep(self)
 
 
 @pytest.fixture(autouse=True)
@@ -127,7 +106,7 @@ def test_waiting_on_a_third_attempt_returns_every_attempt_oldest_first():
     glue.add_response("get_job_run", {"JobRun": third}, {"JobName": JOB, "RunId": "jr_3"})
     glue.add_response("get_job_run", {"JobRun": second}, {"JobName": JOB, "RunId": "jr_2"})
     glue.add_response("get_job_run", {"JobRun": first}, {"JobName": JOB, "RunId": "jr_1"})
-    clock = FakeClock()
+    clock = FakeClock(start=5000.0)
 
     with glue:
         runs = wait_for_job_run(stack, "jr_3", 60, max_attempts=3, sleep=clock.sleep, clock=clock)
@@ -150,7 +129,7 @@ def long_run(glue: Stubber, running_for_seconds: float):
 def test_a_run_of_ten_minutes_is_waited_for_under_a_sixty_minute_timeout():
     stack, glue, _ = stubbed_stack()
     answer = long_run(glue, running_for_seconds=600)
-    clock = FakeClock(on_sleep=answer)
+    clock = FakeClock(start=5000.0, on_sleep=answer)
     answer(clock)  # the first look
 
     with glue:
@@ -163,7 +142,7 @@ def test_a_run_of_ten_minutes_is_waited_for_under_a_sixty_minute_timeout():
 def test_a_run_still_going_after_the_timeout_is_given_up_at_sixty_minutes():
     stack, glue, _ = stubbed_stack()
     answer = long_run(glue, running_for_seconds=2 * 3600)
-    clock = FakeClock(on_sleep=answer)
+    clock = FakeClock(start=5000.0, on_sleep=answer)
     answer(clock)
 
     with glue, pytest.raises(WaitTimeout) as raised:
@@ -187,7 +166,7 @@ def test_run_waits_for_every_attempt_its_timeout_and_a_margin_then_gives_up(monk
     attempt is a run of its own, with the job's timeout), on the clock the waits read."""
     stack, glue, _ = stubbed_stack()
     answer = long_run(glue, running_for_seconds=24 * 3600)
-    clock = FakeClock(on_sleep=answer)
+    clock = FakeClock(start=5000.0, on_sleep=answer)
     answer(clock)
     monkeypatch.setattr("automation.aws.session.time.sleep", clock.sleep)
     monkeypatch.setattr("automation.aws.session.time.monotonic", clock)

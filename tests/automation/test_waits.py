@@ -10,7 +10,7 @@ from automation.aws.deployed import Stack
 from automation.aws.retries import wait_for_job_run
 from automation.outputs import StackOutputs
 from infra import outputs as out
-from tests.stubs import stubbed_clients
+from tests.stubs import FakeClock, stubbed_clients
 
 
 def test_wait_for_sleeps_through_the_patched_time_sleep(monkeypatch):
@@ -23,17 +23,6 @@ def test_wait_for_sleeps_through_the_patched_time_sleep(monkeypatch):
     assert value == "SUCCEEDED"
     # Three waits between four looks, 1 s then 1.5 times longer each time.
     assert slept == [1.0, 1.5, 2.25]
-
-
-class _FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def test_the_retry_grace_is_waited_on_the_clock_handed_in(monkeypatch):
@@ -49,7 +38,7 @@ def test_the_retry_grace_is_waited_on_the_clock_handed_in(monkeypatch):
     for _ in range(20):  # every poll of the grace: the run, then Glue's list of runs (no retry in it)
         glue.add_response("get_job_run", {"JobRun": failed}, {"JobName": "job", "RunId": "jr_1"})
         glue.add_response("get_job_runs", {"JobRuns": [failed]}, {"JobName": "job"})
-    clock = _FakeClock()
+    clock = FakeClock(start=1000.0)
 
     with glue:
         runs = wait_for_job_run(
@@ -64,4 +53,4 @@ def test_the_retry_grace_is_waited_on_the_clock_handed_in(monkeypatch):
 
     assert [run["Id"] for run in runs] == ["jr_1"]
     # The grace was waited out on the fake clock: at least 90 s, at most one more poll (30 s) past it.
-    assert 90 <= clock.now - 1000.0 <= 90 + 30
+    assert 90 <= clock.elapsed <= 90 + 30
