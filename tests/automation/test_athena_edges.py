@@ -141,6 +141,67 @@ def test_a_failed_query_gives_the_state_change_reason_or_says_there_was_none():
     )
 
 
+def test_a_failed_query_gives_athenas_error_message_before_the_state_change_reason():
+    """Status's AthenaError carries the error's own message, StateChangeReason "further detail";
+    both are optional (QueryExecutionStatus,
+    https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecutionStatus.html)."""
+    stack, (athena,) = stubbed_stack(STUB_OUTPUTS, "athena")
+    table_missing = "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.gold.t' does not exist"
+    athena.add_response("start_query_execution", {"QueryExecutionId": "q-11"}, None)
+    finished(
+        athena,
+        "q-11",
+        "FAILED",
+        Status={
+            "State": "FAILED",
+            "AthenaError": {"ErrorCategory": 2, "ErrorType": 1301, "Retryable": False, "ErrorMessage": table_missing},
+        },
+    )
+    athena.add_response("start_query_execution", {"QueryExecutionId": "q-12"}, None)
+    finished(
+        athena,
+        "q-12",
+        "FAILED",
+        Status={
+            "State": "FAILED",
+            "StateChangeReason": "Query failed",
+            "AthenaError": {"ErrorCategory": 2, "ErrorType": 1301, "ErrorMessage": table_missing},
+        },
+    )
+    with athena:
+        with pytest.raises(QueryFailed) as alone:
+            run_query(stack, "SELECT * FROM t")
+        with pytest.raises(QueryFailed) as beside:
+            run_query(stack, "SELECT * FROM t")
+
+    assert str(alone.value) == (
+        "Athena query q-11 FAILED: TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.gold.t' does not exist"
+    )
+    assert str(beside.value) == (
+        "Athena query q-12 FAILED: TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.gold.t' does not exist"
+    )
+    assert beside.value.outcome.reason == "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.gold.t' does not exist"
+
+
+def test_an_answer_without_columns_whose_row_has_no_data_reads_as_no_rows():
+    """A Row's Data is optional in Athena's model (Row,
+    https://docs.aws.amazon.com/athena/latest/APIReference/API_Row.html): a statement answered with
+    no columns and one such row (the header of nothing) prints 0 rows, not a traceback."""
+    stack, (athena,) = stubbed_stack(STUB_OUTPUTS, "athena")
+    athena.add_response("start_query_execution", {"QueryExecutionId": "q-13"}, None)
+    finished(athena, "q-13", StatementType="DDL")
+    athena.add_response(
+        "get_query_results",
+        {"ResultSet": {"ResultSetMetadata": {"ColumnInfo": []}, "Rows": [{}]}},
+        {"QueryExecutionId": "q-13"},
+    )
+    with athena:
+        outcome = run_query(stack, "MSCK REPAIR TABLE gold.t")
+
+    assert (outcome.columns, outcome.rows) == ((), ())
+    assert outcome.to_dict()["rows"] == []
+
+
 def test_a_query_in_a_workgroup_deleted_behind_the_stacks_back_asks_for_a_deploy(aws_stack, monkeypatch):
     """On the emulator: moto refuses the query and answers GetWorkGroup with no workgroup."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_stack.emulator.url)
