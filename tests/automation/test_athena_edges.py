@@ -1,10 +1,11 @@
 """Athena on a deployed stack (`automation.aws.athena.run_query`): values typed by the column
-types Athena reports, a query refused before it starts, a failure without a reason, and the
-`--json` document of a query. Athena's answers are botocore's Stubber (the emulator answers with
-DuckDB's types and starts any query), checked against Athena's model.
+types Athena reports, a query refused before it starts, a failure's reason (Athena's own error
+message first) or none, an answer row without data, and the `--json` document of a query. Athena's
+answers are botocore's Stubber (the emulator answers with DuckDB's types and starts any query),
+checked against Athena's model.
 
-Edges mutation testing is to measure (docs/testing.md: written after the modules before it were
-measured). Every expected value is written out.
+Written first for edges read in the code; the failure's message and the row without data for
+survivors of mutmut's full run of the module (docs/testing.md). Every expected value is written out.
 """
 
 from __future__ import annotations
