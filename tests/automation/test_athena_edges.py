@@ -1,10 +1,11 @@
 """Athena on a deployed stack (`automation.aws.athena.run_query`): values typed by the column
-types Athena reports, a query refused before it starts, a failure without a reason, and the
-`--json` document of a query. Athena's answers are botocore's Stubber (the emulator answers with
-DuckDB's types and starts any query), checked against Athena's model.
+types Athena reports, a query refused before it starts, a failure's reason (Athena's own error
+message first) or none, an answer row without data, and the `--json` document of a query. Athena's
+answers are botocore's Stubber (the emulator answers with DuckDB's types and starts any query),
+checked against Athena's model.
 
-Edges mutation testing is to measure (docs/testing.md: written after the modules before it were
-measured). Every expected value is written out.
+Written first for edges read in the code; the failure's message and the row without data for
+survivors of mutmut's full run of the module (docs/testing.md). Every expected value is written out.
 """
 
 from __future__ import annotations
@@ -139,6 +140,67 @@ def test_a_failed_query_gives_the_state_change_reason_or_says_there_was_none():
     assert str(cancelled.value) == (
         "Athena query q-10 CANCELLED: no reason given (scanned 0 B, billed 10.0 MB: $0.00004768)"
     )
+
+
+def test_a_failed_query_gives_athenas_error_message_before_the_state_change_reason():
+    """Status's AthenaError carries the error's own message, StateChangeReason "further detail";
+    both are optional (QueryExecutionStatus,
+    https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecutionStatus.html)."""
+    stack, (athena,) = stubbed_stack(STUB_OUTPUTS, "athena")
+    table_missing = "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.gold.t' does not exist"
+    athena.add_response("start_query_execution", {"QueryExecutionId": "q-11"}, None)
+    finished(
+        athena,
+        "q-11",
+        "FAILED",
+        Status={
+            "State": "FAILED",
+            "AthenaError": {"ErrorCategory": 2, "ErrorType": 1301, "Retryable": False, "ErrorMessage": table_missing},
+        },
+    )
+    athena.add_response("start_query_execution", {"QueryExecutionId": "q-12"}, None)
+    finished(
+        athena,
+        "q-12",
+        "FAILED",
+        Status={
+            "State": "FAILED",
+            "StateChangeReason": "Query failed",
+            "AthenaError": {"ErrorCategory": 2, "ErrorType": 1301, "ErrorMessage": table_missing},
+        },
+    )
+    with athena:
+        with pytest.raises(QueryFailed) as alone:
+            run_query(stack, "SELECT * FROM t")
+        with pytest.raises(QueryFailed) as beside:
+            run_query(stack, "SELECT * FROM t")
+
+    assert str(alone.value) == (
+        "Athena query q-11 FAILED: TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.gold.t' does not exist"
+    )
+    assert str(beside.value) == (
+        "Athena query q-12 FAILED: TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.gold.t' does not exist"
+    )
+    assert beside.value.outcome.reason == "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.gold.t' does not exist"
+
+
+def test_an_answer_without_columns_whose_row_has_no_data_reads_as_no_rows():
+    """A Row's Data is optional in Athena's model (Row,
+    https://docs.aws.amazon.com/athena/latest/APIReference/API_Row.html): a statement answered with
+    no columns and one such row (the header of nothing) prints 0 rows, not a traceback."""
+    stack, (athena,) = stubbed_stack(STUB_OUTPUTS, "athena")
+    athena.add_response("start_query_execution", {"QueryExecutionId": "q-13"}, None)
+    finished(athena, "q-13", StatementType="DDL")
+    athena.add_response(
+        "get_query_results",
+        {"ResultSet": {"ResultSetMetadata": {"ColumnInfo": []}, "Rows": [{}]}},
+        {"QueryExecutionId": "q-13"},
+    )
+    with athena:
+        outcome = run_query(stack, "MSCK REPAIR TABLE gold.t")
+
+    assert (outcome.columns, outcome.rows) == ((), ())
+    assert outcome.to_dict()["rows"] == []
 
 
 def test_a_query_in_a_workgroup_deleted_behind_the_stacks_back_asks_for_a_deploy(aws_stack, monkeypatch):
