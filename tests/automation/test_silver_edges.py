@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -290,3 +292,121 @@ def test_a_refused_upload_names_the_file_and_where_it_was_going(tmp_path):
         f"uploading {file.path} to s3://lake/{key} failed: Failed to upload {file.path} to lake/{key}: "
         "An error occurred (AccessDenied) when calling the PutObject operation: Access Denied"
     )
+
+
+def test_a_stack_without_its_silver_table_is_told_to_deploy_and_nothing_is_uploaded(as_operator, tmp_path):
+    stack = operator_stack(as_operator)
+    as_operator.emulator.client("glue").delete_table(DatabaseName="silver_data_dev", Name="sample_data_partitioned")
+    silver = write_silver_dataset(tmp_path / "silver", {(2024, 1): ROWS})
+
+    with pytest.raises(AwsError) as refused:
+        load_silver(stack, silver_path=silver)
+
+    assert str(refused.value) == (
+        "the table silver_data_dev.sample_data_partitioned is not in the Glue catalog: deploy the stack "
+        "(`python -m automation deploy --stack NAME`) before this step"
+    )
+    assert silver_keys(as_operator) == {}
+
+
+def test_a_local_dataset_is_uploaded_even_when_the_sample_options_name_the_sample_already_there(as_operator, tmp_path):
+    # The CLI hands `load-silver --silver-path DIR` the sample options too (their defaults).
+    stack = operator_stack(as_operator)
+    load_silver(stack, sample=SAMPLE, make_sample=Maker())
+    more = write_silver_dataset(tmp_path / "more", {(2024, 1): ROWS})
+    progress: list[str] = []
+
+    outcome = load_silver(stack, silver_path=more, sample=SAMPLE, progress=progress.append)
+
+    assert (outcome.source, outcome.files, outcome.uploaded, outcome.skipped) == (str(more), 1, 1, 0)
+    assert (outcome.partitions, outcome.partitions_added, outcome.generated) == (1, 1, False)
+    assert "ano=2024/mes=1/part-0.parquet" in silver_keys(as_operator)
+    assert "_sample.json" not in silver_keys(as_operator)
+    assert progress[0].startswith("uploading 1 of 1 files (")
+
+
+def silver_partition_locations(seeded) -> dict[tuple[str, ...], str]:
+    glue = seeded.emulator.client("glue")
+    partitions = glue.get_partitions(DatabaseName="silver_data_dev", TableName="sample_data_partitioned")["Partitions"]
+    return {tuple(p["Values"]): p["StorageDescriptor"]["Location"] for p in partitions}
+
+
+def test_a_sample_found_whole_registers_the_partitions_the_catalog_lost_at_their_folders(as_operator):
+    stack, location = operator_stack(as_operator), as_operator[out.SILVER_URI]
+    load_silver(stack, sample=SAMPLE, make_sample=Maker())
+    as_operator.emulator.client("glue").batch_delete_partition(
+        DatabaseName="silver_data_dev",
+        TableName="sample_data_partitioned",
+        PartitionsToDelete=[{"Values": ["2023", "11"]}, {"Values": ["2023", "12"]}],
+    )
+
+    again = load_silver(stack, sample=SAMPLE, make_sample=Maker())
+
+    assert (again.generated, again.uploaded, again.partitions, again.partitions_added) == (False, 0, 2, 2)
+    assert silver_partition_locations(as_operator) == {
+        ("2023", "11"): f"{location}ano=2023/mes=11/",
+        ("2023", "12"): f"{location}ano=2023/mes=12/",
+    }
+
+
+class ReportingMaker(Maker):
+    """A maker that says what it writes, through the progress it is handed, newest month first."""
+
+    def __call__(self, sample: SampleSpec, folder: Path, progress) -> list[SilverFile]:
+        progress(f"writing {sample.rows} rows over {sample.months} months")
+        return list(reversed(super().__call__(sample, folder, progress)))
+
+
+def test_the_maker_is_asked_for_the_sample_and_its_progress_is_shown_before_the_upload(as_operator):
+    stack, maker = operator_stack(as_operator), ReportingMaker()
+    progress: list[str] = []
+
+    load_silver(stack, sample=SAMPLE, make_sample=maker, progress=progress.append)
+
+    assert maker.calls == [SampleSpec(rows=4, months=2, first_year=2023, first_month=11)]
+    assert progress[0] == "writing 4 rows over 2 months"
+    assert progress[1].startswith("uploading 2 of 2 files (")
+
+
+def test_the_marker_is_the_same_bytes_whatever_order_the_maker_lists_its_files_in(as_operator, tmp_path):
+    # Keys sorted: the same sample leaves the same object (and ETag) under silverUri however the
+    # generator happened to list what it wrote (ReportingMaker lists the newest month first).
+    stack = operator_stack(as_operator)
+    sizes = sizes_of_a_made_sample(tmp_path)
+    load_silver(stack, sample=SAMPLE, make_sample=ReportingMaker())
+
+    bucket, prefix = as_operator.bucket_and_prefix(out.SILVER_URI)
+    body = as_operator.emulator.client("s3").get_object(Bucket=bucket, Key=prefix + "_sample.json")["Body"].read()
+
+    november, december = sizes["ano=2023/mes=11/part-0.parquet"], sizes["ano=2023/mes=12/part-0.parquet"]
+    assert (
+        body
+        == (
+            f'{{"files": {{"ano=2023/mes=11/part-0.parquet": {november}, "ano=2023/mes=12/part-0.parquet": {december}}}, '
+            '"sample": {"first_month": 11, "first_year": 2023, "invalid_fraction": 0.01, "months": 2, '
+            '"rows": 4, "seed": 42}}'
+        ).encode()
+    )
+
+
+def test_a_refused_upload_of_a_sample_names_the_file_in_the_scratch_folder_of_silver_to_gold(tmp_path):
+    stack, (glue, s3) = stubbed_stack(STUB_OUTPUTS, "glue", "s3")
+    glue.add_response(
+        "get_table",
+        {"Table": {"Name": "sample_data_partitioned"}},
+        {"DatabaseName": "silver_data", "Name": "sample_data_partitioned"},
+    )
+    s3.add_response("list_objects_v2", {"KeyCount": 0})
+    s3.add_client_error("put_object", "AccessDenied", "Access Denied")
+
+    with glue, s3, pytest.raises(AwsError) as refused:
+        load_silver(stack, sample=SAMPLE, make_sample=Maker())
+
+    # The scratch folder's name tells a user whose leftover it is: tempfile's folder, then
+    # silver-to-gold-sample- and tempfile's random part.
+    key = "silver/sample_data_partitioned/ano=2023/mes=11/part-0.parquet"
+    scratch = re.escape(tempfile.gettempdir()) + r"/silver-to-gold-sample-[a-z0-9_]+"
+    assert re.fullmatch(
+        f"uploading {scratch}/ano=2023/mes=11/part-0.parquet to s3://lake/{re.escape(key)} failed: .*AccessDenied.*",
+        str(refused.value),
+    ), str(refused.value)
