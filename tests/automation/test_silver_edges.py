@@ -379,14 +379,13 @@ def test_the_marker_is_the_same_bytes_whatever_order_the_maker_lists_its_files_i
     body = as_operator.emulator.client("s3").get_object(Bucket=bucket, Key=prefix + "_sample.json")["Body"].read()
 
     november, december = sizes["ano=2023/mes=11/part-0.parquet"], sizes["ano=2023/mes=12/part-0.parquet"]
-    assert (
-        body
-        == (
-            f'{{"files": {{"ano=2023/mes=11/part-0.parquet": {november}, "ano=2023/mes=12/part-0.parquet": {december}}}, '
-            '"sample": {"first_month": 11, "first_year": 2023, "invalid_fraction": 0.01, "months": 2, '
-            '"rows": 4, "seed": 42}}'
-        ).encode()
+    expected = (
+        f'{{"files": {{"ano=2023/mes=11/part-0.parquet": {november}, '
+        f'"ano=2023/mes=12/part-0.parquet": {december}}}, '
+        '"sample": {"first_month": 11, "first_year": 2023, "invalid_fraction": 0.01, "months": 2, '
+        '"rows": 4, "seed": 42}}'
     )
+    assert body.decode() == expected
 
 
 def test_a_refused_upload_of_a_sample_names_the_file_in_the_scratch_folder_of_silver_to_gold(tmp_path):
