@@ -19,6 +19,8 @@ import re
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from automation.aws.session import AwsError
@@ -28,7 +30,7 @@ from etl.errors import PipelineError
 from etl.sample import SampleSpec
 from infra import outputs as out
 from tests.automation.test_doctor import operator_stack
-from tests.aws_emulator import write_silver_dataset
+from tests.aws_emulator import SILVER_ARROW_SCHEMA, write_silver_dataset
 from tests.stubs import STUB_OUTPUTS, stubbed_stack
 
 SAMPLE = SampleSpec(rows=4, months=2, first_year=2023, first_month=11)
@@ -409,3 +411,29 @@ def test_a_refused_upload_of_a_sample_names_the_file_in_the_scratch_folder_of_si
         f"uploading {scratch}/ano=2023/mes=11/part-0.parquet to s3://lake/{re.escape(key)} failed: .*AccessDenied.*",
         str(refused.value),
     ), str(refused.value)
+
+
+def write_silver_file_sized_between(root: Path, smallest: int, largest: int) -> Path:
+    """One silver file of ROWS whose size is within [smallest, largest] bytes: padded with
+    key-value metadata in its footer (pyarrow writes it twice, the second time in base64)."""
+    file = root / "ano=2024" / "mes=1" / "part-0.parquet"
+    file.parent.mkdir(parents=True)
+    padding, middle = 0, (smallest + largest) // 2
+    for _ in range(10):
+        schema = SILVER_ARROW_SCHEMA.with_metadata({"padding": "x" * padding})
+        pq.write_table(pa.Table.from_pylist(ROWS, schema=schema), file)
+        size = file.stat().st_size
+        if smallest <= size <= largest:
+            return root
+        padding += (middle - size) * 3 // 7
+    raise AssertionError(f"could not write a file of {smallest} to {largest} bytes")
+
+
+def test_the_upload_line_gives_the_size_in_kibibytes_rounded_up(as_operator, tmp_path):
+    # 1,024,001 to 1,025,000 bytes are 1,001 KiB rounded up (1000.001 to 1000.98 KiB).
+    silver = write_silver_file_sized_between(tmp_path / "silver", 1_024_001, 1_025_000)
+    progress: list[str] = []
+
+    load_silver(operator_stack(as_operator), silver_path=silver, progress=progress.append)
+
+    assert progress == [f"uploading 1 of 1 files (1,001 KiB) to {as_operator[out.SILVER_URI]}; 0 already there"]
