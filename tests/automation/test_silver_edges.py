@@ -437,3 +437,21 @@ def test_the_upload_line_gives_the_size_in_kibibytes_rounded_up(as_operator, tmp
     load_silver(operator_stack(as_operator), silver_path=silver, progress=progress.append)
 
     assert progress == [f"uploading 1 of 1 files (1,001 KiB) to {as_operator[out.SILVER_URI]}; 0 already there"]
+
+
+def test_a_load_lists_the_silver_location_once(as_operator, tmp_path):
+    # A listing is a request a page, each page up to 1,000 objects ("Returns some or all (up to
+    # 1,000) of the objects in a bucket with each request",
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html), and S3 bills LIST
+    # requests (https://aws.amazon.com/s3/pricing/): the listing that chose what to upload is the
+    # one the upload skips by, not a second one, which could also disagree with the progress line
+    # if something wrote to the location in between.
+    stack = operator_stack(as_operator)
+    silver = write_silver_dataset(tmp_path / "silver", {(2024, 1): ROWS})
+    s3_requests: list[str] = []
+    stack.clients.s3.meta.events.register("before-call.s3", lambda model, **_: s3_requests.append(model.name))
+
+    outcome = load_silver(stack, silver_path=silver)
+
+    assert (outcome.uploaded, outcome.skipped) == (1, 0)
+    assert s3_requests == ["ListObjectsV2", "PutObject"]
