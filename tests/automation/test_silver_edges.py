@@ -17,12 +17,14 @@ import json
 import math
 import re
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from automation.aws.deployed import Stack
 from automation.aws.session import AwsError
 from automation.aws.silver import load_silver, register_silver_partitions, silver_objects, upload_silver
 from automation.lake import SilverFile, silver_files
@@ -455,3 +457,26 @@ def test_a_load_lists_the_silver_location_once(as_operator, tmp_path):
 
     assert (outcome.uploaded, outcome.skipped) == (1, 0)
     assert s3_requests == ["ListObjectsV2", "PutObject"]
+
+
+def test_the_sample_marker_is_put_with_the_stacks_kms_key_like_the_files(as_operator):
+    # A bucket policy may refuse a PutObject without the SSE-KMS headers (silver.upload_encryption):
+    # the marker is an object under silverUri like the files, so it carries them too.
+    key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    seeded = operator_stack(as_operator)
+    stack = Stack(replace(seeded.outputs, kms_key_arn=key_arn), seeded.clients)
+    encryption_by_key: dict[str, tuple] = {}
+
+    def record(params, **_) -> None:
+        name = params["Key"].rsplit("/sample_data_partitioned/", 1)[1]
+        encryption_by_key[name] = (params.get("ServerSideEncryption"), params.get("SSEKMSKeyId"))
+
+    stack.clients.s3.meta.events.register("provide-client-params.s3.PutObject", record)
+
+    load_silver(stack, sample=SAMPLE, make_sample=Maker())
+
+    assert encryption_by_key == {
+        "ano=2023/mes=11/part-0.parquet": ("aws:kms", key_arn),
+        "ano=2023/mes=12/part-0.parquet": ("aws:kms", key_arn),
+        "_sample.json": ("aws:kms", key_arn),
+    }
