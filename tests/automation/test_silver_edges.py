@@ -480,3 +480,54 @@ def test_the_sample_marker_is_put_with_the_stacks_kms_key_like_the_files(as_oper
         "ano=2023/mes=12/part-0.parquet": ("aws:kms", key_arn),
         "_sample.json": ("aws:kms", key_arn),
     }
+
+
+SILVER_TABLE = {"DatabaseName": "silver_data", "Name": "sample_data_partitioned"}
+SILVER_DESCRIPTOR = {"Location": "s3://lake/silver/sample_data_partitioned/", "Columns": [{"Name": "idade"}]}
+
+
+def test_a_refused_read_of_the_silver_table_while_registering_names_the_table():
+    # load-silver reads the table again to register (its storage descriptor): a refusal there,
+    # throttling or a table deleted meanwhile, is one sentence, not a traceback.
+    stack, (glue,) = stubbed_stack(STUB_OUTPUTS, "glue")
+    glue.add_client_error("get_table", "ThrottlingException", "Rate exceeded", expected_params=SILVER_TABLE)
+    with glue, pytest.raises(AwsError) as refused:
+        register_silver_partitions(stack, ["ano=2024/mes=1"])
+
+    assert str(refused.value) == (
+        "the Glue catalog refused a request on silver_data.sample_data_partitioned: ThrottlingException: Rate exceeded"
+    )
+
+
+def partition_input(ano: int, mes: int) -> dict:
+    location = f"s3://lake/silver/sample_data_partitioned/ano={ano}/mes={mes}/"
+    return {"Values": [str(ano), str(mes)], "StorageDescriptor": {"Columns": [{"Name": "idade"}], "Location": location}}
+
+
+def test_more_than_a_hundred_partitions_are_registered_oldest_first_in_batches_of_a_hundred():
+    # 101 months, 2015-06 to 2023-10: the first request the 100 oldest, the second 2023-10 alone,
+    # so a refusal of the second leaves every month to 2023-09 registered (as text, mes=10 would
+    # sort before mes=2 and the second request would hold 2023-09).
+    months = [((2015 * 12 + 5 + i) // 12, (5 + i) % 12 + 1) for i in range(101)]
+    assert (months[0], months[99], months[100]) == ((2015, 6), (2023, 9), (2023, 10))
+    stack, (glue,) = stubbed_stack(STUB_OUTPUTS, "glue")
+    silver_table = {"Name": "sample_data_partitioned", "StorageDescriptor": SILVER_DESCRIPTOR}
+    glue.add_response("get_table", {"Table": silver_table}, SILVER_TABLE)
+    glue.add_response("get_partitions", {"Partitions": []})
+    table = {"DatabaseName": "silver_data", "TableName": "sample_data_partitioned"}
+    glue.add_response(
+        "batch_create_partition", {}, {**table, "PartitionInputList": [partition_input(*m) for m in months[:100]]}
+    )
+    refusal = {"ErrorCode": "ResourceNumberLimitExceededException", "ErrorMessage": "too many"}
+    glue.add_response(
+        "batch_create_partition",
+        {"Errors": [{"PartitionValues": ["2023", "10"], "ErrorDetail": refusal}]},
+        {**table, "PartitionInputList": [partition_input(2023, 10)]},
+    )
+    specs = [f"ano={ano}/mes={mes}" for ano, mes in reversed(months)]
+    with glue, pytest.raises(AwsError) as refused:
+        register_silver_partitions(stack, specs)
+
+    assert str(refused.value) == (
+        "registering silver partition ['2023', '10'] failed: ResourceNumberLimitExceededException: too many"
+    )
