@@ -531,3 +531,27 @@ def test_more_than_a_hundred_partitions_are_registered_oldest_first_in_batches_o
     assert str(refused.value) == (
         "registering silver partition ['2023', '10'] failed: ResourceNumberLimitExceededException: too many"
     )
+
+
+def test_a_refused_batch_of_partitions_names_the_silver_table():
+    stack, (glue,) = stubbed_stack(STUB_OUTPUTS, "glue")
+    silver_table = {"Name": "sample_data_partitioned", "StorageDescriptor": SILVER_DESCRIPTOR}
+    glue.add_response("get_table", {"Table": silver_table}, SILVER_TABLE)
+    glue.add_response("get_partitions", {"Partitions": []})
+    glue.add_client_error(
+        "batch_create_partition",
+        "AccessDeniedException",
+        "not authorized to perform glue:BatchCreatePartition",
+        expected_params={
+            "DatabaseName": "silver_data",
+            "TableName": "sample_data_partitioned",
+            "PartitionInputList": [partition_input(2024, 1)],
+        },
+    )
+    with glue, pytest.raises(AwsError) as refused:
+        register_silver_partitions(stack, ["ano=2024/mes=1"])
+
+    assert str(refused.value) == (
+        "the Glue catalog refused a request on silver_data.sample_data_partitioned: "
+        "AccessDeniedException: not authorized to perform glue:BatchCreatePartition"
+    )
