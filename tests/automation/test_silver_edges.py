@@ -555,3 +555,24 @@ def test_a_refused_batch_of_partitions_names_the_silver_table():
         "the Glue catalog refused a request on silver_data.sample_data_partitioned: "
         "AccessDeniedException: not authorized to perform glue:BatchCreatePartition"
     )
+
+
+def test_a_partition_registered_meanwhile_is_not_counted_as_added():
+    # Another load registered 2024-01 between the listing of partitions and the batch: Glue
+    # answers AlreadyExists for it, and only 2024-02 was added.
+    stack, (glue,) = stubbed_stack(STUB_OUTPUTS, "glue")
+    silver_table = {"Name": "sample_data_partitioned", "StorageDescriptor": SILVER_DESCRIPTOR}
+    glue.add_response("get_table", {"Table": silver_table}, SILVER_TABLE)
+    glue.add_response("get_partitions", {"Partitions": []})
+    already = {"ErrorCode": "AlreadyExistsException", "ErrorMessage": "Partition already exists."}
+    glue.add_response(
+        "batch_create_partition",
+        {"Errors": [{"PartitionValues": ["2024", "1"], "ErrorDetail": already}]},
+        {
+            "DatabaseName": "silver_data",
+            "TableName": "sample_data_partitioned",
+            "PartitionInputList": [partition_input(2024, 1), partition_input(2024, 2)],
+        },
+    )
+    with glue:
+        assert register_silver_partitions(stack, ["ano=2024/mes=1", "ano=2024/mes=2"]) == (2, 1)
