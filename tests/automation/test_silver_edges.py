@@ -576,3 +576,18 @@ def test_a_partition_registered_meanwhile_is_not_counted_as_added():
     )
     with glue:
         assert register_silver_partitions(stack, ["ano=2024/mes=1", "ano=2024/mes=2"]) == (2, 1)
+
+
+def test_an_object_listed_without_a_size_counts_as_empty_not_as_a_traceback():
+    # S3's model makes every member of a listed Object optional, Size too (botocore's s3 model:
+    # Object has no required members): such an object is taken for 0 bytes, so a file of that key
+    # is uploaded again rather than load-silver failing.
+    stack, (s3,) = stubbed_stack(STUB_OUTPUTS, "s3")
+    key = "silver/sample_data_partitioned/ano=2024/mes=1/part-0.parquet"
+    s3.add_response(
+        "list_objects_v2",
+        {"Contents": [{"Key": key}], "KeyCount": 1},
+        {"Bucket": "lake", "Prefix": "silver/sample_data_partitioned/"},
+    )
+    with s3:
+        assert silver_objects(stack) == {key: 0}
