@@ -441,22 +441,29 @@ def test_the_upload_line_gives_the_size_in_kibibytes_rounded_up(as_operator, tmp
     assert progress == [f"uploading 1 of 1 files (1,001 KiB) to {as_operator[out.SILVER_URI]}; 0 already there"]
 
 
-def test_a_load_lists_the_silver_location_once(as_operator, tmp_path):
+def test_a_load_lists_the_silver_location_once_and_nothing_else_of_the_bucket(as_operator, tmp_path):
     # A listing is a request a page, each page up to 1,000 objects ("Returns some or all (up to
     # 1,000) of the objects in a bucket with each request",
     # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html), and S3 bills LIST
     # requests (https://aws.amazon.com/s3/pricing/): the listing that chose what to upload is the
     # one the upload skips by, not a second one, which could also disagree with the progress line
-    # if something wrote to the location in between.
+    # if something wrote to the location in between; and it lists silverUri only, not the lake
+    # bucket's gold data and reports as well.
     stack = operator_stack(as_operator)
     silver = write_silver_dataset(tmp_path / "silver", {(2024, 1): ROWS})
-    s3_requests: list[str] = []
-    stack.clients.s3.meta.events.register("before-call.s3", lambda model, **_: s3_requests.append(model.name))
+    s3_requests: list[tuple[str, str | None]] = []
+
+    def record(params, model, **_) -> None:
+        s3_requests.append((model.name, params.get("Prefix")))
+
+    stack.clients.s3.meta.events.register("provide-client-params.s3", record)
 
     outcome = load_silver(stack, silver_path=silver)
 
     assert (outcome.uploaded, outcome.skipped) == (1, 0)
-    assert s3_requests == ["ListObjectsV2", "PutObject"]
+    _, prefix = as_operator.bucket_and_prefix(out.SILVER_URI)
+    assert prefix.endswith("/sample_data_partitioned/")
+    assert s3_requests == [("ListObjectsV2", prefix), ("PutObject", None)]
 
 
 def test_the_sample_marker_is_put_with_the_stacks_kms_key_like_the_files(as_operator):
