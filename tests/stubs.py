@@ -69,8 +69,7 @@ class FakeClock:
     def __call__(self) -> float:
         return self.now
 
-    def monotonic(self) -> float:
-        return self.now
+    monotonic = __call__
 
     @property
     def elapsed(self) -> float:

@@ -506,6 +506,16 @@ def test_a_refused_read_of_the_silver_table_while_registering_names_the_table():
     )
 
 
+def glue_over_an_unpartitioned_silver_table():
+    """A stack with a stubbed Glue whose silver table (`SILVER_DESCRIPTOR`) has no partition yet:
+    the table read and the partition listing `register_silver_partitions` starts with, answered."""
+    stack, (glue,) = stubbed_stack(STUB_OUTPUTS, "glue")
+    silver_table = {"Name": "sample_data_partitioned", "StorageDescriptor": SILVER_DESCRIPTOR}
+    glue.add_response("get_table", {"Table": silver_table}, SILVER_TABLE)
+    glue.add_response("get_partitions", {"Partitions": []})
+    return stack, glue
+
+
 def partition_input(ano: int, mes: int) -> dict:
     location = f"s3://lake/silver/sample_data_partitioned/ano={ano}/mes={mes}/"
     return {"Values": [str(ano), str(mes)], "StorageDescriptor": {"Columns": [{"Name": "idade"}], "Location": location}}
@@ -517,10 +527,7 @@ def test_more_than_a_hundred_partitions_are_registered_oldest_first_in_batches_o
     # sort before mes=2 and the second request would hold 2023-09).
     months = [((2015 * 12 + 5 + i) // 12, (5 + i) % 12 + 1) for i in range(101)]
     assert (months[0], months[99], months[100]) == ((2015, 6), (2023, 9), (2023, 10))
-    stack, (glue,) = stubbed_stack(STUB_OUTPUTS, "glue")
-    silver_table = {"Name": "sample_data_partitioned", "StorageDescriptor": SILVER_DESCRIPTOR}
-    glue.add_response("get_table", {"Table": silver_table}, SILVER_TABLE)
-    glue.add_response("get_partitions", {"Partitions": []})
+    stack, glue = glue_over_an_unpartitioned_silver_table()
     table = {"DatabaseName": "silver_data", "TableName": "sample_data_partitioned"}
     glue.add_response(
         "batch_create_partition", {}, {**table, "PartitionInputList": [partition_input(*m) for m in months[:100]]}
@@ -541,10 +548,7 @@ def test_more_than_a_hundred_partitions_are_registered_oldest_first_in_batches_o
 
 
 def test_a_refused_batch_of_partitions_names_the_silver_table():
-    stack, (glue,) = stubbed_stack(STUB_OUTPUTS, "glue")
-    silver_table = {"Name": "sample_data_partitioned", "StorageDescriptor": SILVER_DESCRIPTOR}
-    glue.add_response("get_table", {"Table": silver_table}, SILVER_TABLE)
-    glue.add_response("get_partitions", {"Partitions": []})
+    stack, glue = glue_over_an_unpartitioned_silver_table()
     glue.add_client_error(
         "batch_create_partition",
         "AccessDeniedException",
@@ -567,10 +571,7 @@ def test_a_refused_batch_of_partitions_names_the_silver_table():
 def test_a_partition_registered_meanwhile_is_not_counted_as_added():
     # Another load registered 2024-01 between the listing of partitions and the batch: Glue
     # answers AlreadyExists for it, and only 2024-02 was added.
-    stack, (glue,) = stubbed_stack(STUB_OUTPUTS, "glue")
-    silver_table = {"Name": "sample_data_partitioned", "StorageDescriptor": SILVER_DESCRIPTOR}
-    glue.add_response("get_table", {"Table": silver_table}, SILVER_TABLE)
-    glue.add_response("get_partitions", {"Partitions": []})
+    stack, glue = glue_over_an_unpartitioned_silver_table()
     already = {"ErrorCode": "AlreadyExistsException", "ErrorMessage": "Partition already exists."}
     glue.add_response(
         "batch_create_partition",
